@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+const optionalText = z
+    .string()
+    .trim()
+    .transform((value) => (value === '' ? undefined : value))
+    .optional();
+
+/**
+ * Every app setting the relay reads, validated once at start-up. In Azure these are the function app's
+ * app settings (set by infra/app/api.bicep); locally they come from local.settings.json or `npm start`.
+ */
+export const settingsSchema = z.object({
+    POWERBI_API_BASE_URL: z.url().default('https://api.powerbi.com/v1.0/myorg'),
+    POWERBI_WORKSPACE_ID: z.guid({ error: 'must be the GUID of the Power BI workspace that holds the datasets' }),
+    POWERBI_SCOPE: z.string().default('https://analysis.windows.net/powerbi/api/.default'),
+    /** managedIdentity in Azure; default lets a developer use `az login` (DefaultAzureCredential). */
+    POWERBI_CREDENTIAL: z.enum(['managedIdentity', 'default']).default('default'),
+    POWERBI_TIMEOUT_MS: positiveInt.default(30_000),
+    AZURE_CLIENT_ID: optionalText,
+    PBI_RELAY_CONFIG: z.string().min(1).default('pbi-relay.config.json'),
+
+    /** A connection string (locally); in Azure the identity-based form below is used instead. */
+    AzureWebJobsStorage: optionalText,
+    AzureWebJobsStorage__blobServiceUri: z.url().optional(),
+    AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+    AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+    AzureWebJobsStorage__clientId: optionalText,
+
+    ROWS_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name').default('pbi-rows'),
+    ROWS_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name').default('pbi-rows'),
+    PUSH_LEDGER_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name').default('pbiRelayPushLedger'),
+    INGEST_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
+    PUSH_MAX_ROWS_PER_POST: positiveInt.max(10_000).default(10_000),
+    PUSH_MAX_ATTEMPTS: positiveInt.default(10),
+    PUSH_RETRY_BASE_SECONDS: positiveInt.default(5),
+    PUSH_RETRY_MAX_SECONDS: positiveInt.default(900),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {
+    override name = 'SettingsError';
+}
+
+/** Reads and validates the settings, failing with one message that names every bad setting. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+    const parsed = settingsSchema.safeParse(env);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+        throw new SettingsError(`Invalid app settings: ${problems.join('; ')}`);
+    }
+    const settings = parsed.data;
+    const identityBased = settings.AzureWebJobsStorage__queueServiceUri !== undefined;
+    if (settings.AzureWebJobsStorage === undefined && !identityBased) {
+        throw new SettingsError(
+            'Invalid app settings: AzureWebJobsStorage: set a connection string, or AzureWebJobsStorage__queueServiceUri, __blobServiceUri and __tableServiceUri for identity-based access',
+        );
+    }
+    if (identityBased && (!settings.AzureWebJobsStorage__blobServiceUri || !settings.AzureWebJobsStorage__tableServiceUri)) {
+        throw new SettingsError(
+            'Invalid app settings: AzureWebJobsStorage__blobServiceUri and AzureWebJobsStorage__tableServiceUri are required with AzureWebJobsStorage__queueServiceUri',
+        );
+    }
+    return settings;
+}
