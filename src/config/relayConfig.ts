@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { dataTypes, toDataType } from '../powerbi/dataTypes';
+
+/** Power BI's own name rules (OpenAPI definition Table.name), so a config the service would reject fails at start-up. */
+const tableNamePattern = /^[\t\n\r #\-0-9@-Z^_a-z~-\u{D7FF}\u{E000}-\u{FFFD}\u{10000}-\u{10FFFF}]{1,100}$/u;
+const columnNamePattern = /^[\t\n\r\u{20}-\u{D7FF}\u{E000}-\u{FFFD}\u{10000}-\u{10FFFF}]+$/u;
+const maxTablesOrColumns = 75;
+
+const columnSchema = z
+    .strictObject({
+        name: z.string().regex(columnNamePattern, 'must be a valid Power BI column name'),
+        dataType: z
+            .string()
+            .transform((name, ctx) => {
+                const dataType = toDataType(name);
+                if (dataType === undefined) {
+                    ctx.addIssue({ code: 'custom', message: `unknown data type "${name}"; use one of ${dataTypes.join(', ')}` });
+                    return z.NEVER;
+                }
+                return dataType;
+            })
+            .meta({ description: 'Power BI data type', examples: [...dataTypes] }),
+        required: z.boolean().default(false).describe('Rows without a value for this column are rejected at the webhook'),
+    })
+    .describe('A column of a push table');
+
+const tableSchema = z
+    .strictObject({
+        name: z.string().regex(tableNamePattern, 'must be 1-100 characters allowed in a Power BI table name'),
+        columns: z.array(columnSchema).min(1).max(maxTablesOrColumns),
+    })
+    .superRefine((table, ctx) => {
+        const seen = new Set<string>();
+        table.columns.forEach((column, index) => {
+            if (seen.has(column.name)) {
+                ctx.addIssue({ code: 'custom', path: ['columns', index, 'name'], message: `duplicate column "${column.name}"` });
+            }
+            seen.add(column.name);
+        });
+    });
+
+const datasetSchema = z
+    .strictObject({
+        name: z.string().min(1).max(256),
+        workspaceId: z.guid().optional().describe('Defaults to the POWERBI_WORKSPACE_ID app setting'),
+        defaultRetentionPolicy: z.enum(['None', 'basicFIFO']).default('None'),
+        tables: z.array(tableSchema).min(1).max(maxTablesOrColumns),
+    })
+    .superRefine((dataset, ctx) => {
+        const seen = new Set<string>();
+        dataset.tables.forEach((table, index) => {
+            if (seen.has(table.name)) {
+                ctx.addIssue({ code: 'custom', path: ['tables', index, 'name'], message: `duplicate table "${table.name}"` });
+            }
+            seen.add(table.name);
+        });
+    });
+
+export const relayConfigSchema = z
+    .strictObject({
+        $schema: z.string().optional(),
+        datasets: z.array(datasetSchema).default([]),
+    })
+    .superRefine((config, ctx) => {
+        const seen = new Set<string>();
+        config.datasets.forEach((dataset, index) => {
+            if (seen.has(dataset.name)) {
+                ctx.addIssue({ code: 'custom', path: ['datasets', index, 'name'], message: `duplicate dataset "${dataset.name}"` });
+            }
+            seen.add(dataset.name);
+        });
+    });
+
+export type RelayConfig = z.infer<typeof relayConfigSchema>;
+export type DatasetConfig = RelayConfig['datasets'][number];
+export type TableConfig = DatasetConfig['tables'][number];
+export type ColumnConfig = TableConfig['columns'][number];
+
+export class RelayConfigError extends Error {
+    override name = 'RelayConfigError';
+}
+
+export function parseRelayConfig(source: unknown, origin: string): RelayConfig {
+    const parsed = relayConfigSchema.safeParse(source);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+        throw new RelayConfigError(`Invalid config ${origin}: ${problems.join('; ')}`);
+    }
+    return parsed.data;
+}
+
+export function loadRelayConfig(path: string): RelayConfig {
+    let text: string;
+    try {
+        text = readFileSync(path, 'utf8');
+    } catch (error) {
+        throw new RelayConfigError(`Cannot read config ${path}: ${(error as Error).message}`);
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (error) {
+        throw new RelayConfigError(`Config ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+    return parseRelayConfig(json, path);
+}

@@ -1,0 +1,183 @@
+import type { ColumnConfig, TableConfig } from '../config/relayConfig';
+import type { DataType } from '../powerbi/dataTypes';
+
+export type RowValue = string | number | boolean | null;
+export type Row = Record<string, RowValue>;
+
+export interface RowError {
+    row: number;
+    column?: string;
+    reason: string;
+}
+
+export type RowsValidation = { ok: true; rows: Row[] } | { ok: false; errors: RowError[]; invalidRows: number };
+
+/** Power BI rejects Int64.MinValue/MaxValue and Double.MinValue/MaxValue (api-dataset-properties). */
+const doubleMax = Number.MAX_VALUE;
+const maxStringLength = 4000;
+const maxDecimalDigits = 28;
+const maxDecimalScale = 4;
+/** Keeps an error response readable when a sender posts thousands of bad rows. */
+const maxReportedErrors = 1000;
+
+/** ISO 8601 date or date-time; without an offset the value is taken as UTC. */
+const isoDateTime =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+type ValueCheck = { ok: true; value: RowValue } | { ok: false; reason: string };
+
+function checkInt64(value: unknown): ValueCheck {
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+        return { ok: false, reason: 'must be a whole JSON number (Int64)' };
+    }
+    // Beyond 2^53 a JSON number has already lost digits in any JavaScript parser, so the row would
+    // silently change; Int64.MinValue/MaxValue are also forbidden by Power BI and lie beyond this range.
+    if (!Number.isSafeInteger(value)) {
+        return { ok: false, reason: 'is outside the exactly representable Int64 range (±9007199254740991)' };
+    }
+    return { ok: true, value };
+}
+
+function checkDouble(value: unknown): ValueCheck {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        return { ok: false, reason: 'must be a finite JSON number (Double)' };
+    }
+    if (Math.abs(value) === doubleMax) {
+        return { ok: false, reason: 'must not be Double.MaxValue or Double.MinValue' };
+    }
+    return { ok: true, value };
+}
+
+function checkDecimal(value: unknown): ValueCheck {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        return { ok: false, reason: 'must be a finite JSON number (Decimal)' };
+    }
+    const [mantissa = '', exponentText] = Math.abs(value).toExponential().split('e');
+    const digits = mantissa.replace('.', '');
+    const exponent = Number(exponentText);
+    const scale = Math.max(0, digits.length - 1 - exponent);
+    if (scale > maxDecimalScale) {
+        return { ok: false, reason: `has more than ${maxDecimalScale} decimal places (Decimal scale 4)` };
+    }
+    const integerDigits = Math.max(1, exponent + 1);
+    if (integerDigits + scale > maxDecimalDigits) {
+        return { ok: false, reason: `has more than ${maxDecimalDigits} digits (Decimal precision 28)` };
+    }
+    return { ok: true, value };
+}
+
+function checkBoolean(value: unknown): ValueCheck {
+    return typeof value === 'boolean' ? { ok: true, value } : { ok: false, reason: 'must be true or false (Boolean)' };
+}
+
+function checkString(value: unknown): ValueCheck {
+    if (typeof value !== 'string') {
+        return { ok: false, reason: 'must be a JSON string (String)' };
+    }
+    if (value.length > maxStringLength) {
+        return { ok: false, reason: `is ${value.length} characters long; Power BI accepts at most ${maxStringLength}` };
+    }
+    return { ok: true, value };
+}
+
+function checkDateTime(value: unknown): ValueCheck {
+    const reason = 'must be an ISO 8601 date-time string, e.g. 2024-05-01T12:30:00Z';
+    if (typeof value !== 'string') {
+        return { ok: false, reason };
+    }
+    const match = isoDateTime.exec(value.trim());
+    if (!match) {
+        return { ok: false, reason };
+    }
+    const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone] = match;
+    const offset = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const millis = fraction.padEnd(3, '0').slice(0, 3);
+    const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${offset}`);
+    const calendarValid =
+        !Number.isNaN(date.getTime()) &&
+        Number(month) >= 1 &&
+        Number(month) <= 12 &&
+        Number(day) <= new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate() &&
+        Number(hour) < 24 &&
+        Number(minute) < 60 &&
+        Number(second) < 60;
+    if (!calendarValid) {
+        return { ok: false, reason: `is not a real date-time: ${reason}` };
+    }
+    return { ok: true, value: date.toISOString() };
+}
+
+const checks: Record<DataType, (value: unknown) => ValueCheck> = {
+    Int64: checkInt64,
+    Double: checkDouble,
+    Decimal: checkDecimal,
+    Boolean: checkBoolean,
+    String: checkString,
+    DateTime: checkDateTime,
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks every row against the table's columns the way Power BI's Add Rows would, and normalises
+ * DateTime values to UTC. Either every row is valid or the result lists what is wrong with each bad row.
+ */
+export function validateRows(table: TableConfig, rows: readonly unknown[]): RowsValidation {
+    const columns = new Map<string, ColumnConfig>(table.columns.map((column) => [column.name, column]));
+    const required = table.columns.filter((column) => column.required);
+    const errors: RowError[] = [];
+    let invalidRows = 0;
+    const normalised: Row[] = [];
+
+    rows.forEach((candidate, index) => {
+        const report = (error: RowError) => {
+            if (errors.length < maxReportedErrors) errors.push(error);
+        };
+        if (!isPlainObject(candidate)) {
+            report({ row: index, reason: 'must be a JSON object of column names to values' });
+            invalidRows += 1;
+            return;
+        }
+        const row: Row = {};
+        let rowValid = true;
+        for (const [name, value] of Object.entries(candidate)) {
+            const column = columns.get(name);
+            if (column === undefined) {
+                report({ row: index, column: name, reason: `is not a column of table "${table.name}" (names are case-sensitive)` });
+                rowValid = false;
+                continue;
+            }
+            if (value === null) {
+                if (column.required) {
+                    report({ row: index, column: name, reason: 'is required and must not be null' });
+                    rowValid = false;
+                } else {
+                    row[name] = null;
+                }
+                continue;
+            }
+            const check = checks[column.dataType](value);
+            if (check.ok) {
+                row[name] = check.value;
+            } else {
+                report({ row: index, column: name, reason: check.reason });
+                rowValid = false;
+            }
+        }
+        for (const column of required) {
+            if (!(column.name in candidate)) {
+                report({ row: index, column: column.name, reason: 'is required' });
+                rowValid = false;
+            }
+        }
+        if (rowValid) {
+            normalised.push(row);
+        } else {
+            invalidRows += 1;
+        }
+    });
+
+    return invalidRows === 0 ? { ok: true, rows: normalised } : { ok: false, errors, invalidRows };
+}

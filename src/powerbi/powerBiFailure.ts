@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Every way a Power BI call can fail, as the rest of the relay needs to know it: wait and retry without
+ * counting an attempt (throttled), retry with back-off (transient), fix access (unauthorized), or give up
+ * on this request because repeating it cannot succeed (permanent).
+ */
+export type PowerBiFailure =
+    | { kind: 'throttled'; status: number; retryAfterSeconds: number; code?: string; message: string; requestId?: string }
+    | { kind: 'transient'; status?: number; retryAfterSeconds?: number; code?: string; message: string; requestId?: string }
+    | { kind: 'unauthorized'; status: number; code?: string; message: string; requestId?: string }
+    | { kind: 'permanent'; status: number; code?: string; message: string; requestId?: string };
+
+export const errorBodySchema = z.looseObject({
+    error: z.looseObject({
+        code: z.string().optional(),
+        message: z.string().optional(),
+        details: z.array(z.looseObject({ message: z.string().optional(), target: z.string().optional() })).optional(),
+    }),
+});
+
+/** Used when a 429 carries no usable Retry-After: one minute is the span of the documented request quota. */
+const defaultThrottleSeconds = 60;
+
+export function parseRetryAfter(header: string | null, now: Date = new Date()): number | undefined {
+    if (header === null || header.trim() === '') return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now.getTime()) / 1000));
+}
+
+function describe(status: number, bodyText: string): { code?: string; message: string } {
+    let json: unknown;
+    try {
+        json = JSON.parse(bodyText);
+    } catch {
+        return { message: bodyText.trim() === '' ? `HTTP ${status}` : bodyText.slice(0, 500) };
+    }
+    const parsed = errorBodySchema.safeParse(json);
+    if (!parsed.success) return { message: bodyText.slice(0, 500) };
+    const { code, message, details } = parsed.data.error;
+    const detail = details?.map((d) => d.message).filter(Boolean).join('; ');
+    return { code, message: [message ?? code ?? `HTTP ${status}`, detail].filter(Boolean).join(': ') };
+}
+
+/** The one place that decides what a failed Power BI response means. */
+export function classifyPowerBiResponse(
+    status: number,
+    headers: { get(name: string): string | null },
+    bodyText: string,
+): PowerBiFailure {
+    const { code, message } = describe(status, bodyText);
+    const requestId = headers.get('RequestId') ?? headers.get('x-ms-request-id') ?? undefined;
+    const retryAfterSeconds = parseRetryAfter(headers.get('Retry-After'));
+    if (status === 429) {
+        return { kind: 'throttled', status, retryAfterSeconds: retryAfterSeconds ?? defaultThrottleSeconds, code, message, requestId };
+    }
+    if (status === 408 || status >= 500) {
+        return { kind: 'transient', status, retryAfterSeconds, code, message, requestId };
+    }
+    if (status === 401 || status === 403) {
+        return { kind: 'unauthorized', status, code, message, requestId };
+    }
+    return { kind: 'permanent', status, code, message, requestId };
+}
+
+/** Timeouts, resets and refused connections: the request may or may not have reached the service. */
+export function classifyNetworkError(error: unknown): PowerBiFailure {
+    const cause = (error as { cause?: { code?: string } })?.cause?.code;
+    const name = (error as Error)?.name;
+    const message =
+        name === 'TimeoutError' || name === 'AbortError'
+            ? 'Power BI did not answer in time'
+            : `Power BI could not be reached: ${cause ?? (error as Error)?.message ?? String(error)}`;
+    return { kind: 'transient', message };
+}

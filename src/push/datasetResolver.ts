@@ -1,0 +1,77 @@
+import type { DatasetConfig, RelayConfig } from '../config/relayConfig';
+import type { PowerBiClient } from '../powerbi/powerBiClient';
+import type { PowerBiFailure } from '../powerbi/powerBiFailure';
+import type { TableDefinition } from '../powerbi/schemas';
+
+export type ResolvedDataset = { ok: true; workspaceId: string; datasetId: string } | { ok: false; failure: PowerBiFailure };
+
+export interface DatasetResolver {
+    /** Finds (or creates, as Microsoft's walkthrough does) the push dataset and makes sure the table exists. */
+    resolve(datasetName: string, tableName: string): Promise<ResolvedDataset>;
+    /** Forgets what is known of a dataset, e.g. after Power BI answered 404 for it. */
+    forget(datasetName: string): void;
+}
+
+const toTableDefinition = (table: DatasetConfig['tables'][number]): TableDefinition => ({
+    name: table.name,
+    columns: table.columns.map((column) => ({ name: column.name, dataType: column.dataType })),
+});
+
+const permanent = (message: string): ResolvedDataset => ({ ok: false, failure: { kind: 'permanent', status: 404, message } });
+
+export function createDatasetResolver(client: PowerBiClient, config: RelayConfig, defaultWorkspaceId: string): DatasetResolver {
+    /** Per dataset: its id and the tables known to exist. One lookup at a time per dataset, shared by concurrent pushes. */
+    const known = new Map<string, Promise<ResolvedDataset & { tables?: Set<string> }>>();
+
+    async function lookUp(dataset: DatasetConfig): Promise<ResolvedDataset & { tables?: Set<string> }> {
+        const workspaceId = dataset.workspaceId ?? defaultWorkspaceId;
+        const listed = await client.getDatasets(workspaceId);
+        if (!listed.ok) return listed;
+        const existing = listed.value.filter((d) => d.name === dataset.name);
+        const push = existing.find((d) => d.addRowsAPIEnabled === true);
+        if (push) {
+            const tables = await client.getTables(workspaceId, push.id);
+            if (!tables.ok) return tables;
+            return { ok: true, workspaceId, datasetId: push.id, tables: new Set(tables.value.map((t) => t.name)) };
+        }
+        if (existing.length > 0) {
+            return permanent(
+                `Dataset "${dataset.name}" exists in workspace ${workspaceId} but is not a push dataset (addRowsAPIEnabled is false); rename it or the configured dataset`,
+            );
+        }
+        const created = await client.createDataset(
+            workspaceId,
+            { name: dataset.name, defaultMode: 'Push', tables: dataset.tables.map(toTableDefinition) },
+            dataset.defaultRetentionPolicy,
+        );
+        if (!created.ok) return created;
+        return { ok: true, workspaceId, datasetId: created.value.id, tables: new Set(dataset.tables.map((t) => t.name)) };
+    }
+
+    return {
+        async resolve(datasetName, tableName) {
+            const dataset = config.datasets.find((d) => d.name === datasetName);
+            const table = dataset?.tables.find((t) => t.name === tableName);
+            if (!dataset || !table) return permanent(`Dataset "${datasetName}" table "${tableName}" is not in the configuration`);
+            let entry = known.get(datasetName);
+            if (!entry) {
+                entry = lookUp(dataset);
+                known.set(datasetName, entry);
+            }
+            const resolved = await entry;
+            if (!resolved.ok) {
+                if (known.get(datasetName) === entry) known.delete(datasetName);
+                return resolved;
+            }
+            if (!resolved.tables?.has(tableName)) {
+                const put = await client.putTable(resolved.workspaceId, resolved.datasetId, toTableDefinition(table));
+                if (!put.ok) return put;
+                resolved.tables?.add(tableName);
+            }
+            return { ok: true, workspaceId: resolved.workspaceId, datasetId: resolved.datasetId };
+        },
+        forget(datasetName) {
+            known.delete(datasetName);
+        },
+    };
+}

@@ -1,0 +1,42 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { z } from 'zod';
+import type { Row } from '../ingest/validateRows';
+import { ensureOnce } from '../storage/ensureOnce';
+
+const storedRowsSchema = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])));
+
+export interface RowsBlobs {
+    put(name: string, rows: readonly Row[]): Promise<void>;
+    /** The stored rows, or undefined when the blob no longer exists. */
+    get(name: string): Promise<Row[] | undefined>;
+    delete(name: string): Promise<void>;
+}
+
+/** Claim-check storage for ingestions too large for one queue message. */
+export function createRowsBlobs(blobService: BlobServiceClient, containerName: string): RowsBlobs {
+    const container = blobService.getContainerClient(containerName);
+    const ensureContainer = ensureOnce(() => container.createIfNotExists());
+    return {
+        async put(name, rows) {
+            await ensureContainer();
+            const body = Buffer.from(JSON.stringify(rows), 'utf8');
+            await container.getBlockBlobClient(name).uploadData(body, {
+                blobHTTPHeaders: { blobContentType: 'application/json' },
+                conditions: { ifNoneMatch: '*' },
+            });
+        },
+        async get(name) {
+            const blob = container.getBlockBlobClient(name);
+            try {
+                const buffer = await blob.downloadToBuffer();
+                return storedRowsSchema.parse(JSON.parse(buffer.toString('utf8')));
+            } catch (error) {
+                if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+                throw error;
+            }
+        },
+        async delete(name) {
+            await container.getBlockBlobClient(name).deleteIfExists();
+        },
+    };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Azure Storage queues take at most 64 KiB per message, measured on the encoded text. */
+export const maxQueueMessageBytes = 64 * 1024;
+
+const rowValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/**
+ * One accepted ingestion: its rows travel inline when they fit in a queue message, otherwise in a blob
+ * (claim check) so that a single message still commits the whole ingestion at once. `part` is the first
+ * Add Rows part (of PUSH_MAX_ROWS_PER_POST rows) not yet pushed, `attempt` counts transient failures.
+ */
+export const rowsMessageSchema = z
+    .strictObject({
+        version: z.literal(1),
+        ingestionId: z.string().min(1).max(100),
+        dataset: z.string().min(1),
+        table: z.string().min(1),
+        rowCount: z.number().int().positive(),
+        receivedAt: z.iso.datetime(),
+        rows: z.array(z.record(z.string(), rowValueSchema)).optional(),
+        blob: z.string().min(1).optional(),
+        part: z.number().int().nonnegative().default(0),
+        attempt: z.number().int().nonnegative().default(0),
+    })
+    .refine((message) => (message.rows === undefined) !== (message.blob === undefined), {
+        message: 'exactly one of rows or blob must be present',
+    })
+    .refine((message) => message.rows === undefined || message.rows.length === message.rowCount, {
+        message: 'rowCount must equal the number of inline rows',
+        path: ['rowCount'],
+    });
+
+export type RowsMessage = z.infer<typeof rowsMessageSchema>;
+
+/**
+ * host.json sets extensions.queues.messageEncoding to base64 (the host's default), so every producer
+ * must base64-encode what it sends; a test keeps this and host.json in step.
+ */
+export const queueMessageEncoding = 'base64';
+
+export function toQueueText(message: unknown): string {
+    return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+export function fromQueueText(text: string): unknown {
+    return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+}
+
+export function fitsInQueueMessage(message: unknown): boolean {
+    return toQueueText(message).length <= maxQueueMessageBytes;
+}

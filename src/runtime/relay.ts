@@ -1,0 +1,59 @@
+import { isAbsolute, join } from 'node:path';
+import { loadRelayConfig, type RelayConfig } from '../config/relayConfig';
+import { loadSettings, type Settings } from '../config/settings';
+import type { IngestDeps } from '../ingest/ingestRows';
+import { createPowerBiClient } from '../powerbi/powerBiClient';
+import { createPowerBiCredential } from '../powerbi/powerBiCredential';
+import { createTokenProvider } from '../powerbi/tokenProvider';
+import { createDatasetResolver } from '../push/datasetResolver';
+import type { DeliverDeps } from '../push/deliverRows';
+import { createPushLedger } from '../push/pushLedger';
+import { createRowsBlobs } from '../queue/rowsBlobs';
+import { createRowsQueue } from '../queue/rowsQueue';
+import { createStorageClients } from '../storage/storageClients';
+import { appRoot } from './appRoot';
+
+export interface Relay {
+    settings: Settings;
+    config: RelayConfig;
+    ingest: IngestDeps;
+    deliver: DeliverDeps;
+}
+
+/** Wires the relay from app settings and the config file: the one place that knows how the parts fit. */
+export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
+    const settings = loadSettings(env);
+    const configPath = isAbsolute(settings.PBI_RELAY_CONFIG) ? settings.PBI_RELAY_CONFIG : join(appRoot(), settings.PBI_RELAY_CONFIG);
+    const config = loadRelayConfig(configPath);
+    const storage = createStorageClients(settings);
+    const queue = createRowsQueue(storage.queueService, settings.ROWS_QUEUE);
+    const blobs = createRowsBlobs(storage.blobService, settings.ROWS_CONTAINER);
+    const client = createPowerBiClient({
+        baseUrl: settings.POWERBI_API_BASE_URL,
+        tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
+        timeoutMs: settings.POWERBI_TIMEOUT_MS,
+    });
+    return {
+        settings,
+        config,
+        ingest: { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs },
+        deliver: {
+            client,
+            resolver: createDatasetResolver(client, config, settings.POWERBI_WORKSPACE_ID),
+            queue,
+            blobs,
+            ledger: createPushLedger(storage.tableClient(settings.PUSH_LEDGER_TABLE)),
+            maxRowsPerPost: settings.PUSH_MAX_ROWS_PER_POST,
+            maxAttempts: settings.PUSH_MAX_ATTEMPTS,
+            retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
+        },
+    };
+}
+
+let relay: Relay | undefined;
+
+/** The process-wide relay, created on first use so that bad settings fail loudly with one message. */
+export function getRelay(): Relay {
+    relay ??= createRelay();
+    return relay;
+}
