@@ -59,9 +59,9 @@ function checkDecimal(value: unknown): ValueCheck {
     if (scale > maxDecimalScale) {
         return { ok: false, reason: `has more than ${maxDecimalScale} decimal places (Decimal scale 4)` };
     }
-    const integerDigits = Math.max(1, exponent + 1);
-    if (integerDigits + scale > maxDecimalDigits) {
-        return { ok: false, reason: `has more than ${maxDecimalDigits} digits (Decimal precision 28)` };
+    // Precision 28 with scale 4 leaves 24 digits before the decimal point.
+    if (exponent + 1 > maxDecimalDigits - maxDecimalScale) {
+        return { ok: false, reason: `has more than ${maxDecimalDigits - maxDecimalScale} digits before the decimal point (Decimal precision 28, scale 4)` };
     }
     return { ok: true, value };
 }

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema } from '../../src/config/configJsonSchema';
+import { loadRelayConfig, parseRelayConfig } from '../../src/config/relayConfig';
+
+const root = join(__dirname, '..', '..');
+
+describe('relay config', () => {
+    it('loads the shipped SalesMarketing example with canonical data types', () => {
+        const config = loadRelayConfig(join(root, 'pbi-relay.config.json'));
+        const product = config.datasets[0]?.tables[0];
+        expect(config.datasets[0]?.name).toBe('SalesMarketing');
+        expect(product?.columns.map((c) => `${c.name}:${c.dataType}:${c.required}`)).toEqual([
+            'ProductID:Int64:true',
+            'Name:String:true',
+            'Category:String:false',
+            'IsCompete:Boolean:false',
+            'ManufacturedOn:DateTime:false',
+        ]);
+    });
+
+    it('names every problem with its path', () => {
+        expect(() =>
+            parseRelayConfig(
+                {
+                    datasets: [
+                        {
+                            name: 'D',
+                            tables: [{ name: 'T', columns: [{ name: 'a', dataType: 'Guid' }, { name: 'a', dataType: 'String' }] }],
+                            extra: 1,
+                        },
+                    ],
+                },
+                'x.json',
+            ),
+        ).toThrow(
+            'Invalid config x.json: datasets.0.tables.0.columns.0.dataType: unknown data type "Guid"; use one of Int64, Double, Boolean, DateTime, String, Decimal; datasets.0: Unrecognized key: "extra"',
+        );
+    });
+
+    it('rejects duplicate columns and table names Power BI would refuse', () => {
+        expect(() =>
+            parseRelayConfig({ datasets: [{ name: 'D', tables: [{ name: 'T', columns: [{ name: 'a', dataType: 'String' }, { name: 'a', dataType: 'String' }] }] }] }, 'x'),
+        ).toThrow('datasets.0.tables.0.columns.1.name: duplicate column "a"');
+        expect(() => parseRelayConfig({ datasets: [{ name: 'D', tables: [{ name: 'a/b', columns: [{ name: 'a', dataType: 'String' }] }] }] }, 'x')).toThrow(
+            'datasets.0.tables.0.name: must be 1-100 characters allowed in a Power BI table name',
+        );
+    });
+
+    it('reports a missing or malformed file by path', () => {
+        expect(() => loadRelayConfig(join(root, 'missing.json'))).toThrow(/^Cannot read config .*missing\.json/);
+        expect(() => loadRelayConfig(join(root, 'package-lock.json'))).toThrow(/Invalid config .*package-lock\.json: \(root\): Unrecognized keys/);
+    });
+
+    it('publishes an up-to-date JSON Schema for editors (npm run config-schema regenerates it)', () => {
+        const published = JSON.parse(readFileSync(join(root, 'pbi-relay.config.schema.json'), 'utf8'));
+        expect(published).toEqual(configJsonSchema());
+    });
+});

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitsInQueueMessage, fromQueueText, queueMessageEncoding, rowsMessageSchema, toQueueText } from '../../src/queue/rowsMessage';
+import { retryDelaySeconds } from '../../src/push/retryDelay';
+
+const message = {
+    version: 1,
+    ingestionId: 'i-1',
+    dataset: 'SalesMarketing',
+    table: 'Product',
+    rowCount: 1,
+    receivedAt: '2024-05-01T00:00:00.000Z',
+    rows: [{ ProductID: 1 }],
+};
+
+describe('rows queue message', () => {
+    it('is encoded the way host.json tells the Functions host to decode it', () => {
+        const hostJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8'));
+        expect(hostJson.extensions.queues.messageEncoding.toLowerCase()).toBe(queueMessageEncoding);
+        expect(fromQueueText(toQueueText(message))).toEqual(message);
+    });
+
+    it('defaults part and attempt and requires rows or a blob, not both', () => {
+        expect(rowsMessageSchema.parse(message)).toMatchObject({ part: 0, attempt: 0 });
+        expect(rowsMessageSchema.safeParse({ ...message, blob: 'b' }).success).toBe(false);
+        expect(rowsMessageSchema.safeParse({ ...message, rows: undefined }).success).toBe(false);
+        expect(rowsMessageSchema.safeParse({ ...message, rowCount: 2 }).success).toBe(false);
+        expect(rowsMessageSchema.safeParse({ ...message, version: 2 }).success).toBe(false);
+    });
+
+    it('knows when rows no longer fit in a 64 KiB queue message', () => {
+        const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ ProductID: i, Name: 'x'.repeat(100) }));
+        expect(fitsInQueueMessage({ ...message, rows: rows(100) })).toBe(true);
+        expect(fitsInQueueMessage({ ...message, rows: rows(1000) })).toBe(false);
+    });
+});
+
+describe('retryDelaySeconds', () => {
+    const policy = { baseSeconds: 5, maxSeconds: 900 };
+    it('doubles per attempt with jitter between half and all, capped', () => {
+        expect(retryDelaySeconds(1, policy, 0, () => 0)).toBe(3);
+        expect(retryDelaySeconds(1, policy, 0, () => 1)).toBe(5);
+        expect(retryDelaySeconds(4, policy, 0, () => 1)).toBe(40);
+        expect(retryDelaySeconds(20, policy, 0, () => 1)).toBe(900);
+    });
+    it('never waits less than the service asked', () => {
+        expect(retryDelaySeconds(1, policy, 120, () => 0)).toBe(120);
+    });
+});
