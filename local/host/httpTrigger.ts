@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { type ClientRequest, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './coreTypes';
+import { InvocationTracker } from './invocationTracker';
+import { describeError, type LocalWorker, type RegisteredFunction } from './localWorker';
+import type { HostLogger } from './logger';
+import { returnBindingName, type QueueOutputBinding, type QueueOutputSender } from './queueOutputs';
+import { compareRoutePrecedence, RouteTemplate } from './routeTemplate';
+
+export interface HttpRoute {
+    fn: RegisteredFunction;
+    triggerName: string;
+    template: RouteTemplate;
+    /** Upper-case methods, or undefined for all. */
+    methods: ReadonlySet<string> | undefined;
+    outputs: readonly QueueOutputBinding[];
+}
+
+export interface HttpServerOptions {
+    routes: HttpRoute[];
+    routePrefix: string;
+    worker: LocalWorker;
+    outputSender: QueueOutputSender;
+    logger: HostLogger;
+    port: number;
+    host: string;
+    /** The library's HTTP stream proxy (`HttpUri` capability) when the app called `app.setup({ enableHttpStream: true })`. */
+    streamProxyUri?: string;
+}
+
+export interface RunningHttpServer {
+    url: string;
+    close(): Promise<void>;
+}
+
+export function toHttpRoute(fn: RegisteredFunction, triggerName: string, outputs: readonly QueueOutputBinding[]): HttpRoute {
+    const trigger = fn.metadata.bindings[triggerName]!;
+    const route = typeof trigger.route === 'string' && trigger.route !== '' ? trigger.route : fn.name;
+    const methods = Array.isArray(trigger.methods) ? new Set(trigger.methods.map((m) => String(m).toUpperCase())) : undefined;
+    return { fn, triggerName, template: new RouteTemplate(route), methods, outputs };
+}
+
+/**
+ * Serves HTTP triggers on `http://host:port/<routePrefix>/<route>`. Function keys are not checked:
+ * like Core Tools, the local host treats every authLevel as anonymous.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+    const routes = [...options.routes].sort((a, b) => compareRoutePrecedence(a.template, b.template));
+    const inFlight = new InvocationTracker();
+    const server = createServer((req, res) => {
+        void inFlight.track(handle(options, routes, req, res));
+    });
+    await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+            server.removeListener('error', reject);
+            resolve();
+        });
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+        url: `http://${options.host}:${port}`,
+        close: () => closeServer(server, inFlight),
+    };
+}
+
+async function closeServer(server: Server, inFlight: InvocationTracker): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await inFlight.drain();
+    server.closeAllConnections();
+    await closed;
+}
+
+async function handle(options: HttpServerOptions, routes: HttpRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? `${options.host}`}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = stripPrefix(requestUrl.pathname, options.routePrefix);
+    if (requestUrl.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
+        sendText(res, 200, 'The Azure Functions local host is running.');
+        return;
+    }
+    let route: HttpRoute | undefined;
+    let params: Record<string, string> | undefined;
+    if (path !== undefined) {
+        for (const candidate of routes) {
+            if (candidate.methods && !candidate.methods.has(method)) {
+                continue;
+            }
+            params = candidate.template.match(path);
+            if (params) {
+                route = candidate;
+                break;
+            }
+        }
+    }
+    if (!route || !params) {
+        await drain(req);
+        sendText(res, 404, 'Not Found');
+        return;
+    }
+
+    const invocationId = randomUUID();
+    const headers = toHeaderRecord(req);
+    const query: Record<string, string> = {};
+    for (const key of new Set(requestUrl.searchParams.keys())) {
+        query[key] = requestUrl.searchParams.getAll(key).join(',');
+    }
+    // What the host puts in the HTTP trigger's binding data; the library reads it for streamed requests.
+    const triggerMetadata: Record<string, RpcTypedData> = {
+        Headers: { json: JSON.stringify(headers) },
+        Query: { json: JSON.stringify(query) },
+    };
+    for (const [name, value] of Object.entries(params)) {
+        triggerMetadata[name] = { string: value };
+    }
+
+    try {
+        if (options.streamProxyUri) {
+            await invokeStreamed(options, route, req, res, requestUrl, triggerMetadata, invocationId);
+            return;
+        }
+        const body = await readBody(req);
+        const http: RpcHttpData = {
+            method,
+            url: requestUrl.toString(),
+            headers,
+            query,
+            params,
+            body: body.length > 0 ? { bytes: body } : undefined,
+        };
+        const response = await options.worker.invoke(
+            route.fn,
+            { inputData: [{ name: route.triggerName, data: { http } }], triggerMetadata },
+            invocationId,
+        );
+        await options.outputSender.send(route.outputs, response);
+        writeResponse(res, findHttpOutput(route.fn, response));
+    } catch (error) {
+        options.logger({
+            level: 'error',
+            category: 'host',
+            functionName: route.fn.name,
+            invocationId,
+            message: `Executed '${route.fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`,
+            error,
+        });
+        if (!res.headersSent) {
+            sendText(res, 500, 'Internal Server Error');
+        } else {
+            res.destroy();
+        }
+    }
+}
+
+/**
+ * With HTTP streaming the library serves its own proxy: the host forwards the raw request there,
+ * tagged with the invocation id, and the handler's response comes back on that connection
+ * (@azure/functions `src/http/httpProxy.ts`).
+ */
+async function invokeStreamed(
+    options: HttpServerOptions,
+    route: HttpRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestUrl: URL,
+    triggerMetadata: Record<string, RpcTypedData>,
+    invocationId: string,
+): Promise<void> {
+    const proxyUrl = new URL(requestUrl.pathname + requestUrl.search, options.streamProxyUri);
+    let forward: ClientRequest | undefined;
+    const proxied = new Promise<void>((resolve, reject) => {
+        forward = httpRequest(
+            proxyUrl,
+            {
+                method: req.method,
+                headers: {
+                    ...req.headers,
+                    'x-ms-invocation-id': invocationId,
+                    'x-forwarded-host': requestUrl.host,
+                    'x-forwarded-proto': 'http',
+                },
+            },
+            (proxyRes) => {
+                res.writeHead(proxyRes.statusCode ?? 500, proxyRes.headers);
+                proxyRes.pipe(res);
+                proxyRes.on('end', resolve);
+                proxyRes.on('error', reject);
+            },
+        );
+        forward.on('error', reject);
+        req.pipe(forward);
+    });
+    const invoked = options.worker.invoke(
+        route.fn,
+        { inputData: [{ name: route.triggerName, data: { string: '' } }], triggerMetadata },
+        invocationId,
+    );
+    proxied.catch(() => undefined);
+    let response: RpcInvocationResponse;
+    try {
+        response = await invoked;
+    } catch (error) {
+        // A failed handler never answers on the proxy connection; drop it so the caller gets our 500.
+        forward?.destroy();
+        throw error;
+    }
+    await proxied;
+    await options.outputSender.send(route.outputs, response);
+}
+
+function stripPrefix(pathname: string, routePrefix: string): string | undefined {
+    if (routePrefix === '') {
+        return pathname;
+    }
+    const prefix = `/${routePrefix}`;
+    if (pathname.toLowerCase() === prefix.toLowerCase()) {
+        return '';
+    }
+    if (pathname.toLowerCase().startsWith(prefix.toLowerCase() + '/')) {
+        return pathname.slice(prefix.length + 1);
+    }
+    return undefined;
+}
+
+function toHeaderRecord(req: IncomingMessage): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) {
+            headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+    }
+    return headers;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+        chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+    for await (const _chunk of req) {
+        // discard
+    }
+}
+
+function findHttpOutput(fn: RegisteredFunction, response: RpcInvocationResponse): RpcHttpData | undefined {
+    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+        if (binding.direction === 'out' && binding.type?.toLowerCase() === 'http') {
+            const data = name === returnBindingName ? response.returnValue : response.outputData?.find((o) => o.name === name)?.data;
+            if (data?.http) {
+                return data.http;
+            }
+        }
+    }
+    return undefined;
+}
+
+function writeResponse(res: ServerResponse, http: RpcHttpData | undefined): void {
+    if (!http) {
+        // The handler returned nothing.
+        res.writeHead(204).end();
+        return;
+    }
+    for (const [name, value] of Object.entries(http.headers ?? {})) {
+        res.setHeader(name, value);
+    }
+    const cookies = (http.cookies ?? []).map(serializeCookie);
+    if (cookies.length > 0) {
+        res.setHeader('set-cookie', cookies);
+    }
+    res.statusCode = Number(http.statusCode ?? 200);
+    const body = http.body?.bytes ?? (http.body?.string !== undefined && http.body?.string !== null ? Buffer.from(http.body.string) : undefined);
+    res.end(body && body.length > 0 ? Buffer.from(body) : undefined);
+}
+
+function serializeCookie(cookie: RpcHttpCookie): string {
+    const parts = [`${cookie.name ?? ''}=${encodeURIComponent(cookie.value ?? '')}`];
+    if (cookie.domain?.value) parts.push(`Domain=${cookie.domain.value}`);
+    if (cookie.path?.value) parts.push(`Path=${cookie.path.value}`);
+    const expires = cookie.expires?.value;
+    if (expires?.seconds !== undefined && expires.seconds !== null) {
+        parts.push(`Expires=${new Date(Number(expires.seconds) * 1000).toUTCString()}`);
+    }
+    if (cookie.maxAge?.value !== undefined && cookie.maxAge.value !== null) parts.push(`Max-Age=${cookie.maxAge.value}`);
+    if (cookie.secure?.value) parts.push('Secure');
+    if (cookie.httpOnly?.value) parts.push('HttpOnly');
+    if (cookie.sameSite && cookie.sameSite !== 'none') {
+        parts.push(`SameSite=${cookie.sameSite === 'explicitNone' ? 'None' : cookie.sameSite[0]!.toUpperCase() + cookie.sameSite.slice(1)}`);
+    }
+    return parts.join('; ');
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { describeError, type LocalWorker, type RegisteredFunction } from './localWorker';
+import type { HostLogger } from './logger';
+import type { QueueOutputBinding, QueueOutputSender } from './queueOutputs';
+import type { TimerSchedule } from './timerSchedule';
+
+export interface TimerTriggerOptions {
+    fn: RegisteredFunction;
+    triggerName: string;
+    schedule: TimerSchedule;
+    runOnStartup: boolean;
+    worker: LocalWorker;
+    outputs: readonly QueueOutputBinding[];
+    outputSender: QueueOutputSender;
+    logger: HostLogger;
+    /** Clock, for tests. */
+    now?: () => Date;
+}
+
+/** Node's setTimeout limit; longer waits are chained. */
+const maxTimeoutMs = 2 ** 31 - 1;
+
+/**
+ * Runs one timer function on its schedule, one invocation at a time as the host's timer listener
+ * does. Occurrences missed while an invocation ran are not replayed: the next run starts at once with
+ * `isPastDue: true`. Schedule status lives in memory only (the host's `useMonitor` persists it in
+ * blob storage), so a restart forgets past runs.
+ */
+export class TimerTriggerListener {
+    readonly #options: TimerTriggerOptions;
+    readonly #now: () => Date;
+    #timer: NodeJS.Timeout | undefined;
+    #running: Promise<void> | undefined;
+    #stopped = false;
+    #last: Date | undefined;
+    #lastUpdated: Date | undefined;
+
+    constructor(options: TimerTriggerOptions) {
+        this.#options = options;
+        this.#now = options.now ?? (() => new Date());
+    }
+
+    start(): void {
+        if (this.#options.runOnStartup) {
+            this.#run(this.#now(), false);
+        } else {
+            this.#scheduleAfter(this.#now());
+        }
+    }
+
+    async stop(): Promise<void> {
+        this.#stopped = true;
+        clearTimeout(this.#timer);
+        await this.#running;
+    }
+
+    #scheduleAfter(after: Date): void {
+        if (this.#stopped) {
+            return;
+        }
+        const next = this.#options.schedule.next(after);
+        if (!next) {
+            this.#options.logger({
+                level: 'warning',
+                category: 'host',
+                functionName: this.#options.fn.name,
+                message: `Timer schedule "${this.#options.schedule.expression}" has no further occurrences.`,
+            });
+            return;
+        }
+        const now = this.#now();
+        if (next.getTime() <= now.getTime()) {
+            // Missed while the previous invocation ran: run once, now, past due; then go on from now.
+            this.#run(now, true);
+            return;
+        }
+        this.#waitUntil(next);
+    }
+
+    #waitUntil(occurrence: Date): void {
+        const delay = occurrence.getTime() - this.#now().getTime();
+        this.#timer = setTimeout(
+            () => {
+                const now = this.#now();
+                if (occurrence.getTime() > now.getTime()) {
+                    this.#waitUntil(occurrence);
+                    return;
+                }
+                // Late by a whole occurrence (the process was blocked or asleep).
+                const following = this.#options.schedule.next(occurrence);
+                this.#run(occurrence, following !== undefined && following.getTime() <= now.getTime());
+            },
+            Math.min(Math.max(delay, 0), maxTimeoutMs),
+        );
+    }
+
+    #run(occurrence: Date, isPastDue: boolean): void {
+        this.#running = this.#invoke(occurrence, isPastDue).finally(() => {
+            this.#running = undefined;
+            this.#scheduleAfter(occurrence);
+        });
+    }
+
+    async #invoke(occurrence: Date, isPastDue: boolean): Promise<void> {
+        const { fn, worker, triggerName, schedule } = this.#options;
+        const now = this.#now();
+        const next = schedule.next(now);
+        const timerInfo = {
+            Schedule: { AdjustForDST: true },
+            ScheduleStatus: {
+                Last: (this.#last ?? occurrence).toISOString(),
+                Next: next?.toISOString() ?? null,
+                LastUpdated: (this.#lastUpdated ?? now).toISOString(),
+            },
+            IsPastDue: isPastDue,
+        };
+        this.#last = occurrence;
+        this.#lastUpdated = now;
+        const invocationId = randomUUID();
+        try {
+            const response = await worker.invoke(
+                fn,
+                { inputData: [{ name: triggerName, data: { json: JSON.stringify(timerInfo) } }], triggerMetadata: {} },
+                invocationId,
+            );
+            await this.#options.outputSender.send(this.#options.outputs, response);
+            this.#options.logger({
+                level: 'debug',
+                category: 'host',
+                functionName: fn.name,
+                invocationId,
+                message: `Executed '${fn.name}' (Succeeded, Id=${invocationId})`,
+            });
+        } catch (error) {
+            this.#options.logger({
+                level: 'error',
+                category: 'host',
+                functionName: fn.name,
+                invocationId,
+                message: `Executed '${fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`,
+                error,
+            });
+        }
+    }
+}
