@@ -46,8 +46,12 @@ const errorBodySchema = z.looseObject({
 
 export const grantRequestSchema = z.object({
     workspaceId: z.guid({ error: 'must be the GUID of the Power BI workspace (POWERBI_WORKSPACE_ID or --workspace)' }),
-    principalId: z.guid({ error: 'must be the object id of the managed identity (MANAGED_IDENTITY_PRINCIPAL_ID or --principal-id)' }),
-    clientId: z.guid({ error: 'must be the client id of the managed identity (MANAGED_IDENTITY_CLIENT_ID or --client-id)' }).optional(),
+    principalId: z.guid({
+        error: 'must be the object id of the managed identity (MANAGED_IDENTITY_PRINCIPAL_ID or --principal-id)',
+    }),
+    clientId: z
+        .guid({ error: 'must be the client id of the managed identity (MANAGED_IDENTITY_CLIENT_ID or --client-id)' })
+        .optional(),
     role: z.enum(grantableRoles, { error: `must be one of ${grantableRoles.join(', ')}` }).default('Member'),
 });
 export type GrantRequest = z.infer<typeof grantRequestSchema>;
@@ -76,8 +80,13 @@ export class PowerBiAccessError extends Error {
 }
 
 /** Finds the identity among the workspace's users, by object id or client id, case-insensitively. */
-export function findPrincipal(users: readonly GroupUser[], request: Pick<GrantRequest, 'principalId' | 'clientId'>): GroupUser | undefined {
-    const ids = new Set([request.principalId, request.clientId].filter((id): id is string => !!id).map((id) => id.toLowerCase()));
+export function findPrincipal(
+    users: readonly GroupUser[],
+    request: Pick<GrantRequest, 'principalId' | 'clientId'>,
+): GroupUser | undefined {
+    const ids = new Set(
+        [request.principalId, request.clientId].filter((id): id is string => !!id).map((id) => id.toLowerCase()),
+    );
     return users.find(
         (user) =>
             (user.principalType === undefined || user.principalType.toLowerCase() === 'app') &&
@@ -116,11 +125,15 @@ export async function grantWorkspaceAccess(request: GrantRequest, deps: GrantDep
     try {
         json = JSON.parse(listed);
     } catch {
-        throw new PowerBiAccessError(`Power BI answered the workspace users request with a body that is not JSON: ${listed.slice(0, 200)}`);
+        throw new PowerBiAccessError(
+            `Power BI answered the workspace users request with a body that is not JSON: ${listed.slice(0, 200)}`,
+        );
     }
     const users = groupUsersSchema.safeParse(json);
     if (!users.success) {
-        throw new PowerBiAccessError(`Power BI answered the workspace users request with an unexpected shape: ${z.prettifyError(users.error)}`);
+        throw new PowerBiAccessError(
+            `Power BI answered the workspace users request with an unexpected shape: ${z.prettifyError(users.error)}`,
+        );
     }
 
     const existing = findPrincipal(users.data.value, request);
@@ -152,7 +165,13 @@ function describeBody(text: string): { code?: string; message?: string } {
 }
 
 /** Turns a failed call into the fix, for the status codes that users meet while setting up access. */
-export function failure(step: string, response: Pick<Response, 'status' | 'headers'>, text: string, request: GrantRequest, base: string): PowerBiAccessError {
+export function failure(
+    step: string,
+    response: Pick<Response, 'status' | 'headers'>,
+    text: string,
+    request: GrantRequest,
+    base: string,
+): PowerBiAccessError {
     const { code, message } = describeBody(text);
     const detail = [code, message].filter(Boolean).join(': ');
     const head = `Power BI refused to ${step} (HTTP ${response.status}${detail ? `, ${detail}` : ''}).`;
@@ -172,7 +191,11 @@ export function failure(step: string, response: Pick<Response, 'status' | 'heade
     switch (response.status) {
         case 401:
             return new PowerBiAccessError(
-                [head, 'The access token was not accepted: sign in again with `az login` (the account needs a Power BI license).', ...accessSteps].join('\n') + tail,
+                [
+                    head,
+                    'The access token was not accepted: sign in again with `az login` (the account needs a Power BI license).',
+                    ...accessSteps,
+                ].join('\n') + tail,
                 401,
                 code,
             );
@@ -202,7 +225,11 @@ export function failure(step: string, response: Pick<Response, 'status' | 'heade
             );
         case 429: {
             const retryAfter = response.headers.get('retry-after');
-            return new PowerBiAccessError(`${head}\nPower BI is throttling; run the script again${retryAfter ? ` after ${retryAfter} s` : ' later'}.${tail}`, 429, code);
+            return new PowerBiAccessError(
+                `${head}\nPower BI is throttling; run the script again${retryAfter ? ` after ${retryAfter} s` : ' later'}.${tail}`,
+                429,
+                code,
+            );
         }
         default:
             return new PowerBiAccessError(head + tail, response.status, code);
@@ -233,7 +260,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         }
         const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
         const key = flags[flag];
-        if (!key) throw new PowerBiAccessError(`Unknown option ${arg}. Options: ${Object.keys(flags).join(', ')}, --help`);
+        if (!key)
+            throw new PowerBiAccessError(`Unknown option ${arg}. Options: ${Object.keys(flags).join(', ')}, --help`);
         const value = inline ?? argv[++i];
         if (value === undefined || value.startsWith('--')) throw new PowerBiAccessError(`${flag} needs a value`);
         (options as Record<string, string>)[key] = value;
@@ -241,7 +269,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     return options;
 }
 
-const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
+const nonEmpty = (value: string | undefined): string | undefined =>
+    value === undefined || value.trim() === '' ? undefined : value.trim();
 
 /** Builds the request from flags and environment; a role's case is forgiven (member -> Member). */
 export function resolveRequest(options: CliOptions, env: Record<string, string | undefined>): GrantRequest {
@@ -254,8 +283,15 @@ export function resolveRequest(options: CliOptions, env: Record<string, string |
         role,
     });
     if (!parsed.success) {
-        const names: Record<string, string> = { workspaceId: 'workspace', principalId: 'principal id', clientId: 'client id', role: 'role' };
-        const problems = parsed.error.issues.map((issue) => `${names[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`);
+        const names: Record<string, string> = {
+            workspaceId: 'workspace',
+            principalId: 'principal id',
+            clientId: 'client id',
+            role: 'role',
+        };
+        const problems = parsed.error.issues.map(
+            (issue) => `${names[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`,
+        );
         throw new PowerBiAccessError(`Cannot grant Power BI access: ${problems.join('; ')}`);
     }
     return parsed.data;
@@ -264,15 +300,20 @@ export function resolveRequest(options: CliOptions, env: Record<string, string |
 /** The azd environment's values (outputs of main.bicep included), or {} when azd is absent or fails. */
 export function readAzdEnv(): Promise<Record<string, string>> {
     return new Promise((resolve) => {
-        execFile('azd', ['env', 'get-values', '--output', 'json'], { timeout: 20_000, shell: process.platform === 'win32' }, (error, stdout) => {
-            if (error) return resolve({});
-            try {
-                const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(stdout));
-                resolve(parsed.success ? parsed.data : {});
-            } catch {
-                resolve({});
-            }
-        });
+        execFile(
+            'azd',
+            ['env', 'get-values', '--output', 'json'],
+            { timeout: 20_000, shell: process.platform === 'win32' },
+            (error, stdout) => {
+                if (error) return resolve({});
+                try {
+                    const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(stdout));
+                    resolve(parsed.success ? parsed.data : {});
+                } catch {
+                    resolve({});
+                }
+            },
+        );
     });
 }
 
@@ -302,8 +343,14 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
             log(usage);
             return 0;
         }
-        const needsAzd = !nonEmpty(options.workspace ?? env.POWERBI_WORKSPACE_ID) || !nonEmpty(options.principalId ?? env.MANAGED_IDENTITY_PRINCIPAL_ID);
-        if (needsAzd) env = { ...(await (deps.readAzdEnv ?? readAzdEnv)()), ...Object.fromEntries(Object.entries(env).filter(([, v]) => nonEmpty(v))) };
+        const needsAzd =
+            !nonEmpty(options.workspace ?? env.POWERBI_WORKSPACE_ID) ||
+            !nonEmpty(options.principalId ?? env.MANAGED_IDENTITY_PRINCIPAL_ID);
+        if (needsAzd)
+            env = {
+                ...(await (deps.readAzdEnv ?? readAzdEnv)()),
+                ...Object.fromEntries(Object.entries(env).filter(([, v]) => nonEmpty(v))),
+            };
         request = resolveRequest(options, env);
     } catch (problem) {
         error(`${(problem as Error).message}\n\n${usage}`);
@@ -311,8 +358,11 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
     }
 
     const baseUrl = nonEmpty(env.POWERBI_API_BASE_URL) ?? defaultBaseUrl;
-    const getToken = deps.getToken ?? cliTokenProvider(nonEmpty(env.POWERBI_SCOPE) ?? defaultScope, nonEmpty(env.AZURE_TENANT_ID));
-    log(`pbi-relay: granting ${request.role} on Power BI workspace ${request.workspaceId} to managed identity ${request.principalId} (${baseUrl})`);
+    const getToken =
+        deps.getToken ?? cliTokenProvider(nonEmpty(env.POWERBI_SCOPE) ?? defaultScope, nonEmpty(env.AZURE_TENANT_ID));
+    log(
+        `pbi-relay: granting ${request.role} on Power BI workspace ${request.workspaceId} to managed identity ${request.principalId} (${baseUrl})`,
+    );
     try {
         const result = await grantWorkspaceAccess(request, { fetch: deps.fetch, getToken, baseUrl });
         switch (result.outcome) {
@@ -320,13 +370,17 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
                 log(`pbi-relay: added the managed identity to the workspace as ${result.role}.`);
                 break;
             case 'updated':
-                log(`pbi-relay: changed the managed identity's workspace role from ${result.previousRole} to ${result.role}.`);
+                log(
+                    `pbi-relay: changed the managed identity's workspace role from ${result.previousRole} to ${result.role}.`,
+                );
                 break;
             case 'unchanged':
                 log(`pbi-relay: the managed identity already has the ${result.role} role; nothing to do.`);
                 break;
         }
-        log('pbi-relay: the identity also needs the tenant setting "Service principals can use Fabric APIs" for its security group (infra/README.md).');
+        log(
+            'pbi-relay: the identity also needs the tenant setting "Service principals can use Fabric APIs" for its security group (infra/README.md).',
+        );
         return 0;
     } catch (problem) {
         error((problem as Error).message);
@@ -337,7 +391,10 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
 /** The deployer's token: Azure CLI first (`az login`), then the Azure Developer CLI (`azd auth login`). */
 function cliTokenProvider(scope: string, tenantId: string | undefined): () => Promise<string> {
     const options = tenantId ? { tenantId } : {};
-    const credential = new ChainedTokenCredential(new AzureCliCredential(options), new AzureDeveloperCliCredential(options));
+    const credential = new ChainedTokenCredential(
+        new AzureCliCredential(options),
+        new AzureDeveloperCliCredential(options),
+    );
     return async () => {
         try {
             const token = await credential.getToken(scope);
@@ -346,7 +403,9 @@ function cliTokenProvider(scope: string, tenantId: string | undefined): () => Pr
         } catch (problem) {
             // ChainedTokenCredential throws an AggregateAuthenticationError whose `errors` say why each CLI failed.
             const causes = (problem as { errors?: unknown }).errors;
-            const reasons = (Array.isArray(causes) ? causes : [problem]).map((cause) => String((cause as Error).message ?? cause).split('\n')[0]);
+            const reasons = (Array.isArray(causes) ? causes : [problem]).map(
+                (cause) => String((cause as Error).message ?? cause).split('\n')[0],
+            );
             throw new PowerBiAccessError(
                 `Could not get a Power BI token for the signed-in user:\n  ${reasons.join('\n  ')}\n` +
                     `Sign in with \`az login${tenantId ? ` --tenant ${tenantId}` : ''}\` and run the script again.`,

@@ -28,7 +28,8 @@ describe('infra/main.parameters.json', () => {
     it('maps every main.bicep parameter without a default', () => {
         const required = params.filter((p) => p.value === undefined).map((p) => p.name);
         expect(required).toEqual(expect.arrayContaining(['environmentName', 'location', 'powerBiWorkspaceId']));
-        for (const name of required) expect(mapped[name], `${name} has no default and is not in main.parameters.json`).toBeDefined();
+        for (const name of required)
+            expect(mapped[name], `${name} has no default and is not in main.parameters.json`).toBeDefined();
     });
 
     it('maps only parameters that exist, each from an azd environment variable', () => {
@@ -62,17 +63,25 @@ describe('azure.yaml', () => {
         expect(Object.keys(services as object)).toEqual(['api']);
     });
 
-    it.each(['posix', 'windows'])('runs the Power BI grant after provisioning (%s), skipped without a workspace id', (platform) => {
-        const run = get(yaml, `hooks.postprovision.${platform}.run`);
-        expect(typeof run).toBe('string');
-        expect(run).toContain('npm run grant-powerbi-access');
-        expect(run).toContain('POWERBI_WORKSPACE_ID');
-        expect(get(yaml, `hooks.postprovision.${platform}.shell`)).toBe(platform === 'posix' ? 'sh' : 'pwsh');
-        expect(get(yaml, `hooks.postprovision.${platform}.continueOnError`)).toBe('true');
-    });
+    it.each(['posix', 'windows'])(
+        'runs the Power BI grant after provisioning (%s), skipped without a workspace id',
+        (platform) => {
+            const run = get(yaml, `hooks.postprovision.${platform}.run`);
+            expect(typeof run).toBe('string');
+            expect(run).toContain('npm run grant-powerbi-access');
+            expect(run).toContain('POWERBI_WORKSPACE_ID');
+            expect(get(yaml, `hooks.postprovision.${platform}.shell`)).toBe(platform === 'posix' ? 'sh' : 'pwsh');
+            expect(get(yaml, `hooks.postprovision.${platform}.continueOnError`)).toBe('true');
+        },
+    );
 
     it('has a grant-powerbi-access npm script when package.json declares one', () => {
-        const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+        const scripts =
+            (
+                JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+                    scripts?: Record<string, string>;
+                }
+            ).scripts ?? {};
         const script = scripts['grant-powerbi-access'];
         // Added by the lead; until then the hook reports a missing script and azd continues (continueOnError).
         if (script !== undefined) expect(script).toMatch(/grantPowerBiAccess/);
@@ -80,7 +89,9 @@ describe('azure.yaml', () => {
 
     describe('the YAML subset reader', () => {
         it('reads nested maps and block scalars', () => {
-            const parsed = parseYamlSubset(['a:', '  b: 1 # note', '  c: |', '    line 1', '    line 2', "d: 'x y'", ''].join('\n'));
+            const parsed = parseYamlSubset(
+                ['a:', '  b: 1 # note', '  c: |', '    line 1', '    line 2', "d: 'x y'", ''].join('\n'),
+            );
             expect(parsed).toEqual({ a: { b: '1', c: 'line 1\nline 2\n' }, d: 'x y' });
         });
 
@@ -101,7 +112,10 @@ describe('cross-file references', () => {
     const files = listBicepFiles();
 
     it('uses only abbreviations that abbreviations.json defines', () => {
-        const abbrs = JSON.parse(readFileSync(path.join(infraDir, 'abbreviations.json'), 'utf8')) as Record<string, string>;
+        const abbrs = JSON.parse(readFileSync(path.join(infraDir, 'abbreviations.json'), 'utf8')) as Record<
+            string,
+            string
+        >;
         const used = [...main.text.matchAll(/\babbrs\.(\w+)/g)].map((m) => m[1]!);
         expect(used.length).toBeGreaterThan(0);
         for (const key of used) expect(abbrs[key], `abbreviations.json has no ${key}`).toBeDefined();
@@ -122,10 +136,16 @@ describe('cross-file references', () => {
             const targetParams = declarationsOf(target.root, 'param');
             const passed = properties(property(bodyObject(module), 'params'));
             for (const key of passed.keys()) {
-                expect(targetParams.some((p) => p.name === key), `${file}: module ${module.name} passes unknown parameter ${key}`).toBe(true);
+                expect(
+                    targetParams.some((p) => p.name === key),
+                    `${file}: module ${module.name} passes unknown parameter ${key}`,
+                ).toBe(true);
             }
             for (const param of targetParams.filter((p) => p.value === undefined)) {
-                expect(passed.has(param.name), `${file}: module ${module.name} misses required parameter ${param.name}`).toBe(true);
+                expect(
+                    passed.has(param.name),
+                    `${file}: module ${module.name} misses required parameter ${param.name}`,
+                ).toBe(true);
             }
             const outputs = new Set(declarationsOf(target.root, 'output').map((o) => o.name));
             for (const match of text(root).matchAll(new RegExp(`\\b${module.name}\\.outputs\\.(\\w+)`, 'g'))) {
@@ -135,16 +155,46 @@ describe('cross-file references', () => {
     });
 
     it('declares every parameter and variable it uses in main.bicep (no typos in identifiers)', () => {
-        const declared = new Set(['resourceGroup', 'subscription', 'tenant', 'deployer', 'deployment', 'environment', ...declarationsOf(main.root, 'param').map((d) => d.name)]);
-        for (const kind of ['var', 'resource', 'module'] as const) for (const d of declarationsOf(main.root, kind)) declared.add(d.name);
-        const functions = new Set(['loadJsonContent', 'toLower', 'uniqueString', 'take', 'empty', 'union', 'guid', 'items']);
+        const declared = new Set([
+            'resourceGroup',
+            'subscription',
+            'tenant',
+            'deployer',
+            'deployment',
+            'environment',
+            ...declarationsOf(main.root, 'param').map((d) => d.name),
+        ]);
+        for (const kind of ['var', 'resource', 'module'] as const)
+            for (const d of declarationsOf(main.root, kind)) declared.add(d.name);
+        const functions = new Set([
+            'loadJsonContent',
+            'toLower',
+            'uniqueString',
+            'take',
+            'empty',
+            'union',
+            'guid',
+            'items',
+        ]);
         for (const node of descendants(main.root, 'identifier')) {
             const parent = node.parent;
-            if (!parent || parent.type === 'object_property' && parent.namedChildren[0]?.id === node.id) continue;
-            if (['parameter_declaration', 'variable_declaration', 'resource_declaration', 'module_declaration', 'output_declaration'].includes(parent.type)) continue;
+            if (!parent || (parent.type === 'object_property' && parent.namedChildren[0]?.id === node.id)) continue;
+            if (
+                [
+                    'parameter_declaration',
+                    'variable_declaration',
+                    'resource_declaration',
+                    'module_declaration',
+                    'output_declaration',
+                ].includes(parent.type)
+            )
+                continue;
             if (parent.type === 'call_expression') continue; // function names, decorators
             if (functions.has(node.text)) continue;
-            expect(declared.has(node.text), `main.bicep:${node.startPosition.row + 1} uses undeclared ${node.text}`).toBe(true);
+            expect(
+                declared.has(node.text),
+                `main.bicep:${node.startPosition.row + 1} uses undeclared ${node.text}`,
+            ).toBe(true);
         }
         expect(stringLiteral(find(main.root, 'var', 'defaultRefreshSchedule').value)?.split(' ')).toHaveLength(6);
     });

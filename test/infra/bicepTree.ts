@@ -59,7 +59,8 @@ export function syntaxProblems(root: Node, file: string): string[] {
         for (const child of node.children) visit(child);
     };
     visit(root);
-    if (problems.length === 0 && root.hasError) problems.push(`${file}: the parse tree reports an error that no node names`);
+    if (problems.length === 0 && root.hasError)
+        problems.push(`${file}: the parse tree reports an error that no node names`);
     return problems;
 }
 
@@ -116,7 +117,9 @@ export function declarations(root: Node): Declaration[] {
         pendingDecorators = [];
         if (kind === 'resource' || kind === 'module') {
             declaration.target = stringLiteral(parts[1]);
-            declaration.value = parts.find((part, index) => index > 1 && ['object', 'if_statement', 'for_statement'].includes(part.type));
+            declaration.value = parts.find(
+                (part, index) => index > 1 && ['object', 'if_statement', 'for_statement'].includes(part.type),
+            );
         } else if (kind === 'param') {
             declaration.value = parts.find((part, index) => index > 0 && part.type !== 'type');
         } else {
@@ -182,7 +185,9 @@ export function declarationsOf(root: Node, kind: Declaration['kind']): Declarati
 
 /** Resources whose type (without the API version) equals `type`, case-insensitively. */
 export function resourcesOfType(root: Node, type: string): Declaration[] {
-    return declarationsOf(root, 'resource').filter((d) => d.target?.split('@')[0]?.toLowerCase() === type.toLowerCase());
+    return declarationsOf(root, 'resource').filter(
+        (d) => d.target?.split('@')[0]?.toLowerCase() === type.toLowerCase(),
+    );
 }
 
 export interface ObjectKey {
@@ -244,7 +249,9 @@ export function descendants(node: Node, ...types: string[]): Node[] {
 
 /** The app settings of the function app: the keys of `appSettingsKeyValuePairs` in api.bicep's site module. */
 export function functionAppSettings(apiRoot: Node): ObjectKey[] {
-    const site = declarations(apiRoot).find((d) => d.kind === 'module' && d.target?.startsWith('br/public:avm/res/web/site:'));
+    const site = declarations(apiRoot).find(
+        (d) => d.kind === 'module' && d.target?.startsWith('br/public:avm/res/web/site:'),
+    );
     const pairs = property(property(site && bodyObject(site), 'params'), 'appSettingsKeyValuePairs');
     if (!pairs) throw new Error('api.bicep: the site module sets no appSettingsKeyValuePairs');
     return objectKeys(apiRoot, pairs);

@@ -74,7 +74,10 @@ describe('no keys and no secret-bearing connection strings', () => {
         [/\.(primary|secondary)(Shared)?Key\b/, 'an account or workspace key'],
         [/@secure\(\)/, 'a secure parameter (there are no secrets to pass)'],
     ];
-    const files = [...allFiles(infraDir).filter((file) => /\.(bicep|json)$/.test(file)), path.join(repoRoot, 'azure.yaml')];
+    const files = [
+        ...allFiles(infraDir).filter((file) => /\.(bicep|json)$/.test(file)),
+        path.join(repoRoot, 'azure.yaml'),
+    ];
 
     it.each(files.map((file) => path.relative(repoRoot, file)))('%s has none', (file) => {
         const content = readFileSync(path.join(repoRoot, file), 'utf8');
@@ -106,7 +109,9 @@ describe('function app (api.bicep)', () => {
 
     it('runs only as the user-assigned identity and deploys its package with it', () => {
         expect(text(property(params(site), 'managedIdentities.systemAssigned'))).toBe('false');
-        expect(text(property(params(site), 'managedIdentities.userAssignedResourceIds'))).toMatch(/^\[\s*identityId\s*\]$/);
+        expect(text(property(params(site), 'managedIdentities.userAssignedResourceIds'))).toMatch(
+            /^\[\s*identityId\s*\]$/,
+        );
         const auth = property(params(site), 'functionAppConfig.deployment.storage.authentication');
         expect(literal(property(auth, 'type'))).toBe('UserAssignedIdentity');
         expect(text(property(auth, 'userAssignedIdentityResourceId'))).toBe('identityId');
@@ -125,7 +130,13 @@ describe('function app (api.bicep)', () => {
         expect(setting('AzureWebJobsStorage__blobServiceUri')).toBe('stg.properties.primaryEndpoints.blob');
         expect(setting('AzureWebJobsStorage__queueServiceUri')).toBe('stg.properties.primaryEndpoints.queue');
         expect(setting('AzureWebJobsStorage__tableServiceUri')).toBe('stg.properties.primaryEndpoints.table');
-        for (const key of ['AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__tableServiceUri']) {
+        for (const key of [
+            'AzureWebJobsStorage__credential',
+            'AzureWebJobsStorage__clientId',
+            'AzureWebJobsStorage__blobServiceUri',
+            'AzureWebJobsStorage__queueServiceUri',
+            'AzureWebJobsStorage__tableServiceUri',
+        ]) {
             expect(settings.get(key)?.conditional, `${key} must not depend on a condition`).toBe(false);
         }
     });
@@ -136,8 +147,12 @@ describe('function app (api.bicep)', () => {
     });
 
     it('sends telemetry with Entra ID auth', () => {
-        expect(setting('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe("'ClientId=${identityClientId};Authorization=AAD'");
-        expect(setting('APPLICATIONINSIGHTS_CONNECTION_STRING')).toBe('applicationInsights.properties.ConnectionString');
+        expect(setting('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+            "'ClientId=${identityClientId};Authorization=AAD'",
+        );
+        expect(setting('APPLICATIONINSIGHTS_CONNECTION_STRING')).toBe(
+            'applicationInsights.properties.ConnectionString',
+        );
     });
 
     it('takes the workspace id and refresh schedule from parameters', () => {
@@ -153,14 +168,18 @@ describe('FC1 plan and azd wiring (main.bicep)', () => {
         expect(rg).toBeDefined();
         expect(text(property(bodyObject(rg!), 'tags'))).toBe('tags');
         expect(text(find(main.root, 'var', 'tags').value)).toBe("{ 'azd-env-name': environmentName }");
-        expect(text(find(main.root, 'var', 'resourceToken').value)).toBe('toLower(uniqueString(subscription().id, environmentName, location))');
+        expect(text(find(main.root, 'var', 'resourceToken').value)).toBe(
+            'toLower(uniqueString(subscription().id, environmentName, location))',
+        );
     });
 
     it('asks azd for a Flex Consumption location and defaults the principal to the deployer', () => {
         const location = find(main.root, 'param', 'location');
         expect(text(decoratorArgument(location, 'metadata'))).toMatch(/azd:\s*\{\s*type:\s*'location'\s*\}/);
         const allowed = decoratorArgument(location, 'allowed');
-        expect(allowed?.namedChildren.map((child) => stringLiteral(child))).toEqual(expect.arrayContaining(['eastus', 'westeurope', 'swedencentral']));
+        expect(allowed?.namedChildren.map((child) => stringLiteral(child))).toEqual(
+            expect.arrayContaining(['eastus', 'westeurope', 'swedencentral']),
+        );
         expect(text(find(main.root, 'param', 'principalId').value)).toBe('deployer().objectId');
     });
 
@@ -214,7 +233,10 @@ describe('AVM modules', () => {
                 expect(pinned.get(registry[1]!), `${file}: ${target}`).toBe(registry[2]);
             } else {
                 expect(target.startsWith('br'), `${file}: unpinned registry module ${target}`).toBe(false);
-                expect(() => statSync(path.resolve(path.dirname(abs), target)), `${file}: ${target} is missing`).not.toThrow();
+                expect(
+                    () => statSync(path.resolve(path.dirname(abs), target)),
+                    `${file}: ${target} is missing`,
+                ).not.toThrow();
             }
         }
     });
@@ -245,7 +267,10 @@ function roleAssignments(): Assignment[] {
         const scope = text(property(body, 'scope')) ?? '';
         const principal = text(property(body, 'properties.principalId')) ?? '';
         const roleDefinition = text(property(body, 'properties.roleDefinitionId')) ?? '';
-        const roleVar = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', (\w+)\)$/.exec(roleDefinition)?.[1] ?? '';
+        const roleVar =
+            /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', (\w+)\)$/.exec(
+                roleDefinition,
+            )?.[1] ?? '';
         // Deterministic name: guid(<scope>.id, <principal>, <role>) with the same scope, principal and role.
         expect(text(name), `${declaration.name}: name`).toBe(`guid(${scope}.id, ${principal}, ${roleVar})`);
         const principalType = property(body, 'properties.principalType');
@@ -278,7 +303,9 @@ describe('role assignments (rbac.bicep)', () => {
         ['storageAccount', roles.storageTableDataContributor],
         ['applicationInsights', roles.monitoringMetricsPublisher],
     ])('the managed identity holds %s / %s unconditionally', (scope, role) => {
-        const found = assignments.filter((a) => a.scope === scope && a.role === role && a.principal === 'managedIdentityPrincipalId');
+        const found = assignments.filter(
+            (a) => a.scope === scope && a.role === role && a.principal === 'managedIdentityPrincipalId',
+        );
         expect(found).toHaveLength(1);
         expect(found[0]!.principalType).toBe('ServicePrincipal');
         expect(found[0]!.condition).toBeUndefined();
@@ -287,10 +314,14 @@ describe('role assignments (rbac.bicep)', () => {
     it.each([roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor])(
         'the deploying user gets data role %s only behind the bool parameter',
         (role) => {
-            const found = assignments.filter((a) => a.scope === 'storageAccount' && a.role === role && a.principal === 'userIdentityPrincipalId');
+            const found = assignments.filter(
+                (a) => a.scope === 'storageAccount' && a.role === role && a.principal === 'userIdentityPrincipalId',
+            );
             expect(found).toHaveLength(1);
             expect(found[0]!.condition).toBe('(grantUser)');
-            expect(text(find(rbac.root, 'var', 'grantUser').value)).toBe('allowUserIdentityPrincipal && !empty(userIdentityPrincipalId)');
+            expect(text(find(rbac.root, 'var', 'grantUser').value)).toBe(
+                'allowUserIdentityPrincipal && !empty(userIdentityPrincipalId)',
+            );
             expect(text(find(rbac.root, 'param', 'allowUserIdentityPrincipal').value)).toBe('false');
         },
     );
@@ -302,7 +333,9 @@ describe('role assignments (rbac.bicep)', () => {
 
     it('is wired from main.bicep with the identity principal id and the opt-in flag', () => {
         const module = params(find(main.root, 'module', 'rbac'));
-        expect(text(property(module, 'managedIdentityPrincipalId'))).toBe('apiUserAssignedIdentity.outputs.principalId');
+        expect(text(property(module, 'managedIdentityPrincipalId'))).toBe(
+            'apiUserAssignedIdentity.outputs.principalId',
+        );
         expect(text(property(module, 'allowUserIdentityPrincipal'))).toBe('grantDeployerDataAccess');
         expect(text(find(main.root, 'param', 'grantDeployerDataAccess').value)).toBe('false');
     });
@@ -317,8 +350,17 @@ describe('queues, tables and blobs', () => {
     };
 
     it('names every queue (with its poison queue), table and container the app uses', () => {
-        expect(Object.values(names.queues).sort()).toEqual(['pbi-refresh-poll', 'pbi-refresh-poll-poison', 'pbi-rows', 'pbi-rows-poison']);
-        expect(Object.values(names.tables).sort()).toEqual(['pbiRelayPushLedger', 'pbiRelayRefreshLocks', 'pbiRelayRefreshes']);
+        expect(Object.values(names.queues).sort()).toEqual([
+            'pbi-refresh-poll',
+            'pbi-refresh-poll-poison',
+            'pbi-rows',
+            'pbi-rows-poison',
+        ]);
+        expect(Object.values(names.tables).sort()).toEqual([
+            'pbiRelayPushLedger',
+            'pbiRelayRefreshLocks',
+            'pbiRelayRefreshes',
+        ]);
         expect(Object.values(names.containers)).toEqual(['pbi-rows']);
     });
 
@@ -341,8 +383,12 @@ describe('queues, tables and blobs', () => {
     it('deletes claim-check blobs after the retention period, and only in that container', () => {
         const policy = bodyObject(find(storageData.root, 'resource', 'lifecycle'));
         const rule = property(policy, 'properties.policy.rules')?.namedChildren.find((n) => n.type === 'object');
-        expect(text(property(rule, 'definition.filters.prefixMatch'))).toMatch(/^\[\s*'\$\{storageNames\.containers\.rows\}\/'\s*\]$/);
-        expect(text(property(rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan'))).toBe('storageNames.rowsBlobRetentionDays');
+        expect(text(property(rule, 'definition.filters.prefixMatch'))).toMatch(
+            /^\[\s*'\$\{storageNames\.containers\.rows\}\/'\s*\]$/,
+        );
+        expect(text(property(rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan'))).toBe(
+            'storageNames.rowsBlobRetentionDays',
+        );
         expect(names.rowsBlobRetentionDays).toBeGreaterThanOrEqual(7);
     });
 });

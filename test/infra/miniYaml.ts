@@ -36,7 +36,8 @@ export function parseYamlSubset(source: string): YamlMap {
         const value = text.replace(/\s+#.*$/, '').trim();
         if (/^'.*'$/.test(value)) return value.slice(1, -1).replace(/''/g, "'");
         if (/^".*"$/.test(value)) return JSON.parse(value) as string;
-        if (/^[[{&*!>-]/.test(value) || value.startsWith('- ')) throw new YamlSubsetError(`line ${line}: unsupported YAML "${value}"`);
+        if (/^[[{&*!>-]/.test(value) || value.startsWith('- '))
+            throw new YamlSubsetError(`line ${line}: unsupported YAML "${value}"`);
         return value;
     };
 
@@ -66,7 +67,8 @@ export function parseYamlSubset(source: string): YamlMap {
             if (line.indent < indent) return result;
             if (line.indent > indent) throw new YamlSubsetError(`line ${line.number}: unexpected indentation`);
             const match = /^([A-Za-z0-9_.-]+):(?:\s+(.*))?$/.exec(line.text.trim());
-            if (!match) throw new YamlSubsetError(`line ${line.number}: expected "key: value", got "${line.text.trim()}"`);
+            if (!match)
+                throw new YamlSubsetError(`line ${line.number}: expected "key: value", got "${line.text.trim()}"`);
             const key = match[1]!;
             if (key in result) throw new YamlSubsetError(`line ${line.number}: duplicate key ${key}`);
             const rest = match[2]?.replace(/^#.*$/, '').trim() ?? '';
@@ -78,7 +80,8 @@ export function parseYamlSubset(source: string): YamlMap {
             } else {
                 skipBlank();
                 const next = lines[position];
-                if (!next || next.indent <= indent) throw new YamlSubsetError(`line ${line.number}: ${key} has no value`);
+                if (!next || next.indent <= indent)
+                    throw new YamlSubsetError(`line ${line.number}: ${key} has no value`);
                 result[key] = mapping(next.indent);
             }
         }

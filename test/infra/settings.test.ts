@@ -12,7 +12,10 @@ import { find, functionAppSettings, infraDir, loadBicep, stringLiteral, type Obj
 const api = loadBicep('infra/app/api.bicep');
 const main = loadBicep('infra/main.bicep');
 const storageNames = JSON.parse(readFileSync(path.join(infraDir, 'app/storage-names.json'), 'utf8')) as unknown;
-const shape = settingsSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean; error?: unknown } }>;
+const shape = settingsSchema.shape as Record<
+    string,
+    { safeParse(value: unknown): { success: boolean; error?: unknown } }
+>;
 const settings = new Map(functionAppSettings(api.root).map((entry) => [entry.key, entry]));
 
 /** Keys whose schema rejects `undefined`: the app does not start without them. */
@@ -46,8 +49,10 @@ const sampleValues: Record<string, string> = {
     'stg.properties.primaryEndpoints.blob': 'https://stexample.blob.core.windows.net/',
     'stg.properties.primaryEndpoints.queue': 'https://stexample.queue.core.windows.net/',
     'stg.properties.primaryEndpoints.table': 'https://stexample.table.core.windows.net/',
-    'applicationInsights.properties.ConnectionString': 'InstrumentationKey=00000000-0000-4000-8000-000000000003;IngestionEndpoint=https://example.in.applicationinsights.azure.com/',
-    "'ClientId=${identityClientId};Authorization=AAD'": 'ClientId=00000000-0000-4000-8000-000000000001;Authorization=AAD',
+    'applicationInsights.properties.ConnectionString':
+        'InstrumentationKey=00000000-0000-4000-8000-000000000003;IngestionEndpoint=https://example.in.applicationinsights.azure.com/',
+    "'ClientId=${identityClientId};Authorization=AAD'":
+        'ClientId=00000000-0000-4000-8000-000000000001;Authorization=AAD',
 };
 
 function resolve(entry: ObjectKey): string | undefined {
@@ -76,18 +81,42 @@ describe('app settings in api.bicep against src/config/settings.ts', () => {
             expect(schema.safeParse(value).success, `${key}: '${value}' is rejected by the settings schema`).toBe(true);
             checked.push(key);
         }
-        expect(checked).toEqual(expect.arrayContaining(['POWERBI_CREDENTIAL', 'ROWS_QUEUE', 'ROWS_CONTAINER', 'PUSH_LEDGER_TABLE']));
+        expect(checked).toEqual(
+            expect.arrayContaining(['POWERBI_CREDENTIAL', 'ROWS_QUEUE', 'ROWS_CONTAINER', 'PUSH_LEDGER_TABLE']),
+        );
     });
 
     it('names only queues, tables and containers that the deployment creates', () => {
         const created = new Set(
-            Object.values(storageNames as Record<string, unknown>).flatMap((group) => (typeof group === 'object' && group ? Object.values(group) : [])),
+            Object.values(storageNames as Record<string, unknown>).flatMap((group) =>
+                typeof group === 'object' && group ? Object.values(group) : [],
+            ),
         );
         for (const [key, entry] of settings) {
             if (!/(_QUEUE|_TABLE|_CONTAINER)$/.test(key)) continue;
             const value = storageName(entry.value.text);
             expect(value, `${key} should take its name from storage-names.json`).toBeDefined();
             expect(created.has(value), `${key}: ${value}`).toBe(true);
+        }
+    });
+
+    it('creates the queue, table or container behind every such setting of the schema', () => {
+        const created = new Set(
+            Object.values(storageNames as Record<string, unknown>).flatMap((group) =>
+                typeof group === 'object' && group ? Object.values(group) : [],
+            ),
+        );
+        const storageKeys = Object.keys(shape).filter((key) => /(_QUEUE|_TABLE|_CONTAINER)$/.test(key));
+        expect(storageKeys.length).toBeGreaterThanOrEqual(3);
+        for (const key of storageKeys) {
+            const entry = settings.get(key);
+            // Set explicitly, or the schema's default names something the deployment creates.
+            const value = entry
+                ? storageName(entry.value.text)
+                : (settingsSchema.shape as Record<string, { parse(v: unknown): unknown }>)[key]!.parse(undefined);
+            expect(created.has(value), `${key} = ${String(value)} is not created by infra/app/storage-data.bicep`).toBe(
+                true,
+            );
         }
     });
 

@@ -29,7 +29,10 @@ interface Reply {
 }
 
 /** A fetch that records requests and answers from a per-method script. */
-function stubFetch(replies: Partial<Record<'GET' | 'POST' | 'PUT', Reply | Error>>): { fetch: typeof fetch; calls: Call[] } {
+function stubFetch(replies: Partial<Record<'GET' | 'POST' | 'PUT', Reply | Error>>): {
+    fetch: typeof fetch;
+    calls: Call[];
+} {
     const calls: Call[] = [];
     const fetchStub = (async (input: string | URL | Request, init?: RequestInit) => {
         const method = init?.method ?? 'GET';
@@ -42,53 +45,88 @@ function stubFetch(replies: Partial<Record<'GET' | 'POST' | 'PUT', Reply | Error
         const reply = replies[method as 'GET' | 'POST' | 'PUT'];
         if (!reply) throw new Error(`unexpected ${method} ${String(input)}`);
         if (reply instanceof Error) throw reply;
-        const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        const text =
+            reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
         return new Response(text, { status: reply.status, headers: reply.headers });
     }) as typeof fetch;
     return { fetch: fetchStub, calls };
 }
 
 const request: GrantRequest = { workspaceId, principalId, clientId, role: 'Member' };
-const deps = (fetchStub: typeof fetch, baseUrl = base) => ({ fetch: fetchStub, getToken: async () => 'token-123', baseUrl });
+const deps = (fetchStub: typeof fetch, baseUrl = base) => ({
+    fetch: fetchStub,
+    getToken: async () => 'token-123',
+    baseUrl,
+});
 
-const someone = { displayName: 'John Nick', emailAddress: 'john@contoso.com', groupUserAccessRight: 'Admin', identifier: 'john@contoso.com', principalType: 'User' };
-const identityAs = (role: string, identifier = principalId) => ({ displayName: 'id-api-abc', groupUserAccessRight: role, identifier, principalType: 'App' });
+const someone = {
+    displayName: 'John Nick',
+    emailAddress: 'john@contoso.com',
+    groupUserAccessRight: 'Admin',
+    identifier: 'john@contoso.com',
+    principalType: 'User',
+};
+const identityAs = (role: string, identifier = principalId) => ({
+    displayName: 'id-api-abc',
+    groupUserAccessRight: role,
+    identifier,
+    principalType: 'App',
+});
 
 describe('grantWorkspaceAccess', () => {
     it('adds the identity as an App with the requested role when it is not in the workspace', async () => {
         const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [someone] } }, POST: { status: 200 } });
         await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({ outcome: 'added', role: 'Member' });
         expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([`GET ${usersUrl}`, `POST ${usersUrl}`]);
-        expect(calls[1]!.body).toEqual({ identifier: principalId, principalType: 'App', groupUserAccessRight: 'Member' });
+        expect(calls[1]!.body).toEqual({
+            identifier: principalId,
+            principalType: 'App',
+            groupUserAccessRight: 'Member',
+        });
         expect(calls[1]!.headers['content-type']).toBe('application/json');
         for (const call of calls) expect(call.headers.authorization).toBe('Bearer token-123');
     });
 
     it('does nothing when the identity already has the role', async () => {
         const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [someone, identityAs('Member')] } } });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({ outcome: 'unchanged', role: 'Member' });
+        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({
+            outcome: 'unchanged',
+            role: 'Member',
+        });
         expect(calls.map((c) => c.method)).toEqual(['GET']);
     });
 
     it('does not lower a higher role', async () => {
         const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [identityAs('Admin')] } } });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({ outcome: 'unchanged', role: 'Admin' });
+        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({
+            outcome: 'unchanged',
+            role: 'Admin',
+        });
         expect(calls).toHaveLength(1);
     });
 
     it('recognises the identity by client id, case-insensitively', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [identityAs('Member', clientId.toUpperCase())] } } });
+        const { fetch, calls } = stubFetch({
+            GET: { status: 200, body: { value: [identityAs('Member', clientId.toUpperCase())] } },
+        });
         await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toMatchObject({ outcome: 'unchanged' });
         expect(calls).toHaveLength(1);
     });
 
     it('raises a lower role with Update Group User (PUT)', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [identityAs('Viewer')] } }, PUT: { status: 200 } });
+        const { fetch, calls } = stubFetch({
+            GET: { status: 200, body: { value: [identityAs('Viewer')] } },
+            PUT: { status: 200 },
+        });
         const result = await grantWorkspaceAccess({ ...request, role: 'Contributor' }, deps(fetch));
         expect(result).toEqual({ outcome: 'updated', role: 'Contributor', previousRole: 'Viewer' });
         expect(calls.map((c) => c.method)).toEqual(['GET', 'PUT']);
         expect(calls[1]!.url).toBe(usersUrl);
-        expect(calls[1]!.body).toEqual({ identifier: principalId, principalType: 'App', groupUserAccessRight: 'Contributor' });
+        expect(calls[1]!.body).toEqual({
+            identifier: principalId,
+            principalType: 'App',
+            groupUserAccessRight: 'Contributor',
+        });
     });
 
     it('uses the overridable base URL (for the emulator), without doubling slashes', async () => {
@@ -97,26 +135,38 @@ describe('grantWorkspaceAccess', () => {
         expect(calls[0]!.url).toBe(`http://127.0.0.1:7300/v1.0/myorg/groups/${workspaceId}/users`);
     });
 
-    it.each([401, 403])('explains the tenant setting, the security group and the workspace role on %i', async (status) => {
-        const { fetch } = stubFetch({
-            GET: { status, body: { error: { code: 'PowerBINotAuthorizedException', message: 'Not authorized' } }, headers: { RequestId: 'req-42' } },
-        });
-        const failure = await grantWorkspaceAccess(request, deps(fetch)).catch((e: unknown) => e);
-        expect(failure).toBeInstanceOf(PowerBiAccessError);
-        const error = failure as PowerBiAccessError;
-        expect(error.status).toBe(status);
-        expect(error.code).toBe('PowerBINotAuthorizedException');
-        expect(error.message).toContain(`HTTP ${status}, PowerBINotAuthorizedException: Not authorized`);
-        expect(error.message).toContain('"Service principals can use Fabric APIs"');
-        expect(error.message).toContain('security group');
-        expect(error.message).toContain(`az ad group member add --group "<security group name or id>" --member-id ${principalId}`);
-        expect(error.message).toContain(`Admin of workspace ${workspaceId}`);
-        expect(error.message).toContain('req-42');
-        if (status === 401) expect(error.message).toContain('az login');
-    });
+    it.each([401, 403])(
+        'explains the tenant setting, the security group and the workspace role on %i',
+        async (status) => {
+            const { fetch } = stubFetch({
+                GET: {
+                    status,
+                    body: { error: { code: 'PowerBINotAuthorizedException', message: 'Not authorized' } },
+                    headers: { RequestId: 'req-42' },
+                },
+            });
+            const failure = await grantWorkspaceAccess(request, deps(fetch)).catch((e: unknown) => e);
+            expect(failure).toBeInstanceOf(PowerBiAccessError);
+            const error = failure as PowerBiAccessError;
+            expect(error.status).toBe(status);
+            expect(error.code).toBe('PowerBINotAuthorizedException');
+            expect(error.message).toContain(`HTTP ${status}, PowerBINotAuthorizedException: Not authorized`);
+            expect(error.message).toContain('"Service principals can use Fabric APIs"');
+            expect(error.message).toContain('security group');
+            expect(error.message).toContain(
+                `az ad group member add --group "<security group name or id>" --member-id ${principalId}`,
+            );
+            expect(error.message).toContain(`Admin of workspace ${workspaceId}`);
+            expect(error.message).toContain('req-42');
+            if (status === 401) expect(error.message).toContain('az login');
+        },
+    );
 
     it('explains a 403 on the add itself, after a successful read', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [] } }, POST: { status: 403, body: '' } });
+        const { fetch, calls } = stubFetch({
+            GET: { status: 200, body: { value: [] } },
+            POST: { status: 403, body: '' },
+        });
         const error = (await grantWorkspaceAccess(request, deps(fetch)).catch((e: unknown) => e)) as PowerBiAccessError;
         expect(calls.map((c) => c.method)).toEqual(['GET', 'POST']);
         expect(error.message).toMatch(/^Power BI refused to add the managed identity as Member \(HTTP 403\)\./);
@@ -150,17 +200,29 @@ describe('findPrincipal', () => {
 
 describe('command line', () => {
     it('parses flags in both forms', () => {
-        expect(parseArgs(['--workspace', workspaceId, `--role=Admin`, '--principal-id', principalId])).toEqual({ workspace: workspaceId, role: 'Admin', principalId });
+        expect(parseArgs(['--workspace', workspaceId, `--role=Admin`, '--principal-id', principalId])).toEqual({
+            workspace: workspaceId,
+            role: 'Admin',
+            principalId,
+        });
         expect(() => parseArgs(['--nope'])).toThrow(/Unknown option/);
         expect(() => parseArgs(['--role'])).toThrow(/needs a value/);
     });
 
     it('takes values from the environment, flags first, and defaults the role to Member', () => {
-        const env = { POWERBI_WORKSPACE_ID: workspaceId, MANAGED_IDENTITY_PRINCIPAL_ID: principalId, MANAGED_IDENTITY_CLIENT_ID: '' };
+        const env = {
+            POWERBI_WORKSPACE_ID: workspaceId,
+            MANAGED_IDENTITY_PRINCIPAL_ID: principalId,
+            MANAGED_IDENTITY_CLIENT_ID: '',
+        };
         expect(resolveRequest({}, env)).toEqual({ workspaceId, principalId, role: 'Member' });
         expect(resolveRequest({ role: 'contributor' }, env).role).toBe('Contributor');
-        expect(() => resolveRequest({ role: 'Viewer' }, env)).toThrow(/role: must be one of Member, Contributor, Admin/);
-        expect(() => resolveRequest({}, { ...env, POWERBI_WORKSPACE_ID: 'not-a-guid' })).toThrow(/workspace: must be the GUID/);
+        expect(() => resolveRequest({ role: 'Viewer' }, env)).toThrow(
+            /role: must be one of Member, Contributor, Admin/,
+        );
+        expect(() => resolveRequest({}, { ...env, POWERBI_WORKSPACE_ID: 'not-a-guid' })).toThrow(
+            /workspace: must be the GUID/,
+        );
     });
 
     it('reads missing values from the azd environment and exits 0 after the grant', async () => {
@@ -182,7 +244,12 @@ describe('command line', () => {
         const { fetch } = stubFetch({ GET: { status: 403 } });
         const errors: string[] = [];
         const env = { POWERBI_WORKSPACE_ID: workspaceId, MANAGED_IDENTITY_PRINCIPAL_ID: principalId };
-        const quiet = { log: () => undefined, error: (line: string) => errors.push(line), getToken: async () => 't', readAzdEnv: async () => ({}) };
+        const quiet = {
+            log: () => undefined,
+            error: (line: string) => errors.push(line),
+            getToken: async () => 't',
+            readAzdEnv: async () => ({}),
+        };
         expect(await main([], { env, fetch, ...quiet })).toBe(1);
         expect(errors.join('\n')).toContain('Service principals can use Fabric APIs');
         expect(await main(['--role', 'Owner'], { env, fetch, ...quiet })).toBe(2);
