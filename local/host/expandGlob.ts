@@ -10,7 +10,10 @@ import { join, posix } from 'node:path';
 export function expandGlob(root: string, pattern: string): string[] {
     const matches = new Set<string>();
     for (const alternative of expandBraces(pattern.replace(/\\/g, '/').replace(/^\.\//, ''))) {
-        const segments = posix.normalize(alternative).split('/').filter((s) => s !== '' && s !== '.');
+        const segments = posix
+            .normalize(alternative)
+            .split('/')
+            .filter((s) => s !== '' && s !== '.');
         walk(root, '', segments, matches);
     }
     return [...matches].sort();

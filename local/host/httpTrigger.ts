@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type ClientRequest, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+    type ClientRequest,
+    createServer,
+    request as httpRequest,
+    type IncomingMessage,
+    type Server,
+    type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './coreTypes';
 import { InvocationTracker } from './invocationTracker';
@@ -34,10 +41,16 @@ export interface RunningHttpServer {
     close(): Promise<void>;
 }
 
-export function toHttpRoute(fn: RegisteredFunction, triggerName: string, outputs: readonly QueueOutputBinding[]): HttpRoute {
+export function toHttpRoute(
+    fn: RegisteredFunction,
+    triggerName: string,
+    outputs: readonly QueueOutputBinding[],
+): HttpRoute {
     const trigger = fn.metadata.bindings[triggerName]!;
     const route = typeof trigger.route === 'string' && trigger.route !== '' ? trigger.route : fn.name;
-    const methods = Array.isArray(trigger.methods) ? new Set(trigger.methods.map((m) => String(m).toUpperCase())) : undefined;
+    const methods = Array.isArray(trigger.methods)
+        ? new Set(trigger.methods.map((m) => String(m).toUpperCase()))
+        : undefined;
     return { fn, triggerName, template: new RouteTemplate(route), methods, outputs };
 }
 
@@ -73,7 +86,12 @@ async function closeServer(server: Server, inFlight: InvocationTracker): Promise
     await closed;
 }
 
-async function handle(options: HttpServerOptions, routes: HttpRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+    options: HttpServerOptions,
+    routes: HttpRoute[],
+    req: IncomingMessage,
+    res: ServerResponse,
+): Promise<void> {
     const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? `${options.host}`}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const path = stripPrefix(requestUrl.pathname, options.routePrefix);
@@ -243,15 +261,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function drain(req: IncomingMessage): Promise<void> {
-    for await (const _chunk of req) {
-        // discard
-    }
+    await readBody(req);
 }
 
 function findHttpOutput(fn: RegisteredFunction, response: RpcInvocationResponse): RpcHttpData | undefined {
     for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
         if (binding.direction === 'out' && binding.type?.toLowerCase() === 'http') {
-            const data = name === returnBindingName ? response.returnValue : response.outputData?.find((o) => o.name === name)?.data;
+            const data =
+                name === returnBindingName
+                    ? response.returnValue
+                    : response.outputData?.find((o) => o.name === name)?.data;
             if (data?.http) {
                 return data.http;
             }
@@ -274,7 +293,9 @@ function writeResponse(res: ServerResponse, http: RpcHttpData | undefined): void
         res.setHeader('set-cookie', cookies);
     }
     res.statusCode = Number(http.statusCode ?? 200);
-    const body = http.body?.bytes ?? (http.body?.string !== undefined && http.body?.string !== null ? Buffer.from(http.body.string) : undefined);
+    const body =
+        http.body?.bytes ??
+        (http.body?.string !== undefined && http.body?.string !== null ? Buffer.from(http.body.string) : undefined);
     res.end(body && body.length > 0 ? Buffer.from(body) : undefined);
 }
 
@@ -286,11 +307,14 @@ function serializeCookie(cookie: RpcHttpCookie): string {
     if (expires?.seconds !== undefined && expires.seconds !== null) {
         parts.push(`Expires=${new Date(Number(expires.seconds) * 1000).toUTCString()}`);
     }
-    if (cookie.maxAge?.value !== undefined && cookie.maxAge.value !== null) parts.push(`Max-Age=${cookie.maxAge.value}`);
+    if (cookie.maxAge?.value !== undefined && cookie.maxAge.value !== null)
+        parts.push(`Max-Age=${cookie.maxAge.value}`);
     if (cookie.secure?.value) parts.push('Secure');
     if (cookie.httpOnly?.value) parts.push('HttpOnly');
     if (cookie.sameSite && cookie.sameSite !== 'none') {
-        parts.push(`SameSite=${cookie.sameSite === 'explicitNone' ? 'None' : cookie.sameSite[0]!.toUpperCase() + cookie.sameSite.slice(1)}`);
+        parts.push(
+            `SameSite=${cookie.sameSite === 'explicitNone' ? 'None' : cookie.sameSite[0]!.toUpperCase() + cookie.sameSite.slice(1)}`,
+        );
     }
     return parts.join('; ');
 }

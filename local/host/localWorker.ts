@@ -88,7 +88,11 @@ export class LocalWorker {
             hostVersion,
             registerHook: (hookName: string, callback: HookCallback) => this.registerHook(hookName, callback),
             setProgrammingModel: (model: ProgrammingModel) => {
-                this.#log('debug', 'system', `Setting Node.js programming model to "${model.name}" version "${model.version}"`);
+                this.#log(
+                    'debug',
+                    'system',
+                    `Setting Node.js programming model to "${model.name}" version "${model.version}"`,
+                );
                 this.#programmingModel = model;
             },
             getProgrammingModel: () => worker.#programmingModel,
@@ -161,17 +165,19 @@ export class LocalWorker {
         if (!programmingModel) {
             throw new Error('No programming model was set; did the app load @azure/functions?');
         }
-        let invocationContext: unknown;
+        // Log hooks get the invocation context once getArguments has created it.
+        const current: { context?: unknown } = {};
         const coreCtx: CoreInvocationContext = {
             invocationId,
             request: { ...request, invocationId, functionId: fn.functionId },
             metadata: fn.rpcMetadata,
-            log: (level, category, message) => this.#log(level, category, message, fn.name, invocationId, invocationContext),
+            log: (level, category, message) =>
+                this.#log(level, category, message, fn.name, invocationId, current.context),
         };
         const model = await programmingModel.getInvocationModel(coreCtx);
         const args = await model.getArguments();
         const context = args.context;
-        invocationContext = context;
+        current.context = context;
         const hookData: HookData = {};
 
         const preContext = {
@@ -238,7 +244,11 @@ export class LocalWorker {
             try {
                 callback(logContext);
             } catch (error) {
-                this.#logger({ level: 'error', category: 'host', message: `A log hook failed: ${describeError(error)}` });
+                this.#logger({
+                    level: 'error',
+                    category: 'host',
+                    message: `A log hook failed: ${describeError(error)}`,
+                });
             }
         }
         if (category === 'user') {

@@ -99,7 +99,10 @@ export function parseNcrontab(expression: string): NcrontabSchedule {
         parts.unshift('0');
     }
     if (parts.length !== 6) {
-        throw new NcrontabError(expression, `expected 6 fields (second minute hour day month day-of-week), got ${parts.length}`);
+        throw new NcrontabError(
+            expression,
+            `expected 6 fields (second minute hour day month day-of-week), got ${parts.length}`,
+        );
     }
     const fields = fieldSpecs.map((spec, i) => parseField(expression, parts[i]!, spec));
     return new NcrontabSchedule(expression, fields);
@@ -157,7 +160,10 @@ function parseValue(expression: string, text: string, spec: FieldSpec): number {
 
 function parseNumber(expression: string, text: string, spec: FieldSpec, what: string): number {
     if (!/^\d+$/.test(text)) {
-        throw new NcrontabError(expression, `${spec.name} ${what} "${text}" is not a number${spec.names ? ' or name' : ''}`);
+        throw new NcrontabError(
+            expression,
+            `${spec.name} ${what} "${text}" is not a number${spec.names ? ' or name' : ''}`,
+        );
     }
     return Number(text);
 }

@@ -72,7 +72,10 @@ export function toQueueMessages(data: RpcTypedData | null | undefined): (string 
     return [];
 }
 
-export function findQueueOutputs(fn: RegisteredFunction, resolveQueueName: (name: string) => string): QueueOutputBinding[] {
+export function findQueueOutputs(
+    fn: RegisteredFunction,
+    resolveQueueName: (name: string) => string,
+): QueueOutputBinding[] {
     return Object.entries(fn.metadata.bindings)
         .filter(([, b]) => b.direction === 'out' && b.type?.toLowerCase() === 'queue')
         .map(([bindingName, b]) => ({

@@ -94,7 +94,12 @@ export class QueueTriggerListener {
                 });
                 messages = response.receivedMessageItems;
             } catch (error) {
-                this.#log('error', `Polling queue "${this.queueName}" failed: ${describeError(error)}`, undefined, error);
+                this.#log(
+                    'error',
+                    `Polling queue "${this.queueName}" failed: ${describeError(error)}`,
+                    undefined,
+                    error,
+                );
             }
             if (messages.length === 0) {
                 await this.#sleep(delayMs);
@@ -114,19 +119,31 @@ export class QueueTriggerListener {
         const body = decodeQueueMessage(message.messageText, queueOptions.messageEncoding);
         if (body === undefined) {
             // The .NET SDK raises MessageDecodingFailed for these and the extension poisons them at once.
-            this.#log('error', `Message ${message.messageId} is not valid Base64 (host.json messageEncoding is "base64").`, invocationId);
+            this.#log(
+                'error',
+                `Message ${message.messageId} is not valid Base64 (host.json messageEncoding is "base64").`,
+                invocationId,
+            );
             await this.#moveToPoison(message, invocationId);
             return;
         }
         try {
             const response = await worker.invoke(
                 fn,
-                { inputData: [{ name: triggerName, data: { string: body } }], triggerMetadata: toTriggerMetadata(message, body, fn.name) },
+                {
+                    inputData: [{ name: triggerName, data: { string: body } }],
+                    triggerMetadata: toTriggerMetadata(message, body, fn.name),
+                },
                 invocationId,
             );
             await this.#options.outputSender.send(this.#options.outputs, response);
         } catch (error) {
-            this.#log('error', `Executed '${fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`, invocationId, error);
+            this.#log(
+                'error',
+                `Executed '${fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`,
+                invocationId,
+                error,
+            );
             await this.#handleFailure(message, invocationId);
             return;
         }
@@ -135,7 +152,12 @@ export class QueueTriggerListener {
             await this.#queue!.deleteMessage(message.messageId, message.popReceipt);
         } catch (error) {
             if (!isMessageGoneError(error)) {
-                this.#log('error', `Deleting message ${message.messageId} failed: ${describeError(error)}`, invocationId, error);
+                this.#log(
+                    'error',
+                    `Deleting message ${message.messageId} failed: ${describeError(error)}`,
+                    invocationId,
+                    error,
+                );
                 return;
             }
             // QueueProcessor.DeleteMessageAsync logs this at debug too: the function may have updated the message.
@@ -159,10 +181,20 @@ export class QueueTriggerListener {
             return;
         }
         try {
-            await this.#queue!.updateMessage(message.messageId, message.popReceipt, undefined, Math.ceil(visibilityTimeoutMs / 1000));
+            await this.#queue!.updateMessage(
+                message.messageId,
+                message.popReceipt,
+                undefined,
+                Math.ceil(visibilityTimeoutMs / 1000),
+            );
         } catch (error) {
             const level = isMessageGoneError(error) ? 'debug' : 'error';
-            this.#log(level, `Releasing message ${message.messageId} failed: ${describeError(error)}`, invocationId, error);
+            this.#log(
+                level,
+                `Releasing message ${message.messageId} failed: ${describeError(error)}`,
+                invocationId,
+                error,
+            );
         }
     }
 
@@ -177,7 +209,12 @@ export class QueueTriggerListener {
             await this.#queue!.deleteMessage(message.messageId, message.popReceipt);
         } catch (error) {
             const level = isMessageGoneError(error) ? 'debug' : 'error';
-            this.#log(level, `Moving message ${message.messageId} to '${this.#poisonQueueName}' failed: ${describeError(error)}`, invocationId, error);
+            this.#log(
+                level,
+                `Moving message ${message.messageId} to '${this.#poisonQueueName}' failed: ${describeError(error)}`,
+                invocationId,
+                error,
+            );
         }
     }
 
@@ -196,7 +233,14 @@ export class QueueTriggerListener {
     }
 
     #log(level: 'debug' | 'warning' | 'error', message: string, invocationId?: string, error?: unknown): void {
-        this.#options.logger({ level, category: 'host', message, functionName: this.#options.fn.name, invocationId, error });
+        this.#options.logger({
+            level,
+            category: 'host',
+            message,
+            functionName: this.#options.fn.name,
+            invocationId,
+            error,
+        });
     }
 }
 
@@ -204,7 +248,11 @@ export class QueueTriggerListener {
  * The binding data the Storage extension supplies for a queue trigger (QueueTriggerBindingDataProvider),
  * PascalCase as the host sends it; the library camelCases it into `context.triggerMetadata`.
  */
-function toTriggerMetadata(message: DequeuedMessageItem, body: string, functionName: string): Record<string, RpcTypedData> {
+function toTriggerMetadata(
+    message: DequeuedMessageItem,
+    body: string,
+    functionName: string,
+): Record<string, RpcTypedData> {
     const json = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value) });
     return {
         QueueTrigger: { string: body },

@@ -76,9 +76,7 @@ export class RouteTemplate {
      * before parameters, constrained before unconstrained, catch-all last.
      */
     get precedence(): number[] {
-        return this.#segments.map((s) =>
-            s.kind === 'literal' ? 0 : s.kind === 'catchAll' ? 3 : s.constraint ? 1 : 2,
-        );
+        return this.#segments.map((s) => (s.kind === 'literal' ? 0 : s.kind === 'catchAll' ? 3 : s.constraint ? 1 : 2));
     }
 }
 
@@ -96,7 +94,9 @@ export function compareRoutePrecedence(a: RouteTemplate, b: RouteTemplate): numb
 function parseSegment(template: string, text: string, isLast: boolean): Segment {
     if (!text.startsWith('{')) {
         if (text.includes('{') || text.includes('}')) {
-            throw new Error(`Route template "${template}": mixed literal and parameter segments ("${text}") are not supported.`);
+            throw new Error(
+                `Route template "${template}": mixed literal and parameter segments ("${text}") are not supported.`,
+            );
         }
         return { kind: 'literal', text };
     }

@@ -208,7 +208,13 @@ function warnAboutUnsupportedBindings(fn: RegisteredFunction, logger: HostLogger
     }
 }
 
-function logFunctions(logger: HostLogger, url: string, routePrefix: string, worker: LocalWorker, httpRoutes: HttpRoute[]): void {
+function logFunctions(
+    logger: HostLogger,
+    url: string,
+    routePrefix: string,
+    worker: LocalWorker,
+    httpRoutes: HttpRoute[],
+): void {
     const lines = [...worker.functions.values()].map((fn) => {
         const route = httpRoutes.find((r) => r.fn === fn);
         if (route) {

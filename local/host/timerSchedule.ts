@@ -14,7 +14,8 @@ export function parseTimerSchedule(expression: string): TimerSchedule {
     const timeSpan = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(expression.trim());
     if (timeSpan) {
         const [, days, hours, minutes, seconds] = timeSpan;
-        const intervalMs = (((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000;
+        const intervalMs =
+            (((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000;
         if (intervalMs <= 0) {
             throw new Error(`Invalid timer schedule "${expression}": the interval must be positive.`);
         }

@@ -20,9 +20,7 @@ describe('startLocalHost: HTTP triggers', () => {
 
     it('lists the registered functions after running appStart hooks', () => {
         expect(fixtureEvents('appStart').length).toBeGreaterThan(0);
-        expect(host.functions).toEqual(
-            expect.arrayContaining(['addRows', 'hello', 'boom', 'work', 'rows', 'tick']),
-        );
+        expect(host.functions).toEqual(expect.arrayContaining(['addRows', 'hello', 'boom', 'work', 'rows', 'tick']));
         expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     });
 
@@ -60,9 +58,7 @@ describe('startLocalHost: HTTP triggers', () => {
                 .filter((m) => m.batch === 'extra-outputs');
             return messages.length === 3 && messages;
         });
-        expect(seen).toEqual(
-            expect.arrayContaining([1, 2, 3].map((n) => ({ batch: 'extra-outputs', n }))),
-        );
+        expect(seen).toEqual(expect.arrayContaining([1, 2, 3].map((n) => ({ batch: 'extra-outputs', n }))));
     });
 
     it('matches routes case-insensitively and URL-decodes params', async () => {
@@ -122,10 +118,17 @@ describe('startLocalHost: HTTP triggers', () => {
         const text = await response.text();
         expect(text).toBe('Internal Server Error');
         expect(text).not.toContain('secret');
-        const failure = host.logs.find((l) => l.functionName === 'boom' && l.level === 'error' && l.category === 'host');
+        const failure = host.logs.find(
+            (l) => l.functionName === 'boom' && l.level === 'error' && l.category === 'host',
+        );
         expect(failure?.message).toContain('secret failure detail');
         expect(host.logs).toContainEqual(
-            expect.objectContaining({ functionName: 'boom', category: 'user', level: 'error', message: 'about to fail' }),
+            expect.objectContaining({
+                functionName: 'boom',
+                category: 'user',
+                level: 'error',
+                message: 'about to fail',
+            }),
         );
     });
 

@@ -37,7 +37,9 @@ describe('startLocalHost: queue triggers', () => {
         return new QueueClient(azurite.connectionString, name);
     }
 
-    function workEvents(marker: string): { message: Record<string, unknown>; triggerMetadata: Record<string, unknown> }[] {
+    function workEvents(
+        marker: string,
+    ): { message: Record<string, unknown>; triggerMetadata: Record<string, unknown> }[] {
         return fixtureEvents('work')
             .filter((e) => (e.message as { marker?: string } | undefined)?.marker === marker)
             .map((e) => e as never);
@@ -80,7 +82,9 @@ describe('startLocalHost: queue triggers', () => {
         const done = queue('work-done');
         const message = await waitFor(async () => {
             const { receivedMessageItems } = await done.receiveMessages({ numberOfMessages: 32 });
-            return receivedMessageItems.find((m) => Buffer.from(m.messageText, 'base64').toString().includes(sent.messageId));
+            return receivedMessageItems.find((m) =>
+                Buffer.from(m.messageText, 'base64').toString().includes(sent.messageId),
+            );
         });
         expect(JSON.parse(Buffer.from(message.messageText, 'base64').toString())).toEqual({ done: sent.messageId });
     });
@@ -104,7 +108,11 @@ describe('startLocalHost: queue triggers', () => {
             expect.objectContaining({ level: 'warning', message: expect.stringContaining('MaxDequeueCount of 3') }),
         );
         expect(host.logs).toContainEqual(
-            expect.objectContaining({ level: 'error', functionName: 'work', message: expect.stringContaining('failing on purpose') }),
+            expect.objectContaining({
+                level: 'error',
+                functionName: 'work',
+                message: expect.stringContaining('failing on purpose'),
+            }),
         );
     });
 
@@ -152,7 +160,11 @@ describe('startLocalHost: queue triggers', () => {
     });
 
     it('processes at most batchSize messages at once when newBatchThreshold is 0', async () => {
-        host = await startFixtureHost(azurite.connectionString, {}, hostJsonWith({ batchSize: 2, newBatchThreshold: 0 }));
+        host = await startFixtureHost(
+            azurite.connectionString,
+            {},
+            hostJsonWith({ batchSize: 2, newBatchThreshold: 0 }),
+        );
         const work = queue(host.workQueue);
         for (let i = 0; i < 5; i++) {
             await work.sendMessage(base64(JSON.stringify({ marker: 'batch', delayMs: 150, i })));
@@ -177,6 +189,8 @@ describe('startLocalHost: queue triggers', () => {
 /** The largest number of invocations running at the same moment, from their recorded start and end times. */
 function maxConcurrency(invocations: { startedAt: number; finishedAt: number }[]): number {
     return Math.max(
-        ...invocations.map((a) => invocations.filter((b) => b.startedAt <= a.startedAt && a.startedAt < b.finishedAt).length),
+        ...invocations.map(
+            (a) => invocations.filter((b) => b.startedAt <= a.startedAt && a.startedAt < b.finishedAt).length,
+        ),
     );
 }

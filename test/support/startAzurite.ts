@@ -91,7 +91,10 @@ function readPorts(child: ChildProcess, timeoutMs: number): Promise<Record<Servi
         const output: string[] = [];
         const lines = createInterface({ input: child.stdout! });
         const stderr = createInterface({ input: child.stderr! });
-        const timer = setTimeout(() => finish(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
+        const timer = setTimeout(
+            () => finish(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output.join('\n')}`)),
+            timeoutMs,
+        );
 
         function finish(error?: Error): void {
             clearTimeout(timer);
