@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+export const operationNames = [
+    'createDataset',
+    'getDatasets',
+    'getDataset',
+    'deleteDataset',
+    'getTables',
+    'putTable',
+    'postRows',
+    'deleteRows',
+    'refreshDataset',
+    'getRefreshHistory',
+    'getRefreshExecutionDetails',
+    'cancelRefresh',
+    'msiToken',
+] as const;
+export type OperationName = (typeof operationNames)[number];
+
+/**
+ * The next `count` calls of `operation` (optionally only for one dataset) answer with an injected fault:
+ * status: 429 (with Retry-After), 500 or 503 in the error envelope;
+ * hang: never answer (until the client gives up or the emulator closes);
+ * reset: destroy the connection without an answer;
+ * delay: handle the call normally after `delayMs` real milliseconds (it counts as pending meanwhile).
+ */
+export const faultSchema = z.strictObject({
+    operation: z.enum([...operationNames, '*']),
+    kind: z.enum(['status', 'hang', 'reset', 'delay']),
+    count: z.number().int().positive().default(1),
+    status: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
+    retryAfterSeconds: z.number().int().nonnegative().optional(),
+    delayMs: z.number().int().nonnegative().optional(),
+    datasetId: z.string().optional(),
+});
+export type FaultInput = z.input<typeof faultSchema>;
+export type Fault = z.output<typeof faultSchema> & { id: string; remaining: number };
+
+export class FaultInjector {
+    private faults: Fault[] = [];
+
+    add(input: FaultInput): Fault {
+        const parsed = faultSchema.parse(input);
+        if (parsed.kind === 'status' && parsed.status === undefined) throw new Error('A status fault needs "status"');
+        if (parsed.kind === 'delay' && parsed.delayMs === undefined) throw new Error('A delay fault needs "delayMs"');
+        const fault: Fault = { ...parsed, id: randomUUID(), remaining: parsed.count };
+        this.faults.push(fault);
+        return fault;
+    }
+
+    /** Consumes one use of the first fault that matches this call, if any. */
+    take(operation: OperationName, datasetId: string | undefined): Fault | undefined {
+        const fault = this.faults.find(
+            (candidate) =>
+                (candidate.operation === '*' || candidate.operation === operation) &&
+                (candidate.datasetId === undefined || candidate.datasetId.toLowerCase() === datasetId?.toLowerCase()),
+        );
+        if (!fault) return undefined;
+        fault.remaining -= 1;
+        if (fault.remaining <= 0) this.faults = this.faults.filter((candidate) => candidate !== fault);
+        return fault;
+    }
+
+    list(): Fault[] {
+        return this.faults.map((fault) => ({ ...fault }));
+    }
+
+    clear(): void {
+        this.faults = [];
+    }
+}

@@ -1,0 +1,6 @@
+export interface RouteParams {
+    groupId?: string;
+    datasetId?: string;
+    tableName?: string;
+    refreshId?: string;
+}

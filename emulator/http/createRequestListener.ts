@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorControl } from '../control/EmulatorControl';
+import type { EmulatorRuntime } from '../EmulatorRuntime';
+import { PowerBiError } from '../errors/PowerBiError';
+import { powerBiErrors } from '../errors/powerBiErrors';
+import type { Fault, OperationName } from '../faults/FaultInjector';
+import { handleControl } from '../handlers/controlHandlers';
+import { msiToken } from '../handlers/msiTokenHandler';
+import * as push from '../handlers/pushDatasetHandlers';
+import * as refresh from '../handlers/refreshHandlers';
+import { matchRestRoute } from './matchRestRoute';
+import type { HandlerResult, RequestContext } from './RequestContext';
+import type { RouteParams } from './RouteParams';
+import { sendResult } from './sendResult';
+
+type RestHandler = (runtime: EmulatorRuntime, context: RequestContext, params: RouteParams) => Promise<HandlerResult>;
+
+const restHandlers: Record<Exclude<OperationName, 'msiToken'>, RestHandler> = {
+    createDataset: push.createDataset,
+    getDatasets: push.getDatasets,
+    getDataset: push.getDataset,
+    deleteDataset: push.deleteDataset,
+    getTables: push.getTables,
+    putTable: push.putTable,
+    postRows: push.postRows,
+    deleteRows: push.deleteRows,
+    refreshDataset: refresh.refreshDataset,
+    getRefreshHistory: refresh.getRefreshHistory,
+    getRefreshExecutionDetails: refresh.getRefreshExecutionDetails,
+    cancelRefresh: refresh.cancelRefresh,
+};
+
+const maxLogEntries = 10_000;
+
+export interface RequestListener {
+    (request: IncomingMessage, response: ServerResponse): void;
+    /** Connections held open by "hang" faults, destroyed on close. */
+    hanging: Set<ServerResponse>;
+    /** Timers of "delay" faults, cleared on close. */
+    timers: Set<NodeJS.Timeout>;
+}
+
+/**
+ * The request pipeline: RequestId on every answer, routing, fault injection, the handler, the
+ * error envelope, and the request log (REST and managed identity calls).
+ */
+export function createRequestListener(runtime: EmulatorRuntime, control: EmulatorControl): RequestListener {
+    const hanging = new Set<ServerResponse>();
+    const timers = new Set<NodeJS.Timeout>();
+
+    const listener = ((request: IncomingMessage, response: ServerResponse) => {
+        const requestId = randomUUID();
+        const url = new URL(request.url ?? '/', 'http://emulator.invalid');
+        const context: RequestContext = { requestId, method: (request.method ?? 'GET').toUpperCase(), url, request, log: {} };
+        const arrivedAt = runtime.clock.now().toISOString();
+
+        const finish = (result: HandlerResult) => {
+            sendResult(response, requestId, result.status, result.body, result.headers);
+            if (!url.pathname.startsWith('/_emulator/')) record(result.status);
+        };
+        const record = (status: number) => {
+            runtime.requestLog.push({
+                requestId,
+                time: arrivedAt,
+                method: context.method,
+                path: `${url.pathname}${url.search}`,
+                ...context.log,
+                status,
+            });
+            if (runtime.requestLog.length > maxLogEntries) runtime.requestLog.splice(0, runtime.requestLog.length - maxLogEntries);
+        };
+        const fail = (error: unknown) => {
+            if (error instanceof PowerBiError) return finish({ status: error.status, body: error.toBody(), headers: error.headers });
+            runtime.logger.error('unexpected error', { requestId, error: (error as Error).stack ?? String(error) });
+            const internal = powerBiErrors.internal();
+            finish({ status: internal.status, body: internal.toBody() });
+        };
+
+        const run = async (): Promise<void> => {
+            if (url.pathname.startsWith('/_emulator/')) return finish(await handleControl(control, context));
+            let operation: OperationName;
+            let params: RouteParams = {};
+            if (url.pathname.replace(/\/$/, '').toLowerCase() === '/msi/token') {
+                if (context.method !== 'GET') throw powerBiErrors.methodNotAllowed(context.method);
+                operation = 'msiToken';
+            } else {
+                const match = matchRestRoute(context.method, url.pathname);
+                if (match.kind === 'notFound') throw powerBiErrors.routeNotFound(context.method, url.pathname);
+                if (match.kind === 'methodNotAllowed') throw powerBiErrors.methodNotAllowed(context.method);
+                operation = match.operation;
+                params = match.params;
+            }
+            context.log.operation = operation;
+            if (params.datasetId) context.log.datasetId = params.datasetId.toLowerCase();
+            const fault = runtime.faults.take(operation, params.datasetId);
+            if (fault) {
+                context.log.fault = fault.kind;
+                const handled = await applyFault(fault, operation, params);
+                if (handled) return;
+            }
+            const result = operation === 'msiToken' ? await msiToken(runtime, context) : await restHandlers[operation](runtime, context, params);
+            finish(result);
+        };
+
+        /** Returns true when the fault answered (or swallowed) the call; a delay lets it continue. */
+        const applyFault = async (fault: Fault, operation: OperationName, params: RouteParams): Promise<boolean> => {
+            runtime.logger.info('fault injected', { requestId, operation, kind: fault.kind });
+            switch (fault.kind) {
+                case 'status': {
+                    const error =
+                        fault.status === 429
+                            ? powerBiErrors.injectedThrottle(fault.retryAfterSeconds ?? 1)
+                            : fault.status === 503
+                              ? powerBiErrors.injectedUnavailable(fault.retryAfterSeconds)
+                              : powerBiErrors.injectedServerError();
+                    request.resume();
+                    finish({ status: error.status, body: error.toBody(), headers: error.headers });
+                    return true;
+                }
+                case 'reset':
+                    record(0);
+                    request.socket.destroy();
+                    return true;
+                case 'hang':
+                    record(0);
+                    hanging.add(response);
+                    response.on('close', () => hanging.delete(response));
+                    return true;
+                case 'delay': {
+                    const delayMs = fault.delayMs ?? 0;
+                    // A delayed POST rows call is a pending request for the 5-pending limit meanwhile.
+                    const release =
+                        operation === 'postRows' && params.datasetId
+                            ? runtime.throttle.beginPending(params.datasetId.toLowerCase(), runtime.clock.nowMs() + delayMs * runtime.clock.timeScale)
+                            : () => {};
+                    await new Promise<void>((resolve) => {
+                        const timer = setTimeout(() => {
+                            timers.delete(timer);
+                            resolve();
+                        }, delayMs);
+                        timers.add(timer);
+                    });
+                    release();
+                    return false;
+                }
+            }
+        };
+
+        run().catch(fail);
+    }) as RequestListener;
+    listener.hanging = hanging;
+    listener.timers = timers;
+    return listener;
+}
