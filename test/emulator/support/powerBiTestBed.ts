@@ -16,8 +16,9 @@ export interface ApiClient {
 }
 
 /** A bare HTTP client: JSON bodies, the given bearer token (or none), parsed answers. */
-export function apiClient(baseUrl: string, token?: string): ApiClient {
+export function apiClient(baseUrl: string, tokenSource?: string | (() => Promise<string>)): ApiClient {
     const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+        const token = typeof tokenSource === 'function' ? await tokenSource() : tokenSource;
         const response = await fetch(`${baseUrl}${path}`, {
             method,
             headers: {
@@ -52,7 +53,7 @@ export const outsiderPrincipal = 'a0000000-0000-4000-8000-0000000000f1';
 export interface TestBed {
     emulator: RunningEmulator;
     workspaceId: string;
-    /** Client authenticated as a workspace Admin (service principal). */
+    /** Client authenticated as a workspace Admin (service principal), with a fresh token per call. */
     api: ApiClient;
     group: string;
     tokenFor(principalId: string, kind?: 'app' | 'user'): Promise<string>;
@@ -76,7 +77,7 @@ export async function startTestBed(options: EmulatorOptions = {}): Promise<TestB
     return {
         emulator,
         workspaceId,
-        api: await clientFor(adminPrincipal),
+        api: apiClient(emulator.url, () => tokenFor(adminPrincipal)),
         group: `/v1.0/myorg/groups/${workspaceId}`,
         tokenFor,
         clientFor,
