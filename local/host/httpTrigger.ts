@@ -8,9 +8,11 @@ import {
     type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './coreTypes';
 import { InvocationTracker } from './invocationTracker';
-import { describeError, type LocalWorker, type RegisteredFunction } from './localWorker';
+import { logExecuted } from './logExecuted';
+import { type LocalWorker, type RegisteredFunction } from './localWorker';
 import type { HostLogger } from './logger';
 import { returnBindingName, type QueueOutputBinding, type QueueOutputSender } from './queueOutputs';
 import { compareRoutePrecedence, RouteTemplate } from './routeTemplate';
@@ -134,9 +136,11 @@ async function handle(
         triggerMetadata[name] = { string: value };
     }
 
+    const startedAt = performance.now();
     try {
         if (options.streamProxyUri) {
             await invokeStreamed(options, route, req, res, requestUrl, triggerMetadata, invocationId);
+            logExecuted(options.logger, route.fn.name, invocationId, startedAt);
             return;
         }
         const body = await readBody(req);
@@ -155,15 +159,9 @@ async function handle(
         );
         await options.outputSender.send(route.outputs, response);
         writeResponse(res, findHttpOutput(route.fn, response));
+        logExecuted(options.logger, route.fn.name, invocationId, startedAt);
     } catch (error) {
-        options.logger({
-            level: 'error',
-            category: 'host',
-            functionName: route.fn.name,
-            invocationId,
-            message: `Executed '${route.fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`,
-            error,
-        });
+        logExecuted(options.logger, route.fn.name, invocationId, startedAt, error);
         if (!res.headersSent) {
             sendText(res, 500, 'Internal Server Error');
         } else {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { RpcTypedData } from './coreTypes';
 import { minimumPollingIntervalMs, type QueueOptions } from './hostOptions';
 import { InvocationTracker } from './invocationTracker';
+import { logExecuted } from './logExecuted';
 import { describeError, type LocalWorker, type RegisteredFunction } from './localWorker';
 import type { HostLogger } from './logger';
 import { isMessageGoneError, type QueueClients } from './queueClients';
@@ -127,6 +129,7 @@ export class QueueTriggerListener {
             await this.#moveToPoison(message, invocationId);
             return;
         }
+        const startedAt = performance.now();
         try {
             const response = await worker.invoke(
                 fn,
@@ -138,16 +141,11 @@ export class QueueTriggerListener {
             );
             await this.#options.outputSender.send(this.#options.outputs, response);
         } catch (error) {
-            this.#log(
-                'error',
-                `Executed '${fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`,
-                invocationId,
-                error,
-            );
+            logExecuted(this.#options.logger, fn.name, invocationId, startedAt, error);
             await this.#handleFailure(message, invocationId);
             return;
         }
-        this.#log('debug', `Executed '${fn.name}' (Succeeded, Id=${invocationId})`, invocationId);
+        logExecuted(this.#options.logger, fn.name, invocationId, startedAt);
         try {
             await this.#queue!.deleteMessage(message.messageId, message.popReceipt);
         } catch (error) {

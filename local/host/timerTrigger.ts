@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, type LocalWorker, type RegisteredFunction } from './localWorker';
+import { performance } from 'node:perf_hooks';
+import { type LocalWorker, type RegisteredFunction } from './localWorker';
+import { logExecuted } from './logExecuted';
 import type { HostLogger } from './logger';
 import type { QueueOutputBinding, QueueOutputSender } from './queueOutputs';
 import type { TimerSchedule } from './timerSchedule';
@@ -117,6 +119,7 @@ export class TimerTriggerListener {
         this.#last = occurrence;
         this.#lastUpdated = now;
         const invocationId = randomUUID();
+        const startedAt = performance.now();
         try {
             const response = await worker.invoke(
                 fn,
@@ -124,22 +127,9 @@ export class TimerTriggerListener {
                 invocationId,
             );
             await this.#options.outputSender.send(this.#options.outputs, response);
-            this.#options.logger({
-                level: 'debug',
-                category: 'host',
-                functionName: fn.name,
-                invocationId,
-                message: `Executed '${fn.name}' (Succeeded, Id=${invocationId})`,
-            });
+            logExecuted(this.#options.logger, fn.name, invocationId, startedAt);
         } catch (error) {
-            this.#options.logger({
-                level: 'error',
-                category: 'host',
-                functionName: fn.name,
-                invocationId,
-                message: `Executed '${fn.name}' (Failed, Id=${invocationId}): ${describeError(error)}`,
-                error,
-            });
+            logExecuted(this.#options.logger, fn.name, invocationId, startedAt, error);
         }
     }
 }

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { consoleLogger } from './logger';
+import { startLocalHost, type LocalHost } from './startLocalHost';
+
+const usage = `Usage: node dist/local/host/cli.js [--port 7071] [--settings local.settings.json] [--app-root .] [--verbose]
+
+Runs the function app in --app-root (default: the current directory) like \`func start\`:
+HTTP triggers on http://127.0.0.1:<port>/api/..., queue and timer triggers, with the
+"Values" of the settings file as app settings.`;
+
+interface LocalSettingsFile {
+    Values?: Record<string, string>;
+    Host?: { LocalHttpPort?: number };
+}
+
+/** Starts the host from command-line arguments; resolves once it is listening. */
+export async function runCli(argv: string[]): Promise<LocalHost | undefined> {
+    const { values } = parseArgs({
+        args: argv,
+        options: {
+            port: { type: 'string' },
+            settings: { type: 'string' },
+            'app-root': { type: 'string' },
+            verbose: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h', default: false },
+        },
+    });
+    if (values.help) {
+        process.stdout.write(usage + '\n');
+        return undefined;
+    }
+    const appRoot = resolve(values['app-root'] ?? '.');
+    const settingsPath = resolve(appRoot, values.settings ?? 'local.settings.json');
+    let settingsFile: LocalSettingsFile = {};
+    if (existsSync(settingsPath)) {
+        settingsFile = JSON.parse(readFileSync(settingsPath, 'utf8')) as LocalSettingsFile;
+    } else if (values.settings) {
+        throw new Error(`Settings file ${settingsPath} does not exist.`);
+    } else {
+        process.stderr.write(`No ${settingsPath}; starting without app settings.\n`);
+    }
+    const port = values.port !== undefined ? Number(values.port) : (settingsFile.Host?.LocalHttpPort ?? 7071);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new Error(`--port must be a port number, got "${values.port}".`);
+    }
+    const host = await startLocalHost({
+        appRoot,
+        settings: settingsFile.Values ?? {},
+        port,
+        logger: consoleLogger(values.verbose ? 'debug' : 'information'),
+    });
+    process.stdout.write(`Host started: ${host.url}\n`);
+    return host;
+}
+
+async function main(): Promise<void> {
+    const host = await runCli(process.argv.slice(2));
+    if (!host) {
+        return;
+    }
+    let stopping = false;
+    const stop = (): void => {
+        if (stopping) {
+            process.exit(1);
+        }
+        stopping = true;
+        process.stdout.write('Stopping: waiting for running invocations...\n');
+        host.close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+                process.stderr.write(`${String(error)}\n`);
+                process.exit(1);
+            },
+        );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+}
+
+if (typeof module !== 'undefined' && require.main === module) {
+    main().catch((error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+    });
+}
