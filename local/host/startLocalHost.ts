@@ -80,7 +80,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             const [triggerName, trigger] = findTrigger(fn);
             const resolve = (value: string, property: string): string =>
                 resolveAppSettingPlaceholders(value, settings, `Function "${fn.name}" ${property}`);
-            const outputs = findQueueOutputs(fn, (queueName) => resolve(queueName, 'output queueName'));
+            // The Storage extension lower-cases queue names before validating them.
+            const outputs = findQueueOutputs(fn, (queueName) => resolve(queueName, 'output queueName').toLowerCase());
             warnAboutUnsupportedBindings(fn, logger);
             switch (trigger.type?.toLowerCase()) {
                 case 'httptrigger':
@@ -91,7 +92,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
                         new QueueTriggerListener({
                             fn,
                             triggerName,
-                            queueName: resolve(String(trigger.queueName), 'queueName'),
+                            queueName: resolve(String(trigger.queueName), 'queueName').toLowerCase(),
                             connection: typeof trigger.connection === 'string' ? trigger.connection : undefined,
                             queueOptions: hostOptions.queues,
                             worker,

@@ -60,5 +60,7 @@ describe('startLocalHost: timer triggers', () => {
         await expect(startFixtureHost(azurite.connectionString, { TICK_SCHEDULE: '' })).rejects.toThrow(
             /Function "tick" schedule refers to app setting "TICK_SCHEDULE", which is not set/,
         );
+        // A failed start undoes what it did to process.env.
+        expect(process.env.WORK_QUEUE).toBeUndefined();
     });
 });
