@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dataTypes, toDataType } from '../powerbi/dataTypes';
+import { refreshTargetSchema } from './refreshTargetSchema';
 
 /** Power BI's own name rules (OpenAPI definition Table.name), so a config the service would reject fails at start-up. */
 const tableNamePattern = /^[\t\n\r #\-0-9@-Z^_a-z~-\u{D7FF}\u{E000}-\u{FFFD}\u{10000}-\u{10FFFF}]{1,100}$/u;
@@ -61,6 +62,7 @@ export const relayConfigSchema = z
     .strictObject({
         $schema: z.string().optional(),
         datasets: z.array(datasetSchema).default([]),
+        refreshTargets: z.array(refreshTargetSchema).default([]).describe('Import models kept fresh with enhanced refreshes'),
     })
     .superRefine((config, ctx) => {
         const seen = new Set<string>();
@@ -69,6 +71,13 @@ export const relayConfigSchema = z
                 ctx.addIssue({ code: 'custom', path: ['datasets', index, 'name'], message: `duplicate dataset "${dataset.name}"` });
             }
             seen.add(dataset.name);
+        });
+        const targets = new Set<string>();
+        config.refreshTargets.forEach((target, index) => {
+            if (targets.has(target.name.toLowerCase())) {
+                ctx.addIssue({ code: 'custom', path: ['refreshTargets', index, 'name'], message: `duplicate refresh target "${target.name}"` });
+            }
+            targets.add(target.name.toLowerCase());
         });
     });
 

@@ -36,6 +36,26 @@ export const settingsSchema = z.object({
     PUSH_MAX_ATTEMPTS: positiveInt.default(10),
     PUSH_RETRY_BASE_SECONDS: positiveInt.default(5),
     PUSH_RETRY_MAX_SECONDS: positiveInt.default(900),
+
+    /** NCRONTAB (six fields, UTC) of the timer that starts the scheduled refresh targets. */
+    REFRESH_SCHEDULE: z
+        .string()
+        .trim()
+        .refine((value) => value.split(/\s+/).length === 6, 'must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})')
+        .default('0 0 * * * *'),
+    REFRESH_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name').default('pbi-refresh-poll'),
+    REFRESH_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name').default('pbiRelayRefreshes'),
+    REFRESH_LOCK_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name').default('pbiRelayRefreshLocks'),
+    /** The poller's back-off: first status check after the minimum, doubling up to the maximum. */
+    REFRESH_POLL_MIN_SECONDS: positiveInt.default(10),
+    REFRESH_POLL_MAX_SECONDS: positiveInt.default(300),
+    /** How long an accepted refresh may stay invisible in the service's history before it counts as dropped. */
+    REFRESH_DROP_GRACE_SECONDS: positiveInt.default(600),
+    /** How long a start may keep retrying throttled and transient answers before it is recorded as failed. */
+    REFRESH_START_BUDGET_SECONDS: positiveInt.default(120),
+    REFRESH_RETENTION_DAYS: positiveInt.default(90),
+    /** Optional Teams/Slack-style incoming webhook that receives failed, timed-out and dropped refreshes. */
+    REFRESH_NOTIFY_URL: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.url().optional()),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

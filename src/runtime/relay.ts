@@ -10,6 +10,8 @@ import type { DeliverDeps } from '../push/deliverRows';
 import { createPushLedger } from '../push/pushLedger';
 import { createRowsBlobs } from '../queue/rowsBlobs';
 import { createRowsQueue } from '../queue/rowsQueue';
+import { createRefreshDeps } from '../refresh/createRefreshDeps';
+import type { RefreshDeps } from '../refresh/refreshDeps';
 import { createStorageClients } from '../storage/storageClients';
 import { appRoot } from './appRoot';
 
@@ -18,6 +20,7 @@ export interface Relay {
     config: RelayConfig;
     ingest: IngestDeps;
     deliver: DeliverDeps;
+    refresh: RefreshDeps;
 }
 
 /** Wires the relay from app settings and the config file: the one place that knows how the parts fit. */
@@ -47,6 +50,7 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             maxAttempts: settings.PUSH_MAX_ATTEMPTS,
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
         },
+        refresh: createRefreshDeps(settings, config.refreshTargets, storage, client),
     };
 }
 

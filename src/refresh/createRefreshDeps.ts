@@ -1,0 +1,52 @@
+import type { RefreshTarget } from '../config/refreshTargetSchema';
+import type { Settings } from '../config/settings';
+import type { PowerBiClient } from '../powerbi/powerBiClient';
+import { createRefreshApi } from '../powerbi/refreshApi';
+import type { StorageClients } from '../storage/storageClients';
+import { createRefreshNotifier } from './notifyRefresh';
+import type { RefreshDeps } from './refreshDeps';
+import { createRefreshHistory } from './refreshHistory';
+import { createRefreshLocks } from './refreshLocks';
+import { createRefreshQueue } from './refreshQueue';
+
+export interface RefreshClock {
+    now: () => Date;
+    sleep: (seconds: number) => Promise<void>;
+    /** Relay-clock seconds per real second, for queue visibility timeouts (1 unless the clock is scaled). */
+    timeScale: number;
+}
+
+export const realClock: RefreshClock = {
+    now: () => new Date(),
+    sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+    timeScale: 1,
+};
+
+/** The refresh domain's dependencies from app settings, the config's targets and shared clients. */
+export function createRefreshDeps(
+    settings: Settings,
+    targets: RefreshTarget[],
+    storage: StorageClients,
+    client: PowerBiClient,
+    clock: RefreshClock = realClock,
+): RefreshDeps {
+    return {
+        targets,
+        defaultWorkspaceId: settings.POWERBI_WORKSPACE_ID,
+        client,
+        api: createRefreshApi(client),
+        history: createRefreshHistory(storage.tableClient(settings.REFRESH_TABLE)),
+        locks: createRefreshLocks(storage.tableClient(settings.REFRESH_LOCK_TABLE), clock.now),
+        queue: createRefreshQueue(storage.queueService, settings.REFRESH_QUEUE, clock.timeScale),
+        notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL),
+        poll: {
+            minSeconds: settings.REFRESH_POLL_MIN_SECONDS,
+            maxSeconds: Math.max(settings.REFRESH_POLL_MIN_SECONDS, settings.REFRESH_POLL_MAX_SECONDS),
+        },
+        dropGraceSeconds: settings.REFRESH_DROP_GRACE_SECONDS,
+        startBudgetSeconds: settings.REFRESH_START_BUDGET_SECONDS,
+        retentionDays: settings.REFRESH_RETENTION_DAYS,
+        now: clock.now,
+        sleep: clock.sleep,
+    };
+}

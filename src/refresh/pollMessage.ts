@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * One scheduled status check of one refresh (REFRESH_QUEUE). The message carries what the poller needs
+ * to find the refresh without any process memory; `poll` is the sequence number of this check, so a copy
+ * delivered twice (host retry, a crash between send and delete) is recognised as stale against the
+ * record's poll count.
+ */
+export const pollMessageSchema = z.strictObject({
+    version: z.literal(1),
+    kind: z.literal('poll'),
+    /** The relay's tracking id (`<target>~<rowKey>`). */
+    id: z.string().min(1),
+    target: z.string().min(1),
+    rowKey: z.string().min(1),
+    workspaceId: z.string().min(1),
+    datasetId: z.string().min(1),
+    requestId: z.string().min(1),
+    poll: z.number().int().nonnegative(),
+    /** When this check is due (the relay's clock); the queue's visibility timeout delays delivery until then. */
+    notBefore: z.iso.datetime(),
+});
+
+export type PollMessage = z.infer<typeof pollMessageSchema>;

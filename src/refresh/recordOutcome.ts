@@ -1,0 +1,41 @@
+import type { ModelRef } from '../powerbi/refreshApi';
+import { isAlerting } from './refreshAlert';
+import type { RefreshDeps } from './refreshDeps';
+import type { StoredRefresh } from './refreshHistory';
+import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
+
+export type RecordOutcome =
+    | { kind: 'recorded'; record: RefreshRecord; etag: string; notification?: { sent: boolean; error?: string } }
+    /** Someone else (a duplicate poll message, a concurrent poller) recorded the end first. */
+    | { kind: 'alreadyRecorded'; record: RefreshRecord };
+
+/**
+ * Writes a refresh's terminal outcome exactly once: the update is guarded by the ETag of the version read,
+ * and a refresh found already terminal is left alone, so only the winner frees the model's lock and alerts.
+ */
+export async function recordOutcome(
+    stored: StoredRefresh,
+    outcome: (current: RefreshRecord) => RefreshRecord & { status: TerminalStatus },
+    deps: Pick<RefreshDeps, 'history' | 'locks' | 'notifier' | 'now'>,
+): Promise<RecordOutcome> {
+    let current = stored;
+    for (let round = 0; round < 5; round += 1) {
+        if (isTerminal(current.record.status)) return { kind: 'alreadyRecorded', record: current.record };
+        const record: RefreshRecord = { ...outcome(current.record), recordedAt: deps.now().toISOString() };
+        const written = await deps.history.update(record, current.etag);
+        if (written.kind === 'updated') {
+            if (record.datasetId !== undefined) {
+                const model: ModelRef = { workspaceId: record.workspaceId, datasetId: record.datasetId };
+                // A lock left behind is harmless: the next start finds its holder terminal and takes it over.
+                await deps.locks.release(model, record.id).catch(() => undefined);
+            }
+            const notification = isAlerting(record.status) ? await deps.notifier.notify(record) : undefined;
+            return { kind: 'recorded', record, etag: written.etag, notification };
+        }
+        const fresh = await deps.history.get(current.record.target, current.record.rowKey);
+        if (fresh === undefined)
+            throw new Error(`Refresh ${current.record.id} disappeared from the history while its outcome was recorded`);
+        current = fresh;
+    }
+    throw new Error(`Refresh ${stored.record.id}: its outcome could not be recorded after repeated concurrent updates`);
+}

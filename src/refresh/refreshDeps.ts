@@ -1,0 +1,29 @@
+import type { RefreshTarget } from '../config/refreshTargetSchema';
+import type { PowerBiClient } from '../powerbi/powerBiClient';
+import type { RefreshApi } from '../powerbi/refreshApi';
+import type { PollPolicy } from './pollDelay';
+import type { RefreshHistory } from './refreshHistory';
+import type { RefreshLocks } from './refreshLocks';
+import type { RefreshNotifier } from './notifyRefresh';
+import type { RefreshQueue } from './refreshQueue';
+
+/** Everything the refresh domain needs, wired by src/runtime/relay.ts (and by tests against real services). */
+export interface RefreshDeps {
+    targets: RefreshTarget[];
+    /** POWERBI_WORKSPACE_ID: the workspace of targets that do not name one. */
+    defaultWorkspaceId: string;
+    client: PowerBiClient;
+    api: RefreshApi;
+    history: RefreshHistory;
+    locks: RefreshLocks;
+    queue: RefreshQueue;
+    notifier: RefreshNotifier;
+    poll: PollPolicy;
+    dropGraceSeconds: number;
+    startBudgetSeconds: number;
+    retentionDays: number;
+    /** The relay's clock: Date in Azure, the emulator's scaled clock in tests. */
+    now: () => Date;
+    /** Waits between start retries (seconds of the relay's clock). */
+    sleep: (seconds: number) => Promise<void>;
+}

@@ -1,0 +1,31 @@
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { toQueueText } from '../queue/rowsMessage';
+import { ensureOnce } from '../storage/ensureOnce';
+import type { PollMessage } from './pollMessage';
+
+export interface RefreshQueue {
+    readonly name: string;
+    /** Sends a status check that becomes visible when it is due (`message.notBefore`, at least `delaySeconds`). */
+    send(message: PollMessage, delaySeconds: number): Promise<void>;
+}
+
+/** Storage queues hide a message for at most 7 days. */
+const maxDelaySeconds = 7 * 24 * 60 * 60;
+
+/**
+ * The poller's queue. `timeScale` converts the relay clock's seconds into real visibility-timeout seconds:
+ * 1 in Azure; tests and demos that run the Power BI emulator's clock faster than real time pass its scale.
+ */
+export function createRefreshQueue(queueService: QueueServiceClient, queueName: string, timeScale = 1): RefreshQueue {
+    const queue = queueService.getQueueClient(queueName);
+    const ensureQueue = ensureOnce(() => queue.createIfNotExists());
+    return {
+        name: queueName,
+        async send(message, delaySeconds) {
+            await ensureQueue();
+            const visibilityTimeout = Math.min(maxDelaySeconds, Math.max(0, Math.round(delaySeconds / timeScale)));
+            // toQueueText base64-encodes, as host.json's messageEncoding requires of every producer.
+            await queue.sendMessage(toQueueText(message), { visibilityTimeout, messageTimeToLive: -1 });
+        },
+    };
+}

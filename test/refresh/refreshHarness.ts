@@ -1,0 +1,180 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { QueueClient } from '@azure/storage-queue';
+import {
+    defaultSystemAssignedPrincipalId,
+    startEmulator,
+    type RefreshScriptInput,
+    type RunningEmulator,
+} from '../../emulator';
+import { parseRelayConfig } from '../../src/config/relayConfig';
+import type { RefreshTarget } from '../../src/config/refreshTargetSchema';
+import { loadSettings, type Settings } from '../../src/config/settings';
+import { createPowerBiClient } from '../../src/powerbi/powerBiClient';
+import { createPowerBiCredential } from '../../src/powerbi/powerBiCredential';
+import { createTokenProvider } from '../../src/powerbi/tokenProvider';
+import { fromQueueText } from '../../src/queue/rowsMessage';
+import { createRefreshDeps } from '../../src/refresh/createRefreshDeps';
+import { pollMessageSchema, type PollMessage } from '../../src/refresh/pollMessage';
+import { pollRefresh, type PollOutcome } from '../../src/refresh/pollRefresh';
+import type { RefreshDeps } from '../../src/refresh/refreshDeps';
+import { createStorageClients } from '../../src/storage/storageClients';
+import { startAzurite, type RunningAzurite } from '../support/startAzurite';
+
+/** Queue delays are seconds of the emulator's frozen clock; this scale makes every message visible at once. */
+const instantQueue = 1e9;
+
+export interface Webhook {
+    url: string;
+    posts: Record<string, unknown>[];
+    /** Answer the next posts with this status (default 200). */
+    status: number;
+}
+
+export interface RelayUnderTest {
+    settings: Settings;
+    /** The relay as one process sees it; `restart()` makes a new one (new clients, no memory) on the same storage. */
+    deps: RefreshDeps;
+    restart(): RefreshDeps;
+    queue: QueueClient;
+    /** Receives the due checks one at a time in `notBefore` order, moving the emulator's clock to each. */
+    receiveCheck(): Promise<{ message: PollMessage; delete(): Promise<void> } | undefined>;
+    /** Runs checks until the queue is empty (or `maxChecks`); returns every outcome. */
+    drain(options?: { maxChecks?: number; deps?: RefreshDeps }): Promise<PollOutcome[]>;
+}
+
+export interface RefreshHarness {
+    emulator: RunningEmulator;
+    azurite: RunningAzurite;
+    workspaceId: string;
+    webhook: Webhook;
+    createModel(name: string, script?: RefreshScriptInput): Promise<string>;
+    relay(targets: unknown[], env?: Record<string, string>): RelayUnderTest;
+    stop(): Promise<void>;
+}
+
+let relayCount = 0;
+
+export async function startRefreshHarness(): Promise<RefreshHarness> {
+    const emulator = await startEmulator({ frozenClock: true, startTime: new Date() });
+    const stops: (() => Promise<void>)[] = [() => emulator.close()];
+    try {
+        const azurite = await startAzurite();
+        stops.push(() => azurite.stop());
+        const webhook = await startWebhook();
+        stops.push(() => new Promise<void>((resolve) => webhook.server.close(() => resolve())));
+        // The relay reaches the emulator through @azure/identity's App Service managed identity flow.
+        Object.assign(process.env, emulator.env());
+        const { id: workspaceId } = await emulator.createWorkspace({
+            name: 'Refresh tests',
+            members: [{ principalId: defaultSystemAssignedPrincipalId, role: 'Member' }],
+        });
+
+        const relay = (targets: unknown[], env: Record<string, string> = {}): RelayUnderTest => {
+            relayCount += 1;
+            const settings = loadSettings({
+                POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
+                POWERBI_WORKSPACE_ID: workspaceId,
+                POWERBI_CREDENTIAL: 'managedIdentity',
+                AzureWebJobsStorage: azurite.connectionString,
+                REFRESH_QUEUE: `refresh-poll-${relayCount}`,
+                REFRESH_TABLE: `refreshes${relayCount}`,
+                REFRESH_LOCK_TABLE: `refreshLocks${relayCount}`,
+                REFRESH_NOTIFY_URL: webhook.handle.url,
+                ...env,
+            });
+            const config = parseRelayConfig({ refreshTargets: targets }, 'test');
+            const makeDeps = () => newDeps(settings, config.refreshTargets, emulator);
+            const queue = createStorageClients(settings).queueService.getQueueClient(settings.REFRESH_QUEUE);
+            const under: RelayUnderTest = {
+                settings,
+                deps: makeDeps(),
+                restart: () => (under.deps = makeDeps()),
+                queue,
+                receiveCheck: async () => {
+                    if (!(await queue.exists())) return undefined;
+                    const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
+                    if (received.receivedMessageItems.length === 0) return undefined;
+                    const checks = received.receivedMessageItems
+                        .map((item) => ({ item, message: pollMessageSchema.parse(fromQueueText(item.messageText)) }))
+                        .sort((a, b) => a.message.notBefore.localeCompare(b.message.notBefore));
+                    // Only the earliest is handed out; the others become visible again at once.
+                    for (const other of checks.slice(1))
+                        await queue.updateMessage(other.item.messageId, other.item.popReceipt, undefined, 0);
+                    const first = checks[0]!;
+                    const due = Date.parse(first.message.notBefore);
+                    if (due > emulator.clock.now().getTime()) emulator.clock.set(new Date(due));
+                    return {
+                        message: first.message,
+                        delete: async () =>
+                            void (await queue.deleteMessage(first.item.messageId, first.item.popReceipt)),
+                    };
+                },
+                drain: async (options = {}) => {
+                    const outcomes: PollOutcome[] = [];
+                    for (let i = 0; i < (options.maxChecks ?? 500); i += 1) {
+                        const check = await under.receiveCheck();
+                        if (check === undefined) break;
+                        outcomes.push(await pollRefresh(check.message, options.deps ?? under.deps));
+                        await check.delete();
+                    }
+                    return outcomes;
+                },
+            };
+            return under;
+        };
+
+        return {
+            emulator,
+            azurite,
+            workspaceId,
+            webhook: webhook.handle,
+            createModel: async (name, script) =>
+                (
+                    await emulator.createModel({
+                        workspaceId,
+                        name,
+                        tables: [{ name: 'Sales', partitions: ['2024', '2025'] }, { name: 'Customers' }],
+                        refreshScript: script as never,
+                    })
+                ).id,
+            relay,
+            stop: async () => {
+                for (const stop of stops.reverse()) await stop().catch(() => undefined);
+            },
+        };
+    } catch (error) {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+        throw error;
+    }
+}
+
+function newDeps(settings: Settings, targets: RefreshTarget[], emulator: RunningEmulator): RefreshDeps {
+    const client = createPowerBiClient({
+        baseUrl: settings.POWERBI_API_BASE_URL,
+        tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
+        timeoutMs: settings.POWERBI_TIMEOUT_MS,
+    });
+    return createRefreshDeps(settings, targets, createStorageClients(settings), client, {
+        now: () => emulator.clock.now(),
+        // Waiting is moving the emulator's clock: no sleeps.
+        sleep: async (seconds) => void emulator.clock.advance({ seconds }),
+        timeScale: instantQueue,
+    });
+}
+
+async function startWebhook(): Promise<{ server: Server; handle: Webhook }> {
+    const handle: Webhook = { url: '', posts: [], status: 200 };
+    const server = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+            handle.posts.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+            response.statusCode = handle.status;
+            response.end();
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    handle.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    return { server, handle };
+}
