@@ -22,7 +22,10 @@ async function main(): Promise<void> {
         process.stdout.write(cliUsage);
         return;
     }
-    const emulator = await startEmulator({ ...settings.options, ...(settings.verbose ? { logger: stderrLogger() } : {}) });
+    const emulator = await startEmulator({
+        ...settings.options,
+        ...(settings.verbose ? { logger: stderrLogger() } : {}),
+    });
     process.stdout.write(`Power BI emulator listening on ${emulator.url}\n`);
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -7,7 +7,14 @@ export type { RunningEmulator, EmulatorClockControls } from './startEmulator';
 export type { EmulatorOptions, EmulatorLogger, IdentityOptions } from './EmulatorOptions';
 export { defaultLimits } from './limits/Limits';
 export type { Limits, LimitsOverride } from './limits/Limits';
-export type { Seed, WorkspaceInput, ModelInput, PushDatasetInput, ClockInput, TokenInput } from './control/controlSchemas';
+export type {
+    Seed,
+    WorkspaceInput,
+    ModelInput,
+    PushDatasetInput,
+    ClockInput,
+    TokenInput,
+} from './control/controlSchemas';
 export { seedSchema } from './control/controlSchemas';
 export type { ClockState, IssuedToken } from './control/EmulatorControl';
 export type { Fault, FaultInput, OperationName } from './faults/FaultInjector';

@@ -62,7 +62,9 @@ export function parseCliArgs(argv: string[]): CliSettings {
     for (const entry of values.limit ?? []) {
         const [name, text] = entry.split('=');
         if (!name || text === undefined || !(name in limitsSchema.shape)) {
-            throw new Error(`--limit expects <name>=<number> with a name from: ${Object.keys(limitsSchema.shape).join(', ')}`);
+            throw new Error(
+                `--limit expects <name>=<number> with a name from: ${Object.keys(limitsSchema.shape).join(', ')}`,
+            );
         }
         limits = { ...limits, [name]: number(`limit ${name}`, text) };
     }
@@ -70,7 +72,8 @@ export function parseCliArgs(argv: string[]): CliSettings {
     const userAssigned: Record<string, string> = {};
     for (const entry of values['user-assigned'] ?? []) {
         const index = entry.lastIndexOf('=');
-        if (index <= 0) throw new Error(`--user-assigned expects <client_id or mi_res_id>=<principal id>, got '${entry}'`);
+        if (index <= 0)
+            throw new Error(`--user-assigned expects <client_id or mi_res_id>=<principal id>, got '${entry}'`);
         userAssigned[entry.slice(0, index)] = entry.slice(index + 1);
     }
     const port = number('port', values.port) ?? 0;

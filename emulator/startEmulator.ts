@@ -1,7 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmulatorClock } from './clock/EmulatorClock';
-import type { ClockInput, ModelInput, PushDatasetInput, Seed, TokenInput, WorkspaceInput } from './control/controlSchemas';
+import type {
+    ClockInput,
+    ModelInput,
+    PushDatasetInput,
+    Seed,
+    TokenInput,
+    WorkspaceInput,
+} from './control/controlSchemas';
 import { EmulatorControl, type ClockState, type IssuedToken } from './control/EmulatorControl';
 import { silentLogger, type EmulatorOptions } from './EmulatorOptions';
 import type { EmulatorRuntime } from './EmulatorRuntime';

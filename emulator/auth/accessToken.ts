@@ -34,7 +34,10 @@ export interface TokenRequest {
 const base64url = (input: string | Buffer) => Buffer.from(input).toString('base64url');
 
 /** Issues a JWT (HS256, signed with the emulator's key) carrying audience, expiry and the principal's oid. */
-export function issueAccessToken(request: TokenRequest, signingKey: string): { token: string; claims: AccessTokenClaims } {
+export function issueAccessToken(
+    request: TokenRequest,
+    signingKey: string,
+): { token: string; claims: AccessTokenClaims } {
     const issuedAt = Math.floor(request.nowMs / 1000);
     const claims: AccessTokenClaims = {
         aud: request.audience,

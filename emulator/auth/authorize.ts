@@ -39,14 +39,24 @@ export interface WorkspaceAccess {
  * Resolves `/groups/{groupId}` (or My workspace when absent) for the caller.
  * Service principals have no My workspace ("API is not accessible for application").
  */
-export function accessWorkspace(runtime: EmulatorRuntime, caller: Caller, groupId: string | undefined): WorkspaceAccess {
+export function accessWorkspace(
+    runtime: EmulatorRuntime,
+    caller: Caller,
+    groupId: string | undefined,
+): WorkspaceAccess {
     if (groupId === undefined) {
         if (caller.kind === 'app') throw powerBiErrors.myWorkspaceNotForApps();
-        return { workspace: runtime.store.personalWorkspace(caller.principalId), role: 'Admin', basePath: '/v1.0/myorg' };
+        return {
+            workspace: runtime.store.personalWorkspace(caller.principalId),
+            role: 'Admin',
+            basePath: '/v1.0/myorg',
+        };
     }
     const workspace = runtime.store.workspace(groupId);
     if (!workspace || workspace.personalOwner !== undefined) throw powerBiErrors.workspaceNotFound(groupId);
-    const member = workspace.members.find((candidate) => candidate.principalId.toLowerCase() === caller.principalId.toLowerCase());
+    const member = workspace.members.find(
+        (candidate) => candidate.principalId.toLowerCase() === caller.principalId.toLowerCase(),
+    );
     if (!member) throw powerBiErrors.notWorkspaceMember();
     return { workspace, role: member.role, basePath: `/v1.0/myorg/groups/${workspace.id}` };
 }

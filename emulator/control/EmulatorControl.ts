@@ -73,14 +73,20 @@ export class EmulatorControl {
         this.runtime.store.addWorkspace({
             id,
             name: parsed.name,
-            members: parsed.members.map((member) => ({ principalId: member.principalId.toLowerCase(), role: member.role })),
+            members: parsed.members.map((member) => ({
+                principalId: member.principalId.toLowerCase(),
+                role: member.role,
+            })),
             capacity: parsed.capacity,
         });
         return { id };
     }
 
     workspaces() {
-        return this.runtime.store.state.workspaces.map((workspace) => ({ ...workspace, members: [...workspace.members] }));
+        return this.runtime.store.state.workspaces.map((workspace) => ({
+            ...workspace,
+            members: [...workspace.members],
+        }));
     }
 
     /** A refreshable (import) model; tables without partitions get one partition named after the table. */
@@ -117,7 +123,8 @@ export class EmulatorControl {
         const parsed = parse(pushDatasetInputSchema, input, 'pushDataset');
         const workspace = this.runtime.store.workspace(parsed.workspaceId);
         if (!workspace) throw powerBiErrors.controlNotFound(`Workspace ${parsed.workspaceId} does not exist`);
-        if (parsed.id && this.runtime.store.datasetById(parsed.id)) throw powerBiErrors.controlConflict(`Dataset ${parsed.id} already exists`);
+        if (parsed.id && this.runtime.store.datasetById(parsed.id))
+            throw powerBiErrors.controlConflict(`Dataset ${parsed.id} already exists`);
         const dataset = buildPushDataset(
             this.runtime,
             parsed.dataset,
@@ -157,17 +164,27 @@ export class EmulatorControl {
                 workspaceId: dataset.workspaceId,
                 workspaceName: workspace?.name ?? '',
                 kind: dataset.kind,
-                ...(dataset.kind === 'push' ? { defaultRetentionPolicy: dataset.defaultRetentionPolicy, defaultMode: dataset.defaultMode } : {}),
+                ...(dataset.kind === 'push'
+                    ? { defaultRetentionPolicy: dataset.defaultRetentionPolicy, defaultMode: dataset.defaultMode }
+                    : {}),
                 tables: dataset.tables.map((table) => ({
                     name: table.name,
                     ...(dataset.kind === 'push'
-                        ? { columns: table.columns.map((column) => ({ name: column.name, dataType: column.canonicalType })) }
+                        ? {
+                              columns: table.columns.map((column) => ({
+                                  name: column.name,
+                                  dataType: column.canonicalType,
+                              })),
+                          }
                         : { partitions: [...table.partitions] }),
                     rowCount: table.rows.length,
                     ...(includeRows ? { rows: table.rows.map((row) => ({ ...row })) } : {}),
                 })),
                 refreshes: dataset.refreshes.map((refresh) => ({
-                    ...toRefreshHistoryEntry(refresh, refreshStateAt(refresh, now, this.runtime.limits.maxRefreshTotalSeconds)),
+                    ...toRefreshHistoryEntry(
+                        refresh,
+                        refreshStateAt(refresh, now, this.runtime.limits.maxRefreshTotalSeconds),
+                    ),
                     kind: refresh.kind,
                     dropped: refresh.script.dropped,
                 })),
@@ -259,7 +276,8 @@ export class EmulatorControl {
     private model(modelId: string): StoredDataset {
         const dataset = this.runtime.store.datasetById(modelId);
         if (!dataset) throw powerBiErrors.controlNotFound(`Dataset ${modelId} does not exist`);
-        if (dataset.kind !== 'import') throw powerBiErrors.controlBadRequest(`Dataset ${modelId} is a push dataset; only import models refresh`);
+        if (dataset.kind !== 'import')
+            throw powerBiErrors.controlBadRequest(`Dataset ${modelId} is a push dataset; only import models refresh`);
         return dataset;
     }
 }

@@ -11,7 +11,12 @@ export const workspaceInputSchema = z.strictObject({
     id: guid.optional(),
     name: z.string().min(1),
     members: z
-        .array(z.strictObject({ principalId: z.string().min(1), role: z.enum(['Admin', 'Member', 'Contributor', 'Viewer']) }))
+        .array(
+            z.strictObject({
+                principalId: z.string().min(1),
+                role: z.enum(['Admin', 'Member', 'Contributor', 'Viewer']),
+            }),
+        )
         .default([]),
     /** Enhanced refresh needs Premium/PPU/Embedded; "Shared" makes the service reject it. Default Premium. */
     capacity: z.enum(['Premium', 'Shared']).default('Premium'),
@@ -23,7 +28,9 @@ export const modelInputSchema = z.strictObject({
     id: guid.optional(),
     workspaceId: guid,
     name: z.string().min(1),
-    tables: z.array(z.strictObject({ name: z.string().min(1), partitions: z.array(z.string().min(1)).optional() })).min(1),
+    tables: z
+        .array(z.strictObject({ name: z.string().min(1), partitions: z.array(z.string().min(1)).optional() }))
+        .min(1),
     /** The script every refresh of this model follows unless one is queued. */
     refreshScript: refreshScriptSchema.optional(),
 });

@@ -76,9 +76,16 @@ export const powerBiErrors = {
 
     // --- 401 / 403 -----------------------------------------------------------------------
     missingToken: () =>
-        new PowerBiError(401, 'PowerBINotAuthorizedException', 'Authorization header with a Bearer token is required', undefined, {
-            'WWW-Authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
-        }),
+        new PowerBiError(
+            401,
+            'PowerBINotAuthorizedException',
+            'Authorization header with a Bearer token is required',
+            undefined,
+            {
+                'WWW-Authenticate':
+                    'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
+            },
+        ),
 
     invalidToken: (reason: string) =>
         new PowerBiError(401, 'PowerBINotAuthorizedException', `The access token is not valid: ${reason}`, undefined, {

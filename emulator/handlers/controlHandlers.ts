@@ -17,9 +17,13 @@ async function json(context: RequestContext): Promise<unknown> {
 
 /** Routes /_emulator/* (no auth, no faults, not in the request log). */
 export async function handleControl(control: EmulatorControl, context: RequestContext): Promise<HandlerResult> {
-    const segments = context.url.pathname.split('/').filter((segment) => segment !== '').slice(1).map(decodeURIComponent);
+    const segments = context.url.pathname
+        .split('/')
+        .filter((segment) => segment !== '')
+        .slice(1)
+        .map(decodeURIComponent);
     const route = `${context.method} /${segments.map((segment, index) => (index === 1 && segments[0] === 'models' ? ':id' : segment)).join('/')}`;
-    const modelId = segments[0] === 'models' ? segments[1] ?? '' : '';
+    const modelId = segments[0] === 'models' ? (segments[1] ?? '') : '';
     switch (route) {
         case 'POST /reset':
             control.reset();
@@ -40,7 +44,9 @@ export async function handleControl(control: EmulatorControl, context: RequestCo
         case 'GET /datasets':
             return {
                 status: 200,
-                body: { value: control.datasets({ includeRows: context.url.searchParams.get('includeRows') !== 'false' }) },
+                body: {
+                    value: control.datasets({ includeRows: context.url.searchParams.get('includeRows') !== 'false' }),
+                },
             };
         case 'GET /requests':
             return { status: 200, body: { value: control.requests() } };

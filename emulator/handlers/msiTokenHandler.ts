@@ -44,7 +44,11 @@ export async function msiToken(runtime: EmulatorRuntime, context: RequestContext
     // Clients compare expires_on with their real clock; translate the emulated lifetime with the time scale.
     const realLifetime = runtime.clock.frozen ? lifetimeSeconds : lifetimeSeconds / runtime.clock.timeScale;
     const expiresOn = Math.floor(Date.now() / 1000 + realLifetime);
-    runtime.logger.info('managed identity token issued', { principalId: identity.principalId, audience: resource, exp: claims.exp });
+    runtime.logger.info('managed identity token issued', {
+        principalId: identity.principalId,
+        audience: resource,
+        exp: claims.exp,
+    });
     return {
         status: 200,
         body: {

@@ -11,7 +11,12 @@ import { appendRows } from '../push/appendRows';
 import { toDatasetResponse } from '../push/toDatasetResponse';
 import { toStoredTable } from '../push/toStoredTable';
 import { validateRows } from '../push/validateRows';
-import { createDatasetRequestSchema, postRowsRequestSchema, tableSchema, type CreateDatasetRequest } from '../schemas/requestSchemas';
+import {
+    createDatasetRequestSchema,
+    postRowsRequestSchema,
+    tableSchema,
+    type CreateDatasetRequest,
+} from '../schemas/requestSchemas';
 import type { StoredDataset, StoredTable } from '../state/StoredEntities';
 
 type Handler = (runtime: EmulatorRuntime, context: RequestContext, params: RouteParams) => Promise<HandlerResult>;
@@ -79,7 +84,8 @@ export function buildPushDataset(
             target: 'dataset.defaultMode',
         });
     }
-    if (request.tables.length === 0) problems.push({ message: 'A dataset needs at least one table.', target: 'dataset.tables' });
+    if (request.tables.length === 0)
+        problems.push({ message: 'A dataset needs at least one table.', target: 'dataset.tables' });
     if (request.tables.length > runtime.limits.maxTables) {
         problems.push({
             message: `A dataset can have at most ${runtime.limits.maxTables} tables; got ${request.tables.length}.`,
@@ -96,7 +102,11 @@ export function buildPushDataset(
     const seen = new Set<string>();
     const tables = request.tables.map((definition, index) => {
         const key = definition.name.toLowerCase();
-        if (seen.has(key)) problems.push({ message: `Duplicate table name '${definition.name}'.`, target: `dataset.tables[${index}].name` });
+        if (seen.has(key))
+            problems.push({
+                message: `Duplicate table name '${definition.name}'.`,
+                target: `dataset.tables[${index}].name`,
+            });
         seen.add(key);
         return toStoredTable(definition, `dataset.tables[${index}]`, runtime.limits, problems);
     });
@@ -121,7 +131,9 @@ export function buildPushDataset(
         if (!definition.rows || definition.rows.length === 0) return;
         const result = validateRows(definition.rows, table.columns, runtime.limits.maxStringLength);
         if (result.errors.length > 0) {
-            throw powerBiErrors.invalidRows(result.errors.map((error) => ({ ...error, target: `dataset.tables[${index}].${error.target ?? ''}` })));
+            throw powerBiErrors.invalidRows(
+                result.errors.map((error) => ({ ...error, target: `dataset.tables[${index}].${error.target ?? ''}` })),
+            );
         }
         table.rows = result.rows;
     });
@@ -136,7 +148,13 @@ export function buildPushDataset(
         createdDate: runtime.clock.now().toISOString(),
         tables,
         relationships,
-        refreshScript: { durationSeconds: 30, startDelaySeconds: 0, outcome: 'success', failedAttempts: 0, dropped: false },
+        refreshScript: {
+            durationSeconds: 30,
+            startDelaySeconds: 0,
+            outcome: 'success',
+            failedAttempts: 0,
+            dropped: false,
+        },
         queuedRefreshScripts: [],
         refreshes: [],
     };
@@ -150,7 +168,9 @@ export const getDatasets: Handler = async (runtime, context, params) => {
         status: 200,
         body: {
             '@odata.context': `${runtime.url}${workspace.basePath}/$metadata#datasets`,
-            value: runtime.store.datasetsIn(workspace.workspace.id).map((dataset) => toDatasetResponse(dataset, runtime.url)),
+            value: runtime.store
+                .datasetsIn(workspace.workspace.id)
+                .map((dataset) => toDatasetResponse(dataset, runtime.url)),
         },
     };
 };
@@ -163,7 +183,10 @@ export const getDataset: Handler = async (runtime, context, params) => {
     context.log.datasetId = dataset.id;
     return {
         status: 200,
-        body: { '@odata.context': `${runtime.url}${workspace.basePath}/$metadata#datasets/$entity`, ...toDatasetResponse(dataset, runtime.url) },
+        body: {
+            '@odata.context': `${runtime.url}${workspace.basePath}/$metadata#datasets/$entity`,
+            ...toDatasetResponse(dataset, runtime.url),
+        },
     };
 };
 
@@ -206,16 +229,23 @@ export const putTable: Handler = async (runtime, context, params) => {
     const definition = parseJsonBody(context.request, raw, tableSchema, 'requestMessage')!;
     const problems: PowerBiErrorDetail[] = [];
     if (definition.name !== existing.name) {
-        problems.push({ message: `The table name '${definition.name}' does not match '${existing.name}' in the URL.`, target: 'requestMessage.name' });
+        problems.push({
+            message: `The table name '${definition.name}' does not match '${existing.name}' in the URL.`,
+            target: 'requestMessage.name',
+        });
     }
     const replacement = toStoredTable(definition, 'requestMessage', runtime.limits, problems);
     if (problems.length > 0) throw powerBiErrors.badRequest(problems);
     const kept = new Map(
         replacement.columns
-            .filter((column) => existing.columns.some((old) => old.name === column.name && old.canonicalType === column.canonicalType))
+            .filter((column) =>
+                existing.columns.some((old) => old.name === column.name && old.canonicalType === column.canonicalType),
+            )
             .map((column) => [column.name, true]),
     );
-    replacement.rows = existing.rows.map((row) => Object.fromEntries(Object.entries(row).filter(([name]) => kept.has(name))));
+    replacement.rows = existing.rows.map((row) =>
+        Object.fromEntries(Object.entries(row).filter(([name]) => kept.has(name))),
+    );
     dataset.tables = dataset.tables.map((table) => (table === existing ? replacement : table));
     runtime.store.changed();
     return { status: 200, body: { name: replacement.name } };
@@ -241,7 +271,11 @@ export const postRows: Handler = async (runtime, context, params) => {
     const now = runtime.clock.nowMs();
     const verdict = runtime.throttle.check(dataset.id, now, rows.length, table.rows.length);
     if (!verdict.allowed) {
-        runtime.logger.warn('post rows throttled', { datasetId: dataset.id, reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds });
+        runtime.logger.warn('post rows throttled', {
+            datasetId: dataset.id,
+            reason: verdict.reason,
+            retryAfterSeconds: verdict.retryAfterSeconds,
+        });
         if (verdict.reason === 'rowsPerHour') throw powerBiErrors.tooManyRows(verdict.retryAfterSeconds);
         if (verdict.reason === 'pending') throw powerBiErrors.tooManyPendingRequests(verdict.retryAfterSeconds);
         throw powerBiErrors.tooManyRequests(verdict.retryAfterSeconds);

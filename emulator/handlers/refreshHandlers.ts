@@ -35,11 +35,14 @@ export const refreshDataset: Handler = async (runtime, context, params) => {
     const { caller, workspace, dataset } = model(runtime, context, params, true);
     const raw = await readBody(context.request, runtime.limits.maxRequestBytes);
     if (dataset.kind === 'push') throw powerBiErrors.refreshOnPushDataset(dataset.id);
-    const body = parseJsonBody(context.request, raw, datasetRefreshRequestSchema, 'datasetRefreshRequest', { optional: true });
+    const body = parseJsonBody(context.request, raw, datasetRefreshRequestSchema, 'datasetRefreshRequest', {
+        optional: true,
+    });
     const now = runtime.clock.nowMs();
     const script = dataset.queuedRefreshScripts[0] ?? dataset.refreshScript;
     const refresh = toStoredRefresh(dataset, body, caller, script, now, runtime.store.state.nextRefreshNumber);
-    if (refresh.kind === 'enhanced' && workspace.workspace.capacity === 'Shared') throw powerBiErrors.enhancedRefreshNeedsPremium();
+    if (refresh.kind === 'enhanced' && workspace.workspace.capacity === 'Shared')
+        throw powerBiErrors.enhancedRefreshNeedsPremium();
     // The service runs one refresh at a time per model ([ER]: 400 Bad Request).
     if (visibleRefreshes(dataset).some((existing) => !stateOf(runtime, existing).terminal)) {
         throw powerBiErrors.refreshAlreadyExecuting();
@@ -49,7 +52,12 @@ export const refreshDataset: Handler = async (runtime, context, params) => {
     dataset.refreshes.push(refresh);
     trimHistory(runtime, dataset);
     runtime.store.changed();
-    runtime.logger.info('refresh accepted', { datasetId: dataset.id, requestId: refresh.requestId, kind: refresh.kind, dropped: refresh.script.dropped });
+    runtime.logger.info('refresh accepted', {
+        datasetId: dataset.id,
+        requestId: refresh.requestId,
+        kind: refresh.kind,
+        dropped: refresh.script.dropped,
+    });
     if (refresh.kind === 'standard') return { status: 202 };
     return {
         status: 202,
@@ -64,7 +72,9 @@ export const refreshDataset: Handler = async (runtime, context, params) => {
 function trimHistory(runtime: EmulatorRuntime, dataset: StoredDataset): void {
     const max = runtime.limits.maxRefreshHistory;
     while (dataset.refreshes.length > max) {
-        const oldest = dataset.refreshes.findIndex((refresh) => refresh.script.dropped || stateOf(runtime, refresh).terminal);
+        const oldest = dataset.refreshes.findIndex(
+            (refresh) => refresh.script.dropped || stateOf(runtime, refresh).terminal,
+        );
         if (oldest < 0) break;
         dataset.refreshes.splice(oldest, 1);
     }
@@ -93,7 +103,9 @@ export const getRefreshHistory: Handler = async (runtime, context, params) => {
 function enhancedRefresh(dataset: StoredDataset, refreshId: string): StoredRefresh {
     const wanted = refreshId.toLowerCase();
     // Standard refreshes have no execution details and cannot be cancelled ([ER]); dropped ones are invisible.
-    const refresh = visibleRefreshes(dataset).find((candidate) => candidate.requestId === wanted && candidate.kind === 'enhanced');
+    const refresh = visibleRefreshes(dataset).find(
+        (candidate) => candidate.requestId === wanted && candidate.kind === 'enhanced',
+    );
     if (!refresh) throw powerBiErrors.refreshNotFound(refreshId);
     return refresh;
 }

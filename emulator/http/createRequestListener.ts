@@ -52,7 +52,13 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
     const listener = ((request: IncomingMessage, response: ServerResponse) => {
         const requestId = randomUUID();
         const url = new URL(request.url ?? '/', 'http://emulator.invalid');
-        const context: RequestContext = { requestId, method: (request.method ?? 'GET').toUpperCase(), url, request, log: {} };
+        const context: RequestContext = {
+            requestId,
+            method: (request.method ?? 'GET').toUpperCase(),
+            url,
+            request,
+            log: {},
+        };
         const arrivedAt = runtime.clock.now().toISOString();
 
         const finish = (result: HandlerResult) => {
@@ -68,10 +74,12 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
                 ...context.log,
                 status,
             });
-            if (runtime.requestLog.length > maxLogEntries) runtime.requestLog.splice(0, runtime.requestLog.length - maxLogEntries);
+            if (runtime.requestLog.length > maxLogEntries)
+                runtime.requestLog.splice(0, runtime.requestLog.length - maxLogEntries);
         };
         const fail = (error: unknown) => {
-            if (error instanceof PowerBiError) return finish({ status: error.status, body: error.toBody(), headers: error.headers });
+            if (error instanceof PowerBiError)
+                return finish({ status: error.status, body: error.toBody(), headers: error.headers });
             runtime.logger.error('unexpected error', { requestId, error: (error as Error).stack ?? String(error) });
             const internal = powerBiErrors.internal();
             finish({ status: internal.status, body: internal.toBody() });
@@ -99,7 +107,10 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
                 const handled = await applyFault(fault, operation, params);
                 if (handled) return;
             }
-            const result = operation === 'msiToken' ? await msiToken(runtime, context) : await restHandlers[operation](runtime, context, params);
+            const result =
+                operation === 'msiToken'
+                    ? await msiToken(runtime, context)
+                    : await restHandlers[operation](runtime, context, params);
             finish(result);
         };
 
@@ -132,7 +143,10 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
                     // A delayed POST rows call is a pending request for the 5-pending limit meanwhile.
                     const release =
                         operation === 'postRows' && params.datasetId
-                            ? runtime.throttle.beginPending(params.datasetId.toLowerCase(), runtime.clock.nowMs() + delayMs * runtime.clock.timeScale)
+                            ? runtime.throttle.beginPending(
+                                  params.datasetId.toLowerCase(),
+                                  runtime.clock.nowMs() + delayMs * runtime.clock.timeScale,
+                              )
                             : () => {};
                     await new Promise<void>((resolve) => {
                         const timer = setTimeout(() => {

@@ -14,7 +14,10 @@ const shapes: RouteShape[] = [
     { pattern: [':datasetId', 'tables', ':tableName'], methods: { PUT: 'putTable' } },
     { pattern: [':datasetId', 'tables', ':tableName', 'rows'], methods: { POST: 'postRows', DELETE: 'deleteRows' } },
     { pattern: [':datasetId', 'refreshes'], methods: { GET: 'getRefreshHistory', POST: 'refreshDataset' } },
-    { pattern: [':datasetId', 'refreshes', ':refreshId'], methods: { GET: 'getRefreshExecutionDetails', DELETE: 'cancelRefresh' } },
+    {
+        pattern: [':datasetId', 'refreshes', ':refreshId'],
+        methods: { GET: 'getRefreshExecutionDetails', DELETE: 'cancelRefresh' },
+    },
 ];
 
 export type RouteMatch =

@@ -6,7 +6,9 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
         request.resume();
-        throw powerBiErrors.requestTooLarge(`The request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes.`);
+        throw powerBiErrors.requestTooLarge(
+            `The request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes.`,
+        );
     }
     const chunks: Buffer[] = [];
     let size = 0;

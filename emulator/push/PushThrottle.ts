@@ -5,7 +5,11 @@ const hourMs = 3_600_000;
 
 export type ThrottleVerdict =
     | { allowed: true }
-    | { allowed: false; reason: 'requestsPerMinute' | 'requestsPerHour' | 'rowsPerHour' | 'pending'; retryAfterSeconds: number };
+    | {
+          allowed: false;
+          reason: 'requestsPerMinute' | 'requestsPerHour' | 'rowsPerHour' | 'pending';
+          retryAfterSeconds: number;
+      };
 
 interface DatasetWindow {
     requestTimes: number[];

@@ -8,12 +8,20 @@ import type { StoredDataset, StoredTable } from '../state/StoredEntities';
  * Tables without a retention policy stop at maxRowsPerTableNone (what the service answers then is
  * unconfirmed; the emulator rejects the whole request).
  */
-export function appendRows(dataset: StoredDataset, table: StoredTable, rows: Record<string, unknown>[], limits: Limits): void {
+export function appendRows(
+    dataset: StoredDataset,
+    table: StoredTable,
+    rows: Record<string, unknown>[],
+    limits: Limits,
+): void {
     if (dataset.defaultRetentionPolicy === 'None' && table.rows.length + rows.length > limits.maxRowsPerTableNone) {
         throw powerBiErrors.tableRowCapReached(table.name, limits.maxRowsPerTableNone);
     }
     for (const row of rows) table.rows.push(row);
-    if (dataset.defaultRetentionPolicy === 'basicFIFO' && table.rows.length > limits.fifoMaxRows + limits.fifoTrimSlack) {
+    if (
+        dataset.defaultRetentionPolicy === 'basicFIFO' &&
+        table.rows.length > limits.fifoMaxRows + limits.fifoTrimSlack
+    ) {
         table.rows.splice(0, table.rows.length - limits.fifoMaxRows);
     }
 }

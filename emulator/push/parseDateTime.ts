@@ -17,7 +17,9 @@ export function parseDateTime(value: string): string | undefined {
         const match = usDate.exec(value);
         if (!match) return undefined;
         const [, month, day, year, hour = '0', minute = '0', second = '0'] = match;
-        const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+        const date = new Date(
+            Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)),
+        );
         if (date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) return undefined;
         ms = date.getTime();
     }

@@ -32,7 +32,10 @@ export function toStoredTable(
         }
         const key = column.name.toLowerCase();
         if (seen.has(key)) {
-            problems.push({ message: `Duplicate column name '${column.name}'.`, target: `${target}.columns[${index}].name` });
+            problems.push({
+                message: `Duplicate column name '${column.name}'.`,
+                target: `${target}.columns[${index}].name`,
+            });
         }
         seen.add(key);
         return { ...column, canonicalType: canonicalType ?? 'String' };

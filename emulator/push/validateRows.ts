@@ -54,7 +54,8 @@ function checkValue(column: StoredColumn, value: unknown, maxStringLength: numbe
             if (typeof value !== 'number' || !Number.isInteger(value))
                 return `${expected} requires an integer JSON number, got ${describe(value)}.`;
             // Int64.MinValue and Int64.MaxValue are not allowed (both parse to ±2^63 in JSON).
-            if (Math.abs(value) >= int64Bound) return `${expected} does not allow Int64.MinValue, Int64.MaxValue or beyond.`;
+            if (Math.abs(value) >= int64Bound)
+                return `${expected} does not allow Int64.MinValue, Int64.MaxValue or beyond.`;
             return { value };
         case 'Double':
             if (typeof value !== 'number') return `${expected} requires a JSON number, got ${describe(value)}.`;

@@ -68,13 +68,19 @@ export interface RefreshState {
 /** The refresh as seen at `nowMs`. */
 export function refreshStateAt(refresh: StoredRefresh, nowMs: number, maxTotalSeconds: number): RefreshState {
     const plan = planRefresh(refresh, maxTotalSeconds);
-    const cancelledAt = refresh.cancelledAtMs !== undefined && refresh.cancelledAtMs < plan.endMs ? refresh.cancelledAtMs : undefined;
+    const cancelledAt =
+        refresh.cancelledAtMs !== undefined && refresh.cancelledAtMs < plan.endMs ? refresh.cancelledAtMs : undefined;
     const horizon = Math.min(nowMs, cancelledAt ?? Number.POSITIVE_INFINITY);
     const attempts = plan.attempts
         .filter((attempt) => attempt.startMs <= horizon)
         .map((attempt) =>
             attempt.endMs <= horizon
-                ? { attemptId: attempt.attemptId, startMs: attempt.startMs, endMs: attempt.endMs, outcome: attempt.outcome }
+                ? {
+                      attemptId: attempt.attemptId,
+                      startMs: attempt.startMs,
+                      endMs: attempt.endMs,
+                      outcome: attempt.outcome,
+                  }
                 : cancelledAt !== undefined
                   ? { attemptId: attempt.attemptId, startMs: attempt.startMs, endMs: cancelledAt }
                   : { attemptId: attempt.attemptId, startMs: attempt.startMs },
@@ -86,5 +92,10 @@ export function refreshStateAt(refresh: StoredRefresh, nowMs: number, maxTotalSe
         const status = plan.outcome === 'Completed' ? 'Completed' : 'Failed';
         return { status, extendedStatus: plan.outcome, terminal: true, endMs: plan.endMs, attempts };
     }
-    return { status: 'Unknown', extendedStatus: nowMs < plan.startMs ? 'NotStarted' : 'InProgress', terminal: false, attempts };
+    return {
+        status: 'Unknown',
+        extendedStatus: nowMs < plan.startMs ? 'NotStarted' : 'InProgress',
+        terminal: false,
+        attempts,
+    };
 }

@@ -7,7 +7,11 @@ import { toRefreshHistoryEntry } from './toRefreshHistoryEntry';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** DatasetRefreshDetail for GET .../refreshes/{refreshId}: per-object status, engine messages, attempts. */
-export function toRefreshDetail(dataset: StoredDataset, refresh: StoredRefresh, state: RefreshState): DatasetRefreshDetail {
+export function toRefreshDetail(
+    dataset: StoredDataset,
+    refresh: StoredRefresh,
+    state: RefreshState,
+): DatasetRefreshDetail {
     const objects =
         refresh.objects.length > 0
             ? refresh.objects.flatMap((object) =>
@@ -15,7 +19,9 @@ export function toRefreshDetail(dataset: StoredDataset, refresh: StoredRefresh, 
                       ? [{ table: object.table, partition: object.partition }]
                       : partitionsOf(dataset, object.table).map((partition) => ({ table: object.table, partition })),
               )
-            : dataset.tables.flatMap((table) => table.partitions.map((partition) => ({ table: table.name, partition })));
+            : dataset.tables.flatMap((table) =>
+                  table.partitions.map((partition) => ({ table: table.name, partition })),
+              );
     const failed = state.status === 'Failed' && state.extendedStatus === 'Failed';
     return {
         startTime: iso(refresh.acceptedAtMs),

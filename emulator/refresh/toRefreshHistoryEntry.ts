@@ -7,7 +7,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A Refresh history entry: requestId, id, refreshType, times, status, extendedStatus, attempts. */
 export function toRefreshHistoryEntry(refresh: StoredRefresh, state: RefreshState): RefreshHistoryEntry {
-    const failedAttempt = [...state.attempts].reverse().find((attempt) => attempt.outcome === 'failure' || attempt.outcome === 'timeout');
+    const failedAttempt = [...state.attempts]
+        .reverse()
+        .find((attempt) => attempt.outcome === 'failure' || attempt.outcome === 'timeout');
     const failed = state.status === 'Failed';
     return {
         requestId: refresh.requestId,
@@ -15,7 +17,14 @@ export function toRefreshHistoryEntry(refresh: StoredRefresh, state: RefreshStat
         refreshType: refresh.refreshType,
         startTime: iso(refresh.acceptedAtMs),
         ...(state.endMs !== undefined ? { endTime: iso(state.endMs) } : {}),
-        ...(failed && failedAttempt?.outcome ? { serviceExceptionJson: serviceExceptionJson(refresh, failedAttempt.outcome === 'timeout' ? 'timeout' : 'failure') } : {}),
+        ...(failed && failedAttempt?.outcome
+            ? {
+                  serviceExceptionJson: serviceExceptionJson(
+                      refresh,
+                      failedAttempt.outcome === 'timeout' ? 'timeout' : 'failure',
+                  ),
+              }
+            : {}),
         status: state.status,
         extendedStatus: state.extendedStatus,
         refreshAttempts: state.attempts.map((attempt) => ({

@@ -26,20 +26,31 @@ export function toStoredRefresh(
     const request = body ?? {};
     const enhanced = Object.keys(request).some((key) => key !== 'notifyOption');
     if (enhanced && request.notifyOption !== undefined) {
-        throw powerBiErrors.invalidRefreshRequest('notifyOption is not allowed together with enhanced refresh parameters.');
+        throw powerBiErrors.invalidRefreshRequest(
+            'notifyOption is not allowed together with enhanced refresh parameters.',
+        );
     }
-    if (!enhanced && caller.kind === 'app' && request.notifyOption !== undefined && request.notifyOption !== 'NoNotification') {
+    if (
+        !enhanced &&
+        caller.kind === 'app' &&
+        request.notifyOption !== undefined &&
+        request.notifyOption !== 'NoNotification'
+    ) {
         throw powerBiErrors.invalidNotifyOptionForApp(request.notifyOption);
     }
     const commitMode = request.commitMode ?? 'Transactional';
     if (commitMode === 'PartialBatch' && request.applyRefreshPolicy === true) {
-        throw powerBiErrors.invalidRefreshRequest("applyRefreshPolicy must be false when commitMode is 'partialBatch'.");
+        throw powerBiErrors.invalidRefreshRequest(
+            "applyRefreshPolicy must be false when commitMode is 'partialBatch'.",
+        );
     }
     for (const object of request.objects ?? []) {
         const table = dataset.tables.find((candidate) => candidate.name === object.table);
         if (!table) throw powerBiErrors.invalidRefreshRequest(`Table '${object.table}' does not exist in the model.`);
         if (object.partition !== undefined && !table.partitions.includes(object.partition)) {
-            throw powerBiErrors.invalidRefreshRequest(`Partition '${object.partition}' does not exist in table '${object.table}'.`);
+            throw powerBiErrors.invalidRefreshRequest(
+                `Partition '${object.partition}' does not exist in table '${object.table}'.`,
+            );
         }
     }
     const timeoutSeconds =

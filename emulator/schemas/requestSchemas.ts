@@ -23,9 +23,12 @@ export function serviceType<T extends z.ZodRawShape>(typeName: string, shape: T)
 }
 
 const tableName = z.string().regex(tableNamePattern, {
-    message: 'The name must be 1-100 characters and must not contain any of . , ; \' ` : / \\ * | ? " & % $ ! + = ( ) [ ] { } < >',
+    message:
+        'The name must be 1-100 characters and must not contain any of . , ; \' ` : / \\ * | ? " & % $ ! + = ( ) [ ] { } < >',
 });
-const columnName = z.string().regex(columnNamePattern, { message: 'The name must not be empty or contain control characters' });
+const columnName = z
+    .string()
+    .regex(columnNamePattern, { message: 'The name must not be empty or contain control characters' });
 
 export const columnSchema = serviceType('Column', {
     name: columnName,

@@ -12,7 +12,9 @@ export const errorResponseSchema = z.object({
     error: z.object({
         code: z.string(),
         message: z.string().optional(),
-        details: z.array(z.object({ message: z.string(), target: z.string().optional(), code: z.string().optional() })).optional(),
+        details: z
+            .array(z.object({ message: z.string(), target: z.string().optional(), code: z.string().optional() }))
+            .optional(),
     }),
 });
 

@@ -10,7 +10,10 @@ export class StateFile {
     private readonly path: string;
     private timer: NodeJS.Timeout | undefined;
 
-    constructor(dataDir: string, private readonly current: () => StoredState) {
+    constructor(
+        dataDir: string,
+        private readonly current: () => StoredState,
+    ) {
         mkdirSync(dataDir, { recursive: true });
         this.path = join(dataDir, 'state.json');
     }

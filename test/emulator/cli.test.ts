@@ -21,9 +21,13 @@ interface Started {
 
 /** Runs emulator/cli.ts from source (transpiled on the fly) and waits for its one "listening" line. */
 async function startCli(args: string[]): Promise<Started> {
-    const child = spawn(process.execPath, ['-r', join(root, 'test/emulator/support/registerTs.cjs'), join(root, 'emulator/cli.ts'), ...args], {
-        cwd: root,
-    });
+    const child = spawn(
+        process.execPath,
+        ['-r', join(root, 'test/emulator/support/registerTs.cjs'), join(root, 'emulator/cli.ts'), ...args],
+        {
+            cwd: root,
+        },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -49,22 +53,44 @@ describe('CLI', () => {
         const seedFile = join(scratch, 'seed.json');
         writeFileSync(seedFile, JSON.stringify(seed));
         const dataDir = join(scratch, 'data');
-        const first = await startCli(['--port', '0', '--seed', seedFile, '--data-dir', dataDir, '--limit', 'maxRowsPerRequest=2', '--time-scale', '60']);
-        const token = (await apiClient(first.url).post('/_emulator/tokens', { principalId })).body.access_token as string;
+        const first = await startCli([
+            '--port',
+            '0',
+            '--seed',
+            seedFile,
+            '--data-dir',
+            dataDir,
+            '--limit',
+            'maxRowsPerRequest=2',
+            '--time-scale',
+            '60',
+        ]);
+        const token = (await apiClient(first.url).post('/_emulator/tokens', { principalId })).body
+            .access_token as string;
         const api = apiClient(first.url, token);
         const created = await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets`, salesMarketing);
         expect(created.status).toBe(201);
         const rows = `/v1.0/myorg/groups/${workspaceId}/datasets/${created.body.id}/tables/Product/rows`;
         expect((await api.post(rows, { rows: [{ ProductID: 1 }] })).status).toBe(200);
-        expect((await api.post(rows, { rows: [{ ProductID: 1 }, { ProductID: 2 }, { ProductID: 3 }] })).status).toBe(413);
+        expect((await api.post(rows, { rows: [{ ProductID: 1 }, { ProductID: 2 }, { ProductID: 3 }] })).status).toBe(
+            413,
+        );
         expect((await apiClient(first.url).get('/_emulator/clock')).body.timeScale).toBe(60);
         first.child.kill('SIGTERM');
         expect(await first.exited).toBe(0);
-        expect(first.stdout().split('\n').filter((line) => line !== '')).toHaveLength(1);
+        expect(
+            first
+                .stdout()
+                .split('\n')
+                .filter((line) => line !== ''),
+        ).toHaveLength(1);
 
         // The data directory keeps workspaces, datasets and rows (and the signing key, so the token still works).
         const second = await startCli(['--port', '0', '--seed', seedFile, '--data-dir', dataDir]);
-        const datasets = (await apiClient(second.url).get('/_emulator/datasets')).body.value as { name: string; tables: { rowCount: number }[] }[];
+        const datasets = (await apiClient(second.url).get('/_emulator/datasets')).body.value as {
+            name: string;
+            tables: { rowCount: number }[];
+        }[];
         expect(datasets.map((dataset) => dataset.name)).toEqual(['Model', 'SalesMarketing']);
         expect(datasets[1]?.tables[0]?.rowCount).toBe(1);
         expect((await apiClient(second.url, token).get(`/v1.0/myorg/groups/${workspaceId}/datasets`)).status).toBe(200);
@@ -73,7 +99,11 @@ describe('CLI', () => {
     });
 
     it('rejects unknown options with usage on stderr and exit code 2', async () => {
-        const child = spawn(process.execPath, ['-r', join(root, 'test/emulator/support/registerTs.cjs'), join(root, 'emulator/cli.ts'), '--bogus'], { cwd: root });
+        const child = spawn(
+            process.execPath,
+            ['-r', join(root, 'test/emulator/support/registerTs.cjs'), join(root, 'emulator/cli.ts'), '--bogus'],
+            { cwd: root },
+        );
         let stderr = '';
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
         const code = await new Promise<number | null>((done) => child.on('exit', done));
@@ -93,7 +123,11 @@ describe('data directory (library)', () => {
         try {
             expect((await second.datasets()).map((dataset) => dataset.name)).toEqual(['Model', 'SalesMarketing']);
             expect((await second.applySeed({})).workspaces).toEqual([]);
-            expect((await apiClient(second.url).get('/_emulator/workspaces')).body.value.map((workspace: { name: string }) => workspace.name)).toEqual(['CLI']);
+            expect(
+                (await apiClient(second.url).get('/_emulator/workspaces')).body.value.map(
+                    (workspace: { name: string }) => workspace.name,
+                ),
+            ).toEqual(['CLI']);
         } finally {
             await second.close();
         }

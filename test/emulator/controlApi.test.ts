@@ -25,16 +25,26 @@ async function tokenFor(principalId: string, extra: Record<string, unknown> = {}
 describe('control API over HTTP', () => {
     it('creates workspaces and models with the documented shapes and lists datasets with kind, tables, counts and rows', async () => {
         expect((await control.post('/_emulator/reset')).status).toBe(200);
-        const workspace = await control.post('/_emulator/workspaces', { id: workspaceId, name: 'Ops', members: [{ principalId, role: 'Admin' }] });
+        const workspace = await control.post('/_emulator/workspaces', {
+            id: workspaceId,
+            name: 'Ops',
+            members: [{ principalId, role: 'Admin' }],
+        });
         expect(workspace.status).toBe(201);
         expect(workspace.body).toEqual({ id: workspaceId });
-        const model = await control.post('/_emulator/models', { workspaceId, name: 'Finance', tables: [{ name: 'GL', partitions: ['GL-2025'] }, { name: 'Accounts' }] });
+        const model = await control.post('/_emulator/models', {
+            workspaceId,
+            name: 'Finance',
+            tables: [{ name: 'GL', partitions: ['GL-2025'] }, { name: 'Accounts' }],
+        });
         expect(model.status).toBe(201);
         expect(model.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
         const api = apiClient(emulator.url, await tokenFor(principalId));
         const push = await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets`, salesMarketing);
-        await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets/${push.body.id}/tables/Product/rows`, { rows: [{ ProductID: 7 }] });
+        await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets/${push.body.id}/tables/Product/rows`, {
+            rows: [{ ProductID: 7 }],
+        });
 
         const datasets = await control.get('/_emulator/datasets');
         expect(datasets.status).toBe(200);
@@ -61,12 +71,23 @@ describe('control API over HTTP', () => {
     });
 
     it('validates control bodies (unknown properties, roles, GUIDs) and refuses duplicates', async () => {
-        const bad = await control.post('/_emulator/workspaces', { name: 'x', members: [{ principalId, role: 'Owner' }] });
+        const bad = await control.post('/_emulator/workspaces', {
+            name: 'x',
+            members: [{ principalId, role: 'Owner' }],
+        });
         expect(bad.status).toBe(400);
         expect(bad.body.error.code).toBe('BadRequest');
         expect((await control.post('/_emulator/workspaces', { id: 'not-a-guid', name: 'x' })).status).toBe(400);
         expect((await control.post('/_emulator/workspaces', { id: workspaceId, name: 'again' })).status).toBe(409);
-        expect((await control.post('/_emulator/models', { workspaceId: 'e0000000-0000-4000-8000-00000000ffff', name: 'm', tables: [{ name: 'T' }] })).status).toBe(404);
+        expect(
+            (
+                await control.post('/_emulator/models', {
+                    workspaceId: 'e0000000-0000-4000-8000-00000000ffff',
+                    name: 'm',
+                    tables: [{ name: 'T' }],
+                })
+            ).status,
+        ).toBe(404);
         expect((await control.post('/_emulator/models', { workspaceId, name: 'm', tables: [] })).status).toBe(400);
         expect((await control.get('/_emulator/nothing')).status).toBe(404);
     });
@@ -75,20 +96,46 @@ describe('control API over HTTP', () => {
         await control.call('DELETE', '/_emulator/requests');
         const api = apiClient(emulator.url, await tokenFor(principalId));
         const push = await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets`, salesMarketing);
-        await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets/${push.body.id}/tables/Product/rows`, { rows: [{ ProductID: 1 }, { ProductID: 2 }] });
+        await api.post(`/v1.0/myorg/groups/${workspaceId}/datasets/${push.body.id}/tables/Product/rows`, {
+            rows: [{ ProductID: 1 }, { ProductID: 2 }],
+        });
         const log = await control.get('/_emulator/requests');
         expect(log.body.value).toEqual([
-            expect.objectContaining({ method: 'POST', path: `/v1.0/myorg/groups/${workspaceId}/datasets`, status: 201, operation: 'createDataset' }),
-            expect.objectContaining({ method: 'POST', status: 200, rows: 2, operation: 'postRows', datasetId: push.body.id, principalId, time: '2025-03-01T00:00:00.000Z' }),
+            expect.objectContaining({
+                method: 'POST',
+                path: `/v1.0/myorg/groups/${workspaceId}/datasets`,
+                status: 201,
+                operation: 'createDataset',
+            }),
+            expect.objectContaining({
+                method: 'POST',
+                status: 200,
+                rows: 2,
+                operation: 'postRows',
+                datasetId: push.body.id,
+                principalId,
+                time: '2025-03-01T00:00:00.000Z',
+            }),
         ]);
         expect(log.body.value[1].requestId).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('moves, sets, freezes and scales the clock', async () => {
-        expect((await control.get('/_emulator/clock')).body).toEqual({ now: '2025-03-01T00:00:00.000Z', timeScale: 1, frozen: true });
-        expect((await control.post('/_emulator/clock', { advanceSeconds: 90 })).body.now).toBe('2025-03-01T00:01:30.000Z');
-        expect((await control.post('/_emulator/clock', { set: '2025-03-02T00:00:00Z' })).body.now).toBe('2025-03-02T00:00:00.000Z');
-        expect((await control.post('/_emulator/clock', { timeScale: 60 })).body).toMatchObject({ timeScale: 60, frozen: true });
+        expect((await control.get('/_emulator/clock')).body).toEqual({
+            now: '2025-03-01T00:00:00.000Z',
+            timeScale: 1,
+            frozen: true,
+        });
+        expect((await control.post('/_emulator/clock', { advanceSeconds: 90 })).body.now).toBe(
+            '2025-03-01T00:01:30.000Z',
+        );
+        expect((await control.post('/_emulator/clock', { set: '2025-03-02T00:00:00Z' })).body.now).toBe(
+            '2025-03-02T00:00:00.000Z',
+        );
+        expect((await control.post('/_emulator/clock', { timeScale: 60 })).body).toMatchObject({
+            timeScale: 60,
+            frozen: true,
+        });
         expect((await control.post('/_emulator/clock', { advanceSeconds: -1 })).status).toBe(400);
         expect(emulator.clock.now().toISOString()).toBe('2025-03-02T00:00:00.000Z');
         await control.post('/_emulator/clock', { timeScale: 1 });
@@ -96,7 +143,11 @@ describe('control API over HTTP', () => {
 
     it('a scaled clock runs timeScale emulated seconds per real second', () => {
         let real = 0;
-        const clock = new EmulatorClock({ start: new Date('2025-01-01T00:00:00Z'), timeScale: 60, realNow: () => real });
+        const clock = new EmulatorClock({
+            start: new Date('2025-01-01T00:00:00Z'),
+            timeScale: 60,
+            realNow: () => real,
+        });
         real = 1_000;
         expect(clock.now().toISOString()).toBe('2025-01-01T00:01:00.000Z');
         clock.freeze();
@@ -109,8 +160,14 @@ describe('control API over HTTP', () => {
     });
 
     it('reads and overrides limits at run time', async () => {
-        expect((await control.get('/_emulator/limits')).body).toMatchObject({ maxRowsPerRequest: 10_000, maxPostRowsRequestsPerMinute: 120, maxRowsPerHour: 1_000_000 });
-        expect((await control.call('PATCH', '/_emulator/limits', { maxRowsPerRequest: 2 })).body.maxRowsPerRequest).toBe(2);
+        expect((await control.get('/_emulator/limits')).body).toMatchObject({
+            maxRowsPerRequest: 10_000,
+            maxPostRowsRequestsPerMinute: 120,
+            maxRowsPerHour: 1_000_000,
+        });
+        expect(
+            (await control.call('PATCH', '/_emulator/limits', { maxRowsPerRequest: 2 })).body.maxRowsPerRequest,
+        ).toBe(2);
         expect((await control.call('PATCH', '/_emulator/limits', { maxRowsPerRequest: 0 })).status).toBe(400);
         expect((await control.call('PATCH', '/_emulator/limits', { noSuchLimit: 1 })).status).toBe(400);
         await control.call('PATCH', '/_emulator/limits', { maxRowsPerRequest: 10_000 });
@@ -118,15 +175,38 @@ describe('control API over HTTP', () => {
 
     it('applies a seed (same content as a seed file) and resets back to empty', async () => {
         const seeded = await control.post('/_emulator/seed', {
-            workspaces: [{ id: 'e0000000-0000-4000-8000-000000000002', name: 'Seeded', members: [{ principalId, role: 'Member' }] }],
-            models: [{ id: 'f0000000-0000-4000-8000-000000000002', workspaceId: 'e0000000-0000-4000-8000-000000000002', name: 'M', tables: [{ name: 'T' }], refreshScript: { outcome: 'failure' } }],
-            pushDatasets: [{ workspaceId: 'e0000000-0000-4000-8000-000000000002', defaultRetentionPolicy: 'basicFIFO', dataset: salesMarketing }],
+            workspaces: [
+                {
+                    id: 'e0000000-0000-4000-8000-000000000002',
+                    name: 'Seeded',
+                    members: [{ principalId, role: 'Member' }],
+                },
+            ],
+            models: [
+                {
+                    id: 'f0000000-0000-4000-8000-000000000002',
+                    workspaceId: 'e0000000-0000-4000-8000-000000000002',
+                    name: 'M',
+                    tables: [{ name: 'T' }],
+                    refreshScript: { outcome: 'failure' },
+                },
+            ],
+            pushDatasets: [
+                {
+                    workspaceId: 'e0000000-0000-4000-8000-000000000002',
+                    defaultRetentionPolicy: 'basicFIFO',
+                    dataset: salesMarketing,
+                },
+            ],
         });
         expect(seeded.status).toBe(201);
         expect(seeded.body.models).toEqual(['f0000000-0000-4000-8000-000000000002']);
         const api = apiClient(emulator.url, await tokenFor(principalId));
         const listed = await api.get('/v1.0/myorg/groups/e0000000-0000-4000-8000-000000000002/datasets');
-        expect(listed.body.value.map((dataset: { name: string }) => dataset.name).sort()).toEqual(['M', 'SalesMarketing']);
+        expect(listed.body.value.map((dataset: { name: string }) => dataset.name).sort()).toEqual([
+            'M',
+            'SalesMarketing',
+        ]);
 
         expect((await control.post('/_emulator/reset')).status).toBe(200);
         expect((await control.get('/_emulator/datasets')).body.value).toEqual([]);
@@ -135,18 +215,40 @@ describe('control API over HTTP', () => {
     });
 
     it('sets a model refresh script and queues scripts for the next refreshes over HTTP', async () => {
-        await control.post('/_emulator/workspaces', { id: workspaceId, name: 'Ops', members: [{ principalId, role: 'Admin' }] });
-        const model = await control.post('/_emulator/models', { workspaceId, name: 'Scripted', tables: [{ name: 'T' }] });
-        expect((await control.put(`/_emulator/models/${model.body.id}/refresh-script`, { durationSeconds: 5 })).status).toBe(200);
-        expect((await control.post(`/_emulator/models/${model.body.id}/next-refresh-scripts`, { outcome: 'failure', durationSeconds: 5 })).body).toEqual({ queued: 1 });
-        expect((await control.put(`/_emulator/models/${model.body.id}/refresh-script`, { outcome: 'explode' })).status).toBe(400);
+        await control.post('/_emulator/workspaces', {
+            id: workspaceId,
+            name: 'Ops',
+            members: [{ principalId, role: 'Admin' }],
+        });
+        const model = await control.post('/_emulator/models', {
+            workspaceId,
+            name: 'Scripted',
+            tables: [{ name: 'T' }],
+        });
+        expect(
+            (await control.put(`/_emulator/models/${model.body.id}/refresh-script`, { durationSeconds: 5 })).status,
+        ).toBe(200);
+        expect(
+            (
+                await control.post(`/_emulator/models/${model.body.id}/next-refresh-scripts`, {
+                    outcome: 'failure',
+                    durationSeconds: 5,
+                })
+            ).body,
+        ).toEqual({ queued: 1 });
+        expect(
+            (await control.put(`/_emulator/models/${model.body.id}/refresh-script`, { outcome: 'explode' })).status,
+        ).toBe(400);
         const api = apiClient(emulator.url, await tokenFor(principalId));
         const base = `/v1.0/myorg/groups/${workspaceId}/datasets/${model.body.id}/refreshes`;
         await api.post(base, { type: 'Full' });
         emulator.clock.advance({ seconds: 5 });
         await api.post(base, { type: 'Full' });
         emulator.clock.advance({ seconds: 5 });
-        expect((await api.get(base)).body.value.map((entry: { status: string }) => entry.status)).toEqual(['Completed', 'Failed']);
+        expect((await api.get(base)).body.value.map((entry: { status: string }) => entry.status)).toEqual([
+            'Completed',
+            'Failed',
+        ]);
     });
 });
 
@@ -162,7 +264,13 @@ describe('fault injection', () => {
     });
 
     it('answers the next N calls of an operation with 429 (Retry-After), 500 or 503 in the error envelope', async () => {
-        const fault = await control.post('/_emulator/faults', { operation: 'postRows', kind: 'status', status: 429, retryAfterSeconds: 7, count: 2 });
+        const fault = await control.post('/_emulator/faults', {
+            operation: 'postRows',
+            kind: 'status',
+            status: 429,
+            retryAfterSeconds: 7,
+            count: 2,
+        });
         expect(fault.status).toBe(201);
         for (let index = 0; index < 2; index++) {
             const response = await api.post(rowsPath, { rows: [{ ProductID: 1 }] });
@@ -185,7 +293,12 @@ describe('fault injection', () => {
     });
 
     it('only faults the chosen dataset when datasetId is given', async () => {
-        await emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 500, datasetId: '00000000-0000-4000-8000-000000000000' });
+        await emulator.injectFaults({
+            operation: 'postRows',
+            kind: 'status',
+            status: 500,
+            datasetId: '00000000-0000-4000-8000-000000000000',
+        });
         expect((await api.post(rowsPath, { rows: [] })).status).toBe(200);
         expect(await emulator.faults()).toHaveLength(1);
         await control.call('DELETE', '/_emulator/faults');
@@ -203,7 +316,12 @@ describe('fault injection', () => {
         await emulator.injectFaults({ operation: 'getTables', kind: 'hang' });
         const path = `/v1.0/myorg/groups/${workspaceId}/datasets/${datasetId}/tables`;
         const token = await tokenFor(principalId);
-        await expect(fetch(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(100) })).rejects.toThrow();
+        await expect(
+            fetch(`${emulator.url}${path}`, {
+                headers: { authorization: `Bearer ${token}` },
+                signal: AbortSignal.timeout(100),
+            }),
+        ).rejects.toThrow();
         expect((await api.get(path)).status).toBe(200);
     });
 
@@ -220,6 +338,8 @@ describe('fault injection', () => {
         expect((await fetch(url, { headers: { 'X-IDENTITY-HEADER': emulator.identityHeader } })).status).toBe(500);
         expect((await control.post('/_emulator/faults', { operation: 'postRows', kind: 'status' })).status).toBe(400);
         expect((await control.post('/_emulator/faults', { operation: 'fly', kind: 'reset' })).status).toBe(400);
-        expect((await control.post('/_emulator/faults', { operation: 'postRows', kind: 'status', status: 418 })).status).toBe(400);
+        expect(
+            (await control.post('/_emulator/faults', { operation: 'postRows', kind: 'status', status: 418 })).status,
+        ).toBe(400);
     });
 });

@@ -49,7 +49,13 @@ describe('managed identity endpoint with the real @azure/identity credentials', 
         const api = apiClient(bed.emulator.url, token.token);
         const created = await api.post(`/v1.0/myorg/groups/${workspace.id}/datasets`, salesMarketing);
         expect(created.status).toBe(201);
-        expect((await api.post(`/v1.0/myorg/groups/${workspace.id}/datasets/${created.body.id}/tables/Product/rows`, { rows: [productRow(1)] })).status).toBe(200);
+        expect(
+            (
+                await api.post(`/v1.0/myorg/groups/${workspace.id}/datasets/${created.body.id}/tables/Product/rows`, {
+                    rows: [productRow(1)],
+                })
+            ).status,
+        ).toBe(200);
     });
 
     it('ManagedIdentityCredential with a clientId gets the mapped user-assigned principal', async () => {
@@ -59,10 +65,16 @@ describe('managed identity endpoint with the real @azure/identity credentials', 
         });
         const token = await new ManagedIdentityCredential({ clientId: userAssignedClientId }).getToken(scope);
         expect(claimsOf(token.token)).toMatchObject({ oid: userAssignedPrincipalId, appid: userAssignedClientId });
-        const listed = await apiClient(bed.emulator.url, token.token).get(`/v1.0/myorg/groups/${workspace.id}/datasets`);
+        const listed = await apiClient(bed.emulator.url, token.token).get(
+            `/v1.0/myorg/groups/${workspace.id}/datasets`,
+        );
         expect(listed.status).toBe(200);
         const log = await bed.emulator.requests();
-        expect(log.find((entry) => entry.operation === 'msiToken' && entry.path.includes(`client_id=${userAssignedClientId}`))).toMatchObject({
+        expect(
+            log.find(
+                (entry) => entry.operation === 'msiToken' && entry.path.includes(`client_id=${userAssignedClientId}`),
+            ),
+        ).toMatchObject({
             status: 200,
             principalId: userAssignedPrincipalId,
         });
@@ -79,7 +91,9 @@ describe('managed identity endpoint with the real @azure/identity credentials', 
             name: 'DAC workspace',
             members: [{ principalId: userAssignedPrincipalId, role: 'Admin' }],
         });
-        const token = await new DefaultAzureCredential({ managedIdentityClientId: userAssignedClientId }).getToken(scope);
+        const token = await new DefaultAzureCredential({ managedIdentityClientId: userAssignedClientId }).getToken(
+            scope,
+        );
         const api = apiClient(bed.emulator.url, token.token);
         expect((await api.post(`/v1.0/myorg/groups/${workspace.id}/datasets`, salesMarketing)).status).toBe(201);
     });
@@ -90,8 +104,13 @@ describe('managed identity endpoint with the real @azure/identity credentials', 
         expect((await fetch(url)).status).toBe(401);
         const header = { 'X-IDENTITY-HEADER': bed.emulator.identityHeader };
         expect((await fetch(url.replace('2019-08-01', '2017-09-01'), { headers: header })).status).toBe(400);
-        expect((await fetch(`${bed.emulator.identityEndpoint}?api-version=2019-08-01`, { headers: header })).status).toBe(400);
-        const ok = await fetch(`${url}&mi_res_id=/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z`, { headers: header });
+        expect(
+            (await fetch(`${bed.emulator.identityEndpoint}?api-version=2019-08-01`, { headers: header })).status,
+        ).toBe(400);
+        const ok = await fetch(
+            `${url}&mi_res_id=/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z`,
+            { headers: header },
+        );
         expect(ok.status).toBe(200);
         const body = (await ok.json()) as { expires_on: string; token_type: string; resource: string };
         expect(body).toMatchObject({ token_type: 'Bearer', resource: 'https://analysis.windows.net/powerbi/api' });
@@ -108,7 +127,10 @@ describe('token checks on the REST API', () => {
     });
 
     it('a token for another audience is 401', async () => {
-        const { access_token } = await bed.emulator.issueToken({ principalId: adminPrincipal, audience: 'https://vault.azure.net' });
+        const { access_token } = await bed.emulator.issueToken({
+            principalId: adminPrincipal,
+            audience: 'https://vault.azure.net',
+        });
         expect((await apiClient(bed.emulator.url, access_token).get(`${bed.group}/datasets`)).status).toBe(401);
     });
 
@@ -127,7 +149,9 @@ describe('token checks on the REST API', () => {
         bed.emulator.clock.advance({ seconds: 60 });
         const expired = await api.get(`${bed.group}/datasets`);
         expect(expired.status).toBe(403);
-        expect(expired.body).toEqual({ error: { code: 'TokenExpired', message: 'Access token has expired, resubmit with a new access token' } });
+        expect(expired.body).toEqual({
+            error: { code: 'TokenExpired', message: 'Access token has expired, resubmit with a new access token' },
+        });
     });
 
     it('a principal without a role in the workspace gets 401 PowerBINotAuthorizedException', async () => {

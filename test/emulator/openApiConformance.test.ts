@@ -53,7 +53,12 @@ const specExamples = {
     },
     refreshRequests: [
         { notifyOption: 'MailOnFailure' },
-        { type: 'full', commitMode: 'transactional', objects: [{ table: 'Customer', partition: 'Robert' }], applyRefreshPolicy: 'false' },
+        {
+            type: 'full',
+            commitMode: 'transactional',
+            objects: [{ table: 'Customer', partition: 'Robert' }],
+            applyRefreshPolicy: 'false',
+        },
     ],
 };
 
@@ -69,7 +74,9 @@ describe('zod schemas written from the OpenAPI definitions', () => {
     it('accept the spec examples', () => {
         expect(powerBiSchemas.datasetsSchema.safeParse(specExamples.getDatasetsInGroup).success).toBe(true);
         expect(powerBiSchemas.refreshesSchema.safeParse(specExamples.refreshHistoryFailed).success).toBe(true);
-        expect(powerBiSchemas.datasetRefreshDetailSchema.safeParse(specExamples.refreshDetailInProgress).success).toBe(true);
+        expect(powerBiSchemas.datasetRefreshDetailSchema.safeParse(specExamples.refreshDetailInProgress).success).toBe(
+            true,
+        );
         expect(powerBiRequestSchemas.createDatasetRequestSchema.safeParse(salesMarketing).success).toBe(true);
         for (const request of specExamples.refreshRequests) {
             expect(powerBiRequestSchemas.datasetRefreshRequestSchema.safeParse(request).success).toBe(true);
@@ -86,11 +93,16 @@ describe('zod schemas written from the OpenAPI definitions', () => {
             await bed.api.get(`/v1.0/myorg/groups/00000000-0000-4000-8000-000000000000/datasets`),
             await bed.api.post(`${bed.group}/datasets/${created.body.id}/tables/Nope/rows`, { rows: [productRow(1)] }),
         ];
-        for (const error of errors) expect(powerBiSchemas.errorResponseSchema.strict().safeParse(error.body).success).toBe(true);
+        for (const error of errors)
+            expect(powerBiSchemas.errorResponseSchema.strict().safeParse(error.body).success).toBe(true);
     });
 
     it('refresh responses conform: history entries and execution details while running and when done', async () => {
-        const { id } = await bed.emulator.createModel({ workspaceId: bed.workspaceId, name: 'm', tables: [{ name: 'T', partitions: ['P1'] }] });
+        const { id } = await bed.emulator.createModel({
+            workspaceId: bed.workspaceId,
+            name: 'm',
+            tables: [{ name: 'T', partitions: ['P1'] }],
+        });
         await bed.emulator.setRefreshScript(id, { outcome: 'failure', durationSeconds: 10 });
         const base = `${bed.group}/datasets/${id}/refreshes`;
         const accepted = await bed.api.post(base, { type: 'Full', retryCount: 1 });

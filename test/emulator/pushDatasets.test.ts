@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { powerBiSchemas } from '../../emulator';
-import { adminPrincipal, createSalesDataset, productRow, salesMarketing, startTestBed, type TestBed } from './support/powerBiTestBed';
+import {
+    adminPrincipal,
+    createSalesDataset,
+    productRow,
+    salesMarketing,
+    startTestBed,
+    type TestBed,
+} from './support/powerBiTestBed';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -37,7 +44,12 @@ describe('push datasets', () => {
         expect(response.status).toBe(200);
         const list = powerBiSchemas.datasetsSchema.parse(response.body);
         const push = list.value.find((dataset) => dataset.id === id);
-        expect(push).toMatchObject({ name: 'SalesMarketing', addRowsAPIEnabled: true, isRefreshable: false, configuredBy: adminPrincipal });
+        expect(push).toMatchObject({
+            name: 'SalesMarketing',
+            addRowsAPIEnabled: true,
+            isRefreshable: false,
+            configuredBy: adminPrincipal,
+        });
         const model = list.value.find((dataset) => dataset.name === 'Imported');
         expect(model).toMatchObject({ addRowsAPIEnabled: false, isRefreshable: true });
         expect(Object.keys(push!)).not.toContain('IsRefreshable');
@@ -89,9 +101,13 @@ describe('push datasets', () => {
         expect(put.body).toEqual({ name: 'Product' });
         const [dataset] = (await bed.emulator.datasets()).filter((candidate) => candidate.id === id);
         expect(dataset?.tables[0]?.rows).toEqual([{ ProductID: 1 }]);
-        const rejected = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, { rows: [productRow(2)] });
+        const rejected = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, {
+            rows: [productRow(2)],
+        });
         expect(rejected.status).toBe(400);
-        const accepted = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, { rows: [{ ProductID: 2, NewColumn: 'x' }] });
+        const accepted = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, {
+            rows: [{ ProductID: 2, NewColumn: 'x' }],
+        });
         expect(accepted.status).toBe(200);
     });
 
@@ -107,7 +123,10 @@ describe('push datasets', () => {
         const user = await bed.clientFor('b0000000-0000-4000-8000-000000000001', 'user');
         const created = await user.post('/v1.0/myorg/datasets', salesMarketing);
         expect(created.status).toBe(201);
-        expect((await user.post(`/v1.0/myorg/datasets/${created.body.id}/tables/Product/rows`, { rows: [productRow(1)] })).status).toBe(200);
+        expect(
+            (await user.post(`/v1.0/myorg/datasets/${created.body.id}/tables/Product/rows`, { rows: [productRow(1)] }))
+                .status,
+        ).toBe(200);
         const listed = await user.get('/v1.0/myorg/datasets');
         expect(listed.body.value.map((dataset: { id: string }) => dataset.id)).toEqual([created.body.id]);
 
@@ -122,26 +141,37 @@ describe('lookups and their errors', () => {
         const workspace = await bed.api.get('/v1.0/myorg/groups/00000000-0000-4000-8000-000000000000/datasets');
         expect(workspace.status).toBe(404);
         expect(workspace.body.error.code).toBe('PowerBIEntityNotFound');
-        const dataset = await bed.api.post(`${bed.group}/datasets/00000000-0000-4000-8000-000000000000/tables/Product/rows`, { rows: [] });
+        const dataset = await bed.api.post(
+            `${bed.group}/datasets/00000000-0000-4000-8000-000000000000/tables/Product/rows`,
+            { rows: [] },
+        );
         expect(dataset.status).toBe(404);
         expect(dataset.body.error.code).toBe('PowerBIEntityNotFound');
     });
 
     it('answers 404 ItemNotFound "Dataset {id} is not Push API dataset." for push operations on an import model', async () => {
-        const { id } = await bed.emulator.createModel({ workspaceId: bed.workspaceId, name: 'Model', tables: [{ name: 'Fact' }] });
+        const { id } = await bed.emulator.createModel({
+            workspaceId: bed.workspaceId,
+            name: 'Model',
+            tables: [{ name: 'Fact' }],
+        });
         for (const response of [
             await bed.api.get(`${bed.group}/datasets/${id}/tables`),
             await bed.api.post(`${bed.group}/datasets/${id}/tables/Fact/rows`, { rows: [] }),
             await bed.api.delete(`${bed.group}/datasets/${id}/tables/Fact/rows`),
         ]) {
             expect(response.status).toBe(404);
-            expect(response.body).toEqual({ error: { code: 'ItemNotFound', message: `Dataset ${id} is not Push API dataset.` } });
+            expect(response.body).toEqual({
+                error: { code: 'ItemNotFound', message: `Dataset ${id} is not Push API dataset.` },
+            });
         }
     });
 
     it('matches table names case-sensitively (a case mismatch is a 404)', async () => {
         const id = await createSalesDataset(bed);
-        const response = await bed.api.post(`${bed.group}/datasets/${id}/tables/product/rows`, { rows: [productRow(1)] });
+        const response = await bed.api.post(`${bed.group}/datasets/${id}/tables/product/rows`, {
+            rows: [productRow(1)],
+        });
         expect(response.status).toBe(404);
         expect(response.body.error.code).toBe('ItemNotFound');
     });
@@ -157,7 +187,9 @@ describe('lookups and their errors', () => {
 
     it('requires a JSON content type and valid JSON', async () => {
         const id = await createSalesDataset(bed);
-        const text = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, '{"rows":[]}', { 'content-type': 'text/plain' });
+        const text = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, '{"rows":[]}', {
+            'content-type': 'text/plain',
+        });
         expect(text.status).toBe(415);
         const broken = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, '{"rows":[');
         expect(broken.status).toBe(400);

@@ -57,7 +57,8 @@ describe('push limits (documented defaults)', () => {
         expect(throttled.status).toBe(429);
         expect(throttled.body.error).toEqual({
             code: 'TooManyRequests',
-            message: 'You have exceeded the amount of requests allowed in the current time frame and further requests will fail.',
+            message:
+                'You have exceeded the amount of requests allowed in the current time frame and further requests will fail.',
         });
         // The first 60 requests leave the one-minute window 30 s from now.
         expect(throttled.headers.get('Retry-After')).toBe('30');
@@ -80,7 +81,8 @@ describe('push limits (documented defaults)', () => {
             if (batch === 24) bed.emulator.clock.advance({ minutes: 10 });
         }
         bed.emulator.clock.advance({ minutes: 5 });
-        for (let batch = 50; batch < 100; batch++) expect((await bed.api.post(path, { rows: rows(10_000) })).status).toBe(200);
+        for (let batch = 50; batch < 100; batch++)
+            expect((await bed.api.post(path, { rows: rows(10_000) })).status).toBe(200);
         const throttled = await bed.api.post(path, { rows: rows(1) });
         expect(throttled.status).toBe(429);
         expect(throttled.body.error.message).toBe('Maximum number of rows exceeded in time window. Please retry later');
@@ -104,7 +106,13 @@ describe('push limits (documented defaults)', () => {
 
     it('allows 5 pending POST rows requests per dataset; a 6th concurrent one gets 429', async () => {
         const { id, path } = await pushDataset();
-        await bed.emulator.injectFaults({ operation: 'postRows', datasetId: id, kind: 'delay', delayMs: 300, count: 5 });
+        await bed.emulator.injectFaults({
+            operation: 'postRows',
+            datasetId: id,
+            kind: 'delay',
+            delayMs: 300,
+            count: 5,
+        });
         const delayed = Array.from({ length: 5 }, (_, index) => bed.api.post(path, { rows: [productRow(index)] }));
         await waitFor(async () => (await bed.emulator.faults()).length === 0);
         const sixth = await bed.api.post(path, { rows: [productRow(6)] });

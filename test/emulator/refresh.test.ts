@@ -39,7 +39,12 @@ describe('triggering a refresh', () => {
         expect(response.headers.get('Location')).toBe(`${bed.emulator.url}${base}/${refreshId}`);
         expect(response.headers.get('RequestId')).toBeTruthy();
         const [entry] = await history();
-        expect(entry).toMatchObject({ requestId: refreshId, refreshType: 'ViaEnhancedApi', status: 'Unknown', extendedStatus: 'InProgress' });
+        expect(entry).toMatchObject({
+            requestId: refreshId,
+            refreshType: 'ViaEnhancedApi',
+            status: 'Unknown',
+            extendedStatus: 'InProgress',
+        });
     });
 
     it('a standard request (no body, or notifyOption only) answers 202 with only RequestId', async () => {
@@ -61,7 +66,10 @@ describe('triggering a refresh', () => {
             const second = await bed.api.post(base, body);
             expect(second.status).toBe(400);
             expect(second.body).toEqual({
-                error: { code: 'InvalidRequest', message: 'Invalid dataset refresh request. Another refresh request is already executing' },
+                error: {
+                    code: 'InvalidRequest',
+                    message: 'Invalid dataset refresh request. Another refresh request is already executing',
+                },
             });
         }
         advance(120);
@@ -76,7 +84,11 @@ describe('triggering a refresh', () => {
     });
 
     it('an enhanced refresh in a Shared capacity workspace is rejected', async () => {
-        const shared = await bed.emulator.createWorkspace({ name: 'Pro', capacity: 'Shared', members: [{ principalId: 'a0000000-0000-4000-8000-00000000ad01', role: 'Admin' }] });
+        const shared = await bed.emulator.createWorkspace({
+            name: 'Pro',
+            capacity: 'Shared',
+            members: [{ principalId: 'a0000000-0000-4000-8000-00000000ad01', role: 'Admin' }],
+        });
         const model = await bed.emulator.createModel({ workspaceId: shared.id, name: 'm', tables: [{ name: 'T' }] });
         const path = `/v1.0/myorg/groups/${shared.id}/datasets/${model.id}/refreshes`;
         expect((await bed.api.post(path, { type: 'Full' })).status).toBe(400);
@@ -87,8 +99,30 @@ describe('triggering a refresh', () => {
 describe('refresh parameter rules', () => {
     it.each([
         ['type Full (docs casing mix)', { type: 'full', commitMode: 'Transactional' }, 202],
-        ['every documented parameter', { type: 'DataOnly', commitMode: 'partialBatch', maxParallelism: 2, retryCount: 3, objects: [{ table: 'Sales', partition: 'Sales-2025' }, { table: 'Customer' }], applyRefreshPolicy: false, effectiveDate: '2025-01-01T00:00:00Z', timeout: '02:30:00' }, 202],
-        ['applyRefreshPolicy as the string "false" (spec example)', { type: 'full', commitMode: 'transactional', objects: [{ table: 'Sales', partition: 'Sales-2024' }], applyRefreshPolicy: 'false' }, 202],
+        [
+            'every documented parameter',
+            {
+                type: 'DataOnly',
+                commitMode: 'partialBatch',
+                maxParallelism: 2,
+                retryCount: 3,
+                objects: [{ table: 'Sales', partition: 'Sales-2025' }, { table: 'Customer' }],
+                applyRefreshPolicy: false,
+                effectiveDate: '2025-01-01T00:00:00Z',
+                timeout: '02:30:00',
+            },
+            202,
+        ],
+        [
+            'applyRefreshPolicy as the string "false" (spec example)',
+            {
+                type: 'full',
+                commitMode: 'transactional',
+                objects: [{ table: 'Sales', partition: 'Sales-2024' }],
+                applyRefreshPolicy: 'false',
+            },
+            202,
+        ],
         ['type add is not supported', { type: 'add' }, 400],
         ['unknown type', { type: 'Everything' }, 400],
         ['unknown commitMode', { commitMode: 'Eventually' }, 400],
@@ -115,15 +149,26 @@ describe('refresh parameter rules', () => {
 
     it('quotes the service message for MailOnFailure from an app', async () => {
         const response = await bed.api.post(base, { notifyOption: 'MailOnFailure' });
-        expect(response.body.error.message).toBe("Invalid NotifyOption value 'MailOnFailure' for app only owner requests");
+        expect(response.body.error.message).toBe(
+            "Invalid NotifyOption value 'MailOnFailure' for app only owner requests",
+        );
     });
 
     it('a user may ask for MailOnFailure on a standard refresh in My workspace', async () => {
         const user = await bed.clientFor('b0000000-0000-4000-8000-0000000000aa', 'user');
         // My workspace models are created by users in the service; here a user refreshes a workspace model they administer.
-        const workspace = await bed.emulator.createWorkspace({ name: 'u', members: [{ principalId: 'b0000000-0000-4000-8000-0000000000aa', role: 'Admin' }] });
+        const workspace = await bed.emulator.createWorkspace({
+            name: 'u',
+            members: [{ principalId: 'b0000000-0000-4000-8000-0000000000aa', role: 'Admin' }],
+        });
         const model = await bed.emulator.createModel({ workspaceId: workspace.id, name: 'm', tables: [{ name: 'T' }] });
-        expect((await user.post(`/v1.0/myorg/groups/${workspace.id}/datasets/${model.id}/refreshes`, { notifyOption: 'MailOnFailure' })).status).toBe(202);
+        expect(
+            (
+                await user.post(`/v1.0/myorg/groups/${workspace.id}/datasets/${model.id}/refreshes`, {
+                    notifyOption: 'MailOnFailure',
+                })
+            ).status,
+        ).toBe(202);
     });
 });
 
@@ -161,7 +206,11 @@ describe('history and execution details', () => {
         expect(Date.parse(detail.endTime!) - Date.parse(detail.startTime)).toBe(60_000);
 
         const [entry] = await history(1);
-        expect(entry).toMatchObject({ status: 'Completed', extendedStatus: 'Completed', refreshAttempts: [{ attemptId: 1, type: 'Data' }] });
+        expect(entry).toMatchObject({
+            status: 'Completed',
+            extendedStatus: 'Completed',
+            refreshAttempts: [{ attemptId: 1, type: 'Data' }],
+        });
         expect(entry?.endTime).toBe(detail.endTime);
         expect(typeof entry?.id).toBe('number');
     });
@@ -175,7 +224,8 @@ describe('history and execution details', () => {
         expect(all).toHaveLength(3);
         expect(all[0]!.id).toBeGreaterThan(all[1]!.id!);
         expect(await history(2)).toEqual(all.slice(0, 2));
-        for (const bad of ['0', '-1', 'two', '1.5']) expect((await bed.api.get(`${base}?$top=${bad}`)).status).toBe(400);
+        for (const bad of ['0', '-1', 'two', '1.5'])
+            expect((await bed.api.get(`${base}?$top=${bad}`)).status).toBe(400);
     });
 
     it('keeps at most 60 history entries', async () => {
@@ -198,7 +248,10 @@ describe('history and execution details', () => {
         expect(details.body.messages).toEqual([expect.objectContaining({ code: '0xC11C0020', type: 'Error' })]);
         const [entry] = await history(1);
         expect(entry?.status).toBe('Failed');
-        expect(JSON.parse(entry!.serviceExceptionJson!)).toMatchObject({ errorCode: expect.any(String), errorDescription: expect.stringContaining('0xC11C0020') });
+        expect(JSON.parse(entry!.serviceExceptionJson!)).toMatchObject({
+            errorCode: expect.any(String),
+            errorDescription: expect.stringContaining('0xC11C0020'),
+        });
     });
 
     it('fails then succeeds on retry within retryCount', async () => {
@@ -206,12 +259,19 @@ describe('history and execution details', () => {
         const accepted = await bed.api.post(base, { type: 'Full', retryCount: 2 });
         const detailsPath = `${base}/${accepted.headers.get('x-ms-request-id')}`;
         advance(15);
-        expect((await bed.api.get(detailsPath)).body).toMatchObject({ extendedStatus: 'InProgress', numberOfAttempts: 2 });
+        expect((await bed.api.get(detailsPath)).body).toMatchObject({
+            extendedStatus: 'InProgress',
+            numberOfAttempts: 2,
+        });
         advance(15);
         const done = await bed.api.get(detailsPath);
         expect(done.status).toBe(200);
         expect(done.body).toMatchObject({ status: 'Completed', numberOfAttempts: 3 });
-        expect(done.body.refreshAttempts.map((attempt: { serviceExceptionJson?: string }) => attempt.serviceExceptionJson !== undefined)).toEqual([true, true, false]);
+        expect(
+            done.body.refreshAttempts.map(
+                (attempt: { serviceExceptionJson?: string }) => attempt.serviceExceptionJson !== undefined,
+            ),
+        ).toEqual([true, true, false]);
     });
 
     it('fails when failing attempts outnumber retryCount', async () => {
@@ -236,7 +296,9 @@ describe('history and execution details', () => {
         await bed.emulator.setRefreshScript(modelId, { durationSeconds: 6 * 3600 });
         const slow = await bed.api.post(base, { type: 'Full' });
         advance(5 * 3600);
-        expect((await bed.api.get(`${base}/${slow.headers.get('x-ms-request-id')}`)).body.extendedStatus).toBe('TimedOut');
+        expect((await bed.api.get(`${base}/${slow.headers.get('x-ms-request-id')}`)).body.extendedStatus).toBe(
+            'TimedOut',
+        );
     });
 
     it('caps a refresh with retries at 24 hours in total', async () => {
@@ -268,7 +330,9 @@ describe('history and execution details', () => {
         }
         const entries = (await history()).reverse();
         expect(entries.map((entry) => entry.status)).toEqual(['Failed', 'Completed', 'Completed']);
-        expect(entries.map((entry) => (Date.parse(entry.endTime!) - Date.parse(entry.startTime)) / 1000)).toEqual([5, 7, 120]);
+        expect(entries.map((entry) => (Date.parse(entry.endTime!) - Date.parse(entry.startTime)) / 1000)).toEqual([
+            5, 7, 120,
+        ]);
     });
 
     it('standard refreshes have no execution details (404)', async () => {

@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 const post = (row: Record<string, unknown>) => bed.api.post(rowsPath, { rows: [row] });
-const storedRows = async () => (await bed.emulator.datasets()).find((dataset) => dataset.name === 'Types')!.tables[0]!.rows!;
+const storedRows = async () =>
+    (await bed.emulator.datasets()).find((dataset) => dataset.name === 'Types')!.tables[0]!.rows!;
 
 describe('row validation by column type', () => {
     it.each([
@@ -86,7 +87,10 @@ describe('row validation by column type', () => {
         await bed.api.delete(rowsPath);
         await post({ t: '2025-01-06T09:30:00.001Z' });
         await post({ t: '2025-01-06T11:30:00.005+02:00' });
-        expect((await storedRows()).map((row) => row.t)).toEqual(['2025-01-06T09:30:00.000Z', '2025-01-06T09:30:00.007Z']);
+        expect((await storedRows()).map((row) => row.t)).toEqual([
+            '2025-01-06T09:30:00.000Z',
+            '2025-01-06T09:30:00.007Z',
+        ]);
     });
 
     it('is all-or-nothing: one bad row rejects the whole request', async () => {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports, no-undef -- plain CommonJS, loaded with `node -r` */
 // Lets a child `node -r` run the emulator's TypeScript sources directly (transpile only, no type check),
 // so the CLI test does not depend on a prior build.
 const fs = require('node:fs');
