@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../local/host/cli';
-import { startAzurite, type RunningAzurite } from '../support/startAzurite';
+import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 import { fixtureAppRoot } from './fixtureApp';
 
 describe('local host CLI', () => {

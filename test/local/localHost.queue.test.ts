@@ -1,6 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../support/startAzurite';
+import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 import { waitFor } from '../support/waitFor';
 import { fixtureAppRoot, fixtureEvents, startFixtureHost } from './fixtureApp';
 import { readFileSync } from 'node:fs';

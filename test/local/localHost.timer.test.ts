@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../support/startAzurite';
+import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 import { waitFor } from '../support/waitFor';
 import { clearFixtureEvents, fixtureEvents, startFixtureHost } from './fixtureApp';
 

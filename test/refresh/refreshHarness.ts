@@ -19,7 +19,7 @@ import { pollMessageSchema, type PollMessage } from '../../src/refresh/pollMessa
 import { pollRefresh, type PollOutcome } from '../../src/refresh/pollRefresh';
 import type { RefreshDeps } from '../../src/refresh/refreshDeps';
 import { createStorageClients } from '../../src/storage/storageClients';
-import { startAzurite, type RunningAzurite } from '../support/startAzurite';
+import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 
 /** Queue delays are seconds of the emulator's frozen clock; this scale makes every message visible at once. */
 const instantQueue = 1e9;
@@ -38,7 +38,7 @@ export interface RelayUnderTest {
     restart(): RefreshDeps;
     queue: QueueClient;
     /** Receives the due checks one at a time in `notBefore` order, moving the emulator's clock to each. */
-    receiveCheck(): Promise<{ message: PollMessage; delete(): Promise<void> } | undefined>;
+    receiveCheck(): Promise<{ message: PollMessage; delete(): Promise<void>; release(): Promise<void> } | undefined>;
     /** Runs checks until the queue is empty (or `maxChecks`); returns every outcome. */
     drain(options?: { maxChecks?: number; deps?: RefreshDeps }): Promise<PollOutcome[]>;
 }
@@ -108,6 +108,9 @@ export async function startRefreshHarness(): Promise<RefreshHarness> {
                         message: first.message,
                         delete: async () =>
                             void (await queue.deleteMessage(first.item.messageId, first.item.popReceipt)),
+                        // What the queue does when the visibility timeout of a message nobody deleted expires.
+                        release: async () =>
+                            void (await queue.updateMessage(first.item.messageId, first.item.popReceipt, undefined, 0)),
                     };
                 },
                 drain: async (options = {}) => {

@@ -19,12 +19,14 @@ export interface RunningAzurite {
 export interface StartAzuriteOptions {
     /** How long to wait for all three services to listen. Default 30 s. */
     startTimeoutMs?: number;
+    /** Ports to listen on; 0 (the default) picks free ones. `npm start` uses Azurite's usual 10000-10002. */
+    ports?: { blob: number; queue: number; table: number };
 }
 
 const listeningLine = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
 /**
- * Starts an in-memory Azurite on free ports as a child process and resolves once Blob, Queue and
+ * Starts an in-memory Azurite (on free ports unless told otherwise) as a child process and resolves once Blob, Queue and
  * Table all listen. The child is a separate process (not Azurite's deep imports) because the CLI is
  * Azurite's only stable surface. `--disableTelemetry` matters offline: without it Azurite logs
  * ENOTFOUND errors for Application Insights.
@@ -41,11 +43,11 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
             '--loose',
             '--disableTelemetry',
             '--blobPort',
-            '0',
+            String(options.ports?.blob ?? 0),
             '--queuePort',
-            '0',
+            String(options.ports?.queue ?? 0),
             '--tablePort',
-            '0',
+            String(options.ports?.table ?? 0),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
     );
