@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logPollOutcome, type RefreshLog } from '../../src/refresh/logRefreshOutcome';
+import { pollRefresh, type PollOutcome } from '../../src/refresh/pollRefresh';
+import { startRefresh } from '../../src/refresh/startRefresh';
+import { startRefreshHarness, type RefreshHarness } from './refreshHarness';
+
+let harness: RefreshHarness;
+beforeAll(async () => {
+    harness = await startRefreshHarness();
+});
+afterAll(async () => {
+    await harness?.stop();
+});
+
+describe('a poller that stops and starts again', () => {
+    it('loses nothing and records the outcome exactly once', async () => {
+        const datasetId = await harness.createModel('Restarted', {
+            durationSeconds: 15 * 60,
+            outcome: 'failure',
+            messages: [
+                {
+                    code: '0xC11C0020',
+                    message: 'Session cancelled because it is connected to a database that has been evicted',
+                    type: 'Error',
+                },
+            ],
+        });
+        const relay = harness.relay([{ name: 'restarted', datasetId }]);
+        const started = await startRefresh({ target: 'restarted', requestedBy: 'timer' }, relay.deps);
+        expect(started.kind).toBe('started');
+        const outcomes: PollOutcome[] = await relay.drain({ maxChecks: 2 });
+
+        // The host stops after receiving a check and before running it: the message comes back, a new process handles it.
+        const unhandled = await relay.receiveCheck();
+        await unhandled!.release();
+        const afterRestart = relay.restart();
+        outcomes.push(...(await relay.drain({ maxChecks: 1 })));
+
+        // The host stops after the check ran (the next one is queued) but before the message was deleted.
+        const handledTwice = await relay.receiveCheck();
+        outcomes.push(await pollRefresh(handledTwice!.message, afterRestart));
+        await handledTwice!.release();
+        relay.restart();
+        const duplicate = await relay.drain({ maxChecks: 1 });
+        expect(duplicate).toEqual([
+            expect.objectContaining({ kind: 'stale', reason: expect.stringMatching(/already made/) }),
+        ]);
+
+        // The check that sees the end reaches two instances at once.
+        let last: PollOutcome[] = [];
+        for (;;) {
+            const check = await relay.receiveCheck();
+            expect(check).toBeDefined();
+            const status = await relay.deps.api.getRefreshDetail(
+                { workspaceId: harness.workspaceId, datasetId },
+                check!.message.requestId,
+            );
+            if (status.ok && status.value.running) {
+                outcomes.push(await pollRefresh(check!.message, relay.deps));
+                await check!.delete();
+                continue;
+            }
+            last = await Promise.all([
+                pollRefresh(check!.message, relay.deps),
+                pollRefresh(check!.message, relay.restart()),
+            ]);
+            await check!.delete();
+            break;
+        }
+        expect(last.map((o) => o.kind).sort()).toEqual(['recorded', 'stale']);
+        expect(await relay.drain()).toEqual([]);
+
+        const history = await relay.deps.history.latest('restarted', 10);
+        expect(history).toHaveLength(1);
+        expect(history[0]).toMatchObject({
+            status: 'Failed',
+            requestId: started.kind === 'started' ? started.record.requestId : '',
+            durationSeconds: 900,
+        });
+        expect(harness.webhook.posts.filter((post) => post.dataset === 'restarted')).toHaveLength(1);
+        const alerts: string[] = [];
+        const log: RefreshLog = { info: () => {}, warn: () => {}, error: (message) => void alerts.push(message) };
+        for (const outcome of [...outcomes, ...last]) logPollOutcome(log, outcome);
+        expect(alerts).toEqual([expect.stringMatching(/^pbi-relay refresh failed dataset=restarted status=Failed/)]);
+        // The model is free again.
+        expect((await startRefresh({ target: 'restarted', requestedBy: 'manual' }, relay.deps)).kind).toBe('started');
+    });
+});
