@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRelayLocally } from './startRelayLocally';
+
+const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1]
+
+Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.`;
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({
+        args: process.argv.slice(2),
+        options: {
+            port: { type: 'string' },
+            'emulator-port': { type: 'string' },
+            'free-ports': { type: 'boolean', default: false },
+            'time-scale': { type: 'string' },
+            help: { type: 'boolean', short: 'h', default: false },
+        },
+    });
+    if (values.help) {
+        process.stdout.write(`${usage}\n`);
+        return;
+    }
+    const free = values['free-ports'];
+    const relay = await startRelayLocally({
+        appRoot: resolve(__dirname, '..', '..'),
+        port: free ? 0 : Number(values.port ?? 7071),
+        emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
+        storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
+        timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
+    });
+    let stopping = false;
+    const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('\nStopping pbi-relay, the Power BI emulator and Azurite...\n');
+        relay.close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+                process.stderr.write(`${String(error)}\n`);
+                process.exit(1);
+            },
+        );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+
+    const rows = JSON.stringify({
+        rows: [
+            { ProductID: 1, Name: 'Adjustable Race', Category: 'Components', IsCompete: true, ManufacturedOn: '2014-07-30T00:00:00Z' },
+            { ProductID: 2, Name: 'LL Crankarm', Category: 'Components', IsCompete: false, ManufacturedOn: '2014-07-30T00:00:00Z' },
+        ],
+    });
+    process.stdout.write(
+        [
+            '',
+            `Functions host     ${relay.url}  (functions: ${relay.host.functions.join(', ')})`,
+            `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
+            `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
+            '',
+            'Push the walkthrough\'s Product rows:',
+            `  curl -i -X POST ${relay.url}/api/datasets/SalesMarketing/tables/Product/rows -H 'Content-Type: application/json' -d '${rows}'`,
+            'See them arrive in the emulator:',
+            `  curl -s ${relay.emulator.url}/_emulator/datasets`,
+            'Start the demo refresh and read its history:',
+            `  curl -i -X POST ${relay.url}/api/refreshes -H 'Content-Type: application/json' -d '{"target":"demo"}'`,
+            `  curl -s ${relay.url}/api/refreshes`,
+            '',
+            `pbi-relay ready: ${relay.url}`,
+            '',
+        ].join('\n'),
+    );
+}
+
+main().catch((error: unknown) => {
+    process.stderr.write(`pbi-relay could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+});
