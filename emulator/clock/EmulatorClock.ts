@@ -75,6 +75,15 @@ export class EmulatorClock {
         return this.frozenFlag ? Number.POSITIVE_INFINITY : remaining / this.scale;
     }
 
+    /**
+     * Retry-After as a client living in real time must read it: on a running scaled clock an emulated wait of
+     * 60 s at time scale 60 is one real second; on a frozen clock (tests advance it) it stays in emulated seconds.
+     */
+    retryAfterSeconds(emulatedSeconds: number): number {
+        if (this.frozenFlag) return emulatedSeconds;
+        return Math.max(1, Math.ceil(emulatedSeconds / this.scale));
+    }
+
     private rebase(): void {
         this.baseEmulatedMs = this.nowMs();
         this.baseRealMs = this.realNow();

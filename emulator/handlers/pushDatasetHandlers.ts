@@ -276,9 +276,10 @@ export const postRows: Handler = async (runtime, context, params) => {
             reason: verdict.reason,
             retryAfterSeconds: verdict.retryAfterSeconds,
         });
-        if (verdict.reason === 'rowsPerHour') throw powerBiErrors.tooManyRows(verdict.retryAfterSeconds);
-        if (verdict.reason === 'pending') throw powerBiErrors.tooManyPendingRequests(verdict.retryAfterSeconds);
-        throw powerBiErrors.tooManyRequests(verdict.retryAfterSeconds);
+        const retryAfterSeconds = runtime.clock.retryAfterSeconds(verdict.retryAfterSeconds);
+        if (verdict.reason === 'rowsPerHour') throw powerBiErrors.tooManyRows(retryAfterSeconds);
+        if (verdict.reason === 'pending') throw powerBiErrors.tooManyPendingRequests(retryAfterSeconds);
+        throw powerBiErrors.tooManyRequests(retryAfterSeconds);
     }
     runtime.throttle.recordRequest(dataset.id, now);
     const result = validateRows(rows, table.columns, limits.maxStringLength);

@@ -73,6 +73,24 @@ describe('push limits (documented defaults)', () => {
         expect((await bed.api.post(path, { rows: [productRow(1)] })).status).toBe(200);
     });
 
+    it('states Retry-After in real seconds while the clock runs scaled, so a client waiting as told is on time', async () => {
+        const { path } = await pushDataset();
+        await bed.emulator.updateLimits({ maxPostRowsRequestsPerMinute: 2 });
+        bed.emulator.clock.setTimeScale(30);
+        bed.emulator.clock.resume();
+        try {
+            for (let index = 0; index < 2; index++)
+                expect((await bed.api.post(path, { rows: [productRow(index)] })).status).toBe(200);
+            const throttled = await bed.api.post(path, { rows: [productRow(3)] });
+            expect(throttled.status).toBe(429);
+            // About 60 emulated seconds remain: two real seconds at time scale 30.
+            expect(throttled.headers.get('Retry-After')).toBe('2');
+        } finally {
+            bed.emulator.clock.freeze();
+            bed.emulator.clock.setTimeScale(1);
+        }
+    });
+
     it('allows 1,000,000 rows per hour per dataset, then 429 until the oldest rows leave the hour', async () => {
         const { path } = await pushDataset('None');
         for (let batch = 0; batch < 50; batch++) {
