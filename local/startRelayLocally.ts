@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { seedSchema, startEmulator, type RunningEmulator } from '../emulator';
+import { seedSchema, startEmulator, type LimitsOverride, type RunningEmulator } from '../emulator';
 import { consoleLogger, startLocalHost, type HostLogger, type LocalHost } from './host/startLocalHost';
 import { startAzurite, type RunningAzurite } from './startAzurite';
 
@@ -16,6 +16,10 @@ export interface LocalRelayOptions {
     storagePorts?: { blob: number; queue: number; table: number };
     /** Power BI emulator clock speed (emulated seconds per real second). Default 1. */
     timeScale?: number;
+    /** Settings that replace the sample's (e.g. tighter limits in tests). */
+    settings?: Record<string, string>;
+    /** Power BI emulator limits other than the documented ones. */
+    emulatorLimits?: LimitsOverride;
     logger?: HostLogger;
 }
 
@@ -45,13 +49,19 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
     try {
         const azurite = await startAzurite({ ports: options.storagePorts ?? { blob: 10000, queue: 10001, table: 10002 } });
         stops.push(() => azurite.stop());
-        const emulator = await startEmulator({ port: options.emulatorPort ?? 5300, seed, timeScale: options.timeScale ?? 1 });
+        const emulator = await startEmulator({
+            port: options.emulatorPort ?? 5300,
+            seed,
+            timeScale: options.timeScale ?? 1,
+            ...(options.emulatorLimits ? { limits: options.emulatorLimits } : {}),
+        });
         stops.push(() => emulator.close());
         const settings: Record<string, string> = {
             ...sample.Values,
             AzureWebJobsStorage: azurite.connectionString,
             POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
             ...emulator.env(),
+            ...options.settings,
         };
         const host = await startLocalHost({
             appRoot: options.appRoot,

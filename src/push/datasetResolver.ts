@@ -65,7 +65,12 @@ export function createDatasetResolver(client: PowerBiClient, config: RelayConfig
             }
             if (!resolved.tables?.has(tableName)) {
                 const put = await client.putTable(resolved.workspaceId, resolved.datasetId, toTableDefinition(table));
-                if (!put.ok) return put;
+                if (!put.ok) {
+                    if (put.failure.kind !== 'permanent') return put;
+                    return permanent(
+                        `Table "${tableName}" is missing from push dataset "${datasetName}" and Power BI refused to add it (${put.failure.status} ${put.failure.message}); add the table to the dataset, or delete the dataset so the relay recreates it from the config`,
+                    );
+                }
                 resolved.tables?.add(tableName);
             }
             return { ok: true, workspaceId: resolved.workspaceId, datasetId: resolved.datasetId };

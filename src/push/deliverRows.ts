@@ -58,15 +58,16 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
     const requestIds: string[] = [];
     let rowsPushed = 0;
     for (const part of pending) {
-        const failure = await pushPart(part);
+        const target = await deps.resolver.resolve(message.dataset, message.table);
+        // Finding or creating the dataset failed for good (e.g. a same-named dataset that is not a push dataset).
+        if (!target.ok && target.failure.kind === 'permanent') return poisonFor(target.failure);
+        const failure = target.ok ? await pushPart(part, target) : target.failure;
         if (failure) return handleFailure(part, failure);
     }
     if (message.blob) await deps.blobs.delete(message.blob);
     return { kind: 'delivered', rows: rowsPushed, parts: pending.length, skippedParts, requestIds };
 
-    async function pushPart(part: number): Promise<PowerBiFailure | undefined> {
-        const target = await deps.resolver.resolve(message.dataset, message.table);
-        if (!target.ok) return target.failure;
+    async function pushPart(part: number, target: { workspaceId: string; datasetId: string }): Promise<PowerBiFailure | undefined> {
         const partRows = rows!.slice(part * deps.maxRowsPerPost, (part + 1) * deps.maxRowsPerPost);
         const result = await deps.client.postRows(target.workspaceId, target.datasetId, message.table, partRows);
         if (!result.ok) {
@@ -80,12 +81,16 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
         return undefined;
     }
 
+    function poisonFor({ status, code, message: text, requestId }: PowerBiFailure): Promise<DeliveryOutcome> {
+        return poison({ status, code, message: text, requestId });
+    }
+
     async function handleFailure(part: number, failure: PowerBiFailure): Promise<DeliveryOutcome> {
         const { status, code, message: text, requestId } = failure;
-        const isNotPush = failure.kind === 'permanent' && status === 404 && /not Push API dataset/i.test(text);
-        if (failure.kind === 'permanent' && (status !== 404 || isNotPush)) {
-            return poison({ status, code, message: text, requestId });
-        }
+        // A 404 on Add Rows usually means the dataset or table was deleted since we looked it up: it is looked up
+        // (and created) again on the next attempt. "Not Push API dataset" can never succeed.
+        const isNotPush = status === 404 && /not Push API dataset/i.test(text);
+        if (failure.kind === 'permanent' && (status !== 404 || isNotPush)) return poisonFor(failure);
         if (failure.kind === 'throttled') {
             const delaySeconds = failure.retryAfterSeconds;
             await deps.queue.send({ ...message, part }, delaySeconds);
@@ -93,7 +98,7 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
         }
         const attempt = message.attempt + 1;
         if (attempt >= deps.maxAttempts) {
-            return poison({ status, code, message: `Gave up after ${attempt} attempts: ${text}`, requestId });
+            return poisonFor({ ...failure, message: `Gave up after ${attempt} attempts: ${text}` });
         }
         const delaySeconds = retryDelaySeconds(attempt, deps.retry, failure.kind === 'transient' ? failure.retryAfterSeconds : 0);
         await deps.queue.send({ ...message, part, attempt }, delaySeconds);

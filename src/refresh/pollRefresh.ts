@@ -9,6 +9,7 @@ import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
 import { findTarget, startRefresh, type StartOutcome } from './startRefresh';
+import { secondsToExpectedEnd } from './usualDuration';
 
 export type PollOutcome =
     /** Still running: the next check is queued. `problem` is a status call that failed and will be retried. */
@@ -89,7 +90,12 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
 
     const running = observation.kind === 'seen' ? observation.record : base;
     const problem = observation.kind === 'seen' ? undefined : observation.failure;
-    let delay = pollDelaySeconds(message.poll + 1, deps.poll, (Date.parse(base.deadline) - now.getTime()) / 1000);
+    let delay = pollDelaySeconds(
+        message.poll + 1,
+        deps.poll,
+        (Date.parse(base.deadline) - now.getTime()) / 1000,
+        secondsToExpectedEnd(running, now),
+    );
     if (problem?.kind === 'throttled') delay = Math.max(delay, problem.retryAfterSeconds);
     const next: PollMessage = {
         ...message,

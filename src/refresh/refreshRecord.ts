@@ -81,6 +81,7 @@ export const refreshEntitySchema = z.looseObject({
     endTime: optionalText,
     durationSeconds: optionalNumber,
     numberOfAttempts: optionalNumber,
+    expectedSeconds: optionalNumber,
     startAttempts: z.number().default(0),
     polls: z.number().default(0),
     lastPolledAt: optionalText,
@@ -120,6 +121,8 @@ export interface RefreshRecord {
     endTime?: string;
     durationSeconds?: number;
     numberOfAttempts?: number;
+    /** How long this target's recent refreshes took (median), which the poller uses to time its checks. */
+    expectedSeconds?: number;
     /** POST requests the start needed (throttling and transient errors are retried). */
     startAttempts: number;
     /** Status calls made by the poller. */
@@ -177,6 +180,7 @@ export function toRefreshEntity(
         endTime: record.endTime,
         durationSeconds: record.durationSeconds,
         numberOfAttempts: record.numberOfAttempts,
+        expectedSeconds: record.expectedSeconds,
         startAttempts: record.startAttempts,
         polls: record.polls,
         lastPolledAt: record.lastPolledAt,
@@ -218,6 +222,7 @@ export function fromRefreshEntity(entity: unknown): RefreshRecord {
         endTime: e.endTime,
         durationSeconds: e.durationSeconds,
         numberOfAttempts: e.numberOfAttempts,
+        expectedSeconds: e.expectedSeconds,
         startAttempts: e.startAttempts,
         polls: e.polls,
         lastPolledAt: e.lastPolledAt,

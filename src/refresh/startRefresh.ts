@@ -13,6 +13,7 @@ import type { StoredRefresh } from './refreshHistory';
 import { fromRefreshId, newRefreshRowKey } from './refreshKey';
 import { isTerminal, refreshIdSeparator, type RefreshRecord } from './refreshRecord';
 import { resolveModel } from './resolveModel';
+import { secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
 
 export interface StartRequest {
     /** A configured target's name; may be left out when exactly one target is configured. */
@@ -92,6 +93,7 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
     const busy = await takeLock(model, record, deps);
     if (busy) return busy;
 
+    record.expectedSeconds = await usualDurationSeconds(target.name, deps.history);
     let stored = await deps.history.create(record);
     const budgetEnds = addSeconds(requestedAt, deps.startBudgetSeconds).getTime();
     for (let attempt = 1; ; attempt += 1) {
@@ -186,7 +188,12 @@ async function beginPolling(
         startTime: start.entry?.startTime,
         extendedStatus: start.entry?.extendedStatus,
     };
-    const delay = pollDelaySeconds(0, deps.poll, (Date.parse(record.deadline) - now.getTime()) / 1000);
+    const delay = pollDelaySeconds(
+        0,
+        deps.poll,
+        (Date.parse(record.deadline) - now.getTime()) / 1000,
+        secondsToExpectedEnd(record, now),
+    );
     const message: PollMessage = {
         version: 1,
         kind: 'poll',

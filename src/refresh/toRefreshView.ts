@@ -19,6 +19,7 @@ export function toRefreshView(record: RefreshRecord) {
         endTime: record.endTime,
         durationSeconds: record.durationSeconds,
         deadline: record.deadline,
+        expectedSeconds: record.expectedSeconds,
         attempts: record.numberOfAttempts,
         startAttempts: record.startAttempts,
         polls: record.polls,
