@@ -152,11 +152,12 @@ export function deadlineSeconds(target: RefreshTarget): number {
     return budget + deadlineMarginSeconds;
 }
 
-/** The request body sent to Power BI: only the fields the config sets, so the service's defaults apply to the rest. */
+/**
+ * The request body sent to Power BI: only the fields the config sets, so the service's defaults apply to
+ * the rest; notifyOption never (the schema rejects it; it would turn the refresh back into a standard one).
+ */
 export function toRefreshRequest(options: EnhancedRefreshOptions): Omit<EnhancedRefreshOptions, 'notifyOption'> {
-    const { notifyOption: _notifyOption, ...body } = options;
-    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as Omit<
-        EnhancedRefreshOptions,
-        'notifyOption'
-    >;
+    return Object.fromEntries(
+        Object.entries(options).filter(([key, value]) => key !== 'notifyOption' && value !== undefined),
+    ) as Omit<EnhancedRefreshOptions, 'notifyOption'>;
 }

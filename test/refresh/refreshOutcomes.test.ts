@@ -182,4 +182,42 @@ describe('enhanced refresh outcomes', () => {
             'Dropped',
         ]);
     });
+
+    it('records the outcome when the webhook fails, and says so in a warning', async () => {
+        const datasetId = await harness.createModel('Webhook down', { durationSeconds: 30, outcome: 'failure' });
+        const relay = harness.relay([{ name: 'webhookDown', datasetId }]);
+        harness.webhook.status = 500;
+        try {
+            await startRefresh({ target: 'webhookDown', requestedBy: 'timer' }, relay.deps);
+            const outcome = (await relay.drain()).at(-1)!;
+            expect(outcome).toMatchObject({
+                kind: 'recorded',
+                record: { status: 'Failed' },
+                notification: { sent: false, error: 'webhook answered HTTP 500' },
+            });
+            const { log, lines } = collectingLog();
+            logPollOutcome(log, outcome);
+            expect(lines.map((line) => line.level)).toEqual(['error', 'warn']);
+            expect((await relay.deps.history.latest('webhookDown', 1))[0]!.status).toBe('Failed');
+        } finally {
+            harness.webhook.status = 200;
+        }
+    });
+
+    it('checks a routine refresh just after its usual end', async () => {
+        const datasetId = await harness.createModel('Routine', { durationSeconds: 1000 });
+        const relay = harness.relay([{ name: 'routine', datasetId }]);
+        const run = async () => {
+            await startRefresh({ target: 'routine', requestedBy: 'timer' }, relay.deps);
+            await relay.drain();
+            return (await relay.deps.history.latest('routine', 1))[0]!;
+        };
+        const first = await run();
+        // Without history: checks at 10, 30, 70, 150, 310, 610, 910 and 1210 s.
+        expect(Date.parse(first.recordedAt!) - Date.parse(first.endTime!)).toBe(210_000);
+        const second = await run();
+        expect(second.expectedSeconds).toBe(1000);
+        expect(Date.parse(second.recordedAt!) - Date.parse(second.endTime!)).toBe(2_000);
+        expect(second.polls).toBe(first.polls);
+    });
 });

@@ -1,0 +1,132 @@
+import { QueueClient } from '@azure/storage-queue';
+import { defaultSystemAssignedPrincipalId, startEmulator } from '../emulator';
+import { startAzurite } from '../local/startAzurite';
+import { parseRelayConfig } from '../src/config/relayConfig';
+import { loadSettings } from '../src/config/settings';
+import { createPowerBiClient } from '../src/powerbi/powerBiClient';
+import { fromQueueText } from '../src/queue/rowsMessage';
+import { createRefreshDeps } from '../src/refresh/createRefreshDeps';
+import { pollMessageSchema } from '../src/refresh/pollMessage';
+import { pollRefresh } from '../src/refresh/pollRefresh';
+import { startRefresh } from '../src/refresh/startRefresh';
+import { createStorageClients } from '../src/storage/storageClients';
+
+/**
+ * How many status calls the poller makes for refreshes of a given length, and how long after the real
+ * end it records the outcome, with the default back-off (REFRESH_POLL_MIN_SECONDS 10, _MAX_SECONDS 300).
+ * Runs the relay's own start and poll functions against the emulator (frozen clock, moved to each
+ * check's due time) and Azurite. Usage: npm run build && node dist/scripts/measureRefreshPolling.js [seconds...]
+ */
+async function main(): Promise<void> {
+    const durations = process.argv
+        .slice(2)
+        .map(Number)
+        .filter((n) => n > 0);
+    const emulator = await startEmulator({ frozenClock: true });
+    const azurite = await startAzurite();
+    try {
+        const { id: workspaceId } = await emulator.createWorkspace({
+            name: 'Polling measurement',
+            members: [{ principalId: defaultSystemAssignedPrincipalId, role: 'Member' }],
+        });
+        let models = 0;
+        const newTarget = async () => {
+            models += 1;
+            const name = `measured${models}`;
+            const { id: datasetId } = await emulator.createModel({ workspaceId, name, tables: [{ name: 'Sales' }] });
+            const settings = loadSettings({
+                POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
+                POWERBI_WORKSPACE_ID: workspaceId,
+                AzureWebJobsStorage: azurite.connectionString,
+                REFRESH_QUEUE: `measure-${models}`,
+            });
+            const config = parseRelayConfig(
+                { refreshTargets: [{ name, datasetId, refresh: { timeout: '23:00:00' } }] },
+                'measure',
+            );
+            // Emulated days pass in this run while @azure/identity caches tokens by real time, so every call
+            // gets a token issued at the emulator's current time instead of going through the managed identity flow.
+            const client = createPowerBiClient({
+                baseUrl: settings.POWERBI_API_BASE_URL,
+                tokens: {
+                    getToken: async () =>
+                        (await emulator.issueToken({ principalId: defaultSystemAssignedPrincipalId })).access_token,
+                },
+                timeoutMs: settings.POWERBI_TIMEOUT_MS,
+            });
+            const deps = createRefreshDeps(settings, config.refreshTargets, createStorageClients(settings), client, {
+                now: () => emulator.clock.now(),
+                sleep: async (s) => void emulator.clock.advance({ seconds: s }),
+                timeScale: 1e9,
+            });
+            const queue: QueueClient = createStorageClients(settings).queueService.getQueueClient(
+                settings.REFRESH_QUEUE,
+            );
+            /** One refresh of `seconds`, followed to its end: status calls and how late the end was recorded. */
+            return async (seconds: number) => {
+                await emulator.setRefreshScript(datasetId, { durationSeconds: seconds });
+                await emulator.clearRequests();
+                const started = await startRefresh({ target: name, requestedBy: 'timer' }, deps);
+                if (started.kind !== 'started') throw new Error(`refresh not started: ${started.kind}`);
+                let record = started.record;
+                for (;;) {
+                    const [item] = (await queue.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
+                    if (!item) break;
+                    const message = pollMessageSchema.parse(fromQueueText(item.messageText));
+                    emulator.clock.set(
+                        new Date(Math.max(Date.parse(message.notBefore), emulator.clock.now().getTime())),
+                    );
+                    const outcome = await pollRefresh(message, deps);
+                    await queue.deleteMessage(item.messageId, item.popReceipt);
+                    if (outcome.kind === 'recorded') record = outcome.record;
+                }
+                if (record.status !== 'Completed')
+                    throw new Error(`refresh ended ${record.status}: ${JSON.stringify(record)}`);
+                emulator.clock.advance({ minutes: 5 });
+                const statusCalls = (await emulator.requests()).filter(
+                    (r) => r.method === 'GET' && /\/refreshes\/[^/?]+$/.test(r.path),
+                ).length;
+                return {
+                    statusCalls,
+                    late: (Date.parse(record.recordedAt ?? '') - Date.parse(record.endTime ?? '')) / 1000,
+                };
+            };
+        };
+
+        console.log(
+            '| refresh length | first refresh of a target: status calls, end seen after | 20 first refreshes of 0.5 L to 1.5 L: end seen after (mean / max) | routine refresh (3 earlier runs of L) as long as usual: calls, late | 10 % longer: calls, late | 10 % shorter: calls, late |',
+        );
+        console.log('|---|---|---|---|---|---|');
+        for (const seconds of durations.length > 0 ? durations : [60, 3600]) {
+            const first = await (await newTarget())(seconds);
+            const sweep: number[] = [];
+            for (let step = 0; step < 20; step += 1) {
+                // Steps of L/19 keep the lengths off the back-off grid (10, 30, 70, 150, 310 s, then every 300 s).
+                sweep.push((await (await newTarget())(Math.round(seconds * (0.5 + step / 19)))).late);
+            }
+            const routine = await newTarget();
+            for (let i = 0; i < 3; i += 1) await routine(seconds);
+            const usual = await routine(seconds);
+            const longer = await routine(Math.round(seconds * 1.1));
+            const shorter = await routine(Math.round(seconds * 0.9));
+            const mean = sweep.reduce((a, b) => a + b, 0) / sweep.length;
+            console.log(
+                `| ${formatSeconds(seconds)} | ${first.statusCalls}, ${formatSeconds(first.late)} | ${formatSeconds(Math.round(mean))} / ${formatSeconds(Math.max(...sweep))} | ${usual.statusCalls}, ${formatSeconds(usual.late)} | ${longer.statusCalls}, ${formatSeconds(longer.late)} | ${shorter.statusCalls}, ${formatSeconds(shorter.late)} |`,
+            );
+        }
+    } finally {
+        await emulator.close();
+        await azurite.stop();
+    }
+}
+
+function formatSeconds(seconds: number): string {
+    if (seconds >= 3600) return `${(seconds / 3600).toFixed(seconds % 3600 === 0 ? 0 : 2)} h`;
+    if (seconds >= 60) return `${(seconds / 60).toFixed(seconds % 60 === 0 ? 0 : 1)} min`;
+    return `${seconds} s`;
+}
+
+main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+});
