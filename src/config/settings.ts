@@ -36,6 +36,8 @@ export const settingsSchema = z.object({
     PUSH_MAX_ATTEMPTS: positiveInt.default(10),
     PUSH_RETRY_BASE_SECONDS: positiveInt.default(5),
     PUSH_RETRY_MAX_SECONDS: positiveInt.default(900),
+    /** How many other small queued requests for the same table one Add Rows call may take along (0 = off; at most 32). */
+    PUSH_COALESCE_MESSAGES: z.coerce.number().int().min(0).max(32).default(32),
 
     /** NCRONTAB (six fields, UTC) of the timer that starts the scheduled refresh targets. */
     REFRESH_SCHEDULE: z

@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { deliverRows } from '../push/deliverRows';
+import { deliverCoalesced } from '../push/deliverCoalesced';
 import { rowsMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 
@@ -14,10 +14,17 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
     }
     const message = parsed.data;
     const fields = { ingestionId: message.ingestionId, dataset: message.dataset, table: message.table, rows: message.rowCount };
-    const outcome = await deliverRows(message, deliver);
+    const outcome = await deliverCoalesced(message, deliver);
     switch (outcome.kind) {
         case 'delivered':
-            context.info('pbi-relay rows delivered', { ...fields, parts: outcome.parts, skippedParts: outcome.skippedParts, requestIds: outcome.requestIds });
+            context.info('pbi-relay rows delivered', {
+                ...fields,
+                rowsPushed: outcome.rows,
+                coalesced: outcome.coalesced ?? 0,
+                parts: outcome.parts,
+                skippedParts: outcome.skippedParts,
+                requestIds: outcome.requestIds,
+            });
             return;
         case 'rescheduled': {
             const { reason, part, attempt, delaySeconds, failure } = outcome;

@@ -16,12 +16,21 @@ export interface DeliverDeps {
     maxRowsPerPost: number;
     maxAttempts: number;
     retry: { baseSeconds: number; maxSeconds: number };
+    /** How many more small messages one Add Rows call may take along (0 turns coalescing off). */
+    coalesceMessages: number;
     now?: () => Date;
 }
 
 export type DeliveryOutcome =
-    | { kind: 'delivered'; rows: number; parts: number; skippedParts: number; requestIds: string[] }
-    | { kind: 'rescheduled'; reason: 'throttled' | 'transient' | 'unauthorized'; part: number; attempt: number; delaySeconds: number; failure: PowerBiFailure }
+    | { kind: 'delivered'; rows: number; parts: number; skippedParts: number; requestIds: string[]; coalesced?: number }
+    | {
+          kind: 'rescheduled';
+          reason: 'throttled' | 'transient' | 'unauthorized';
+          part: number;
+          attempt: number;
+          delaySeconds: number;
+          failure: PowerBiFailure;
+      }
     | { kind: 'poisoned'; reason: PoisonReason };
 
 /**
@@ -31,13 +40,6 @@ export type DeliveryOutcome =
  * the service's answer. Failures of Storage itself are thrown, so the host retries the message.
  */
 export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Promise<DeliveryOutcome> {
-    const now = () => (deps.now?.() ?? new Date()).toISOString();
-    const poison = async (failure: Omit<PoisonReason, 'at'>): Promise<DeliveryOutcome> => {
-        const reason = { ...failure, at: now() };
-        await deps.queue.sendPoison(message, reason);
-        return { kind: 'poisoned', reason };
-    };
-
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const pushed = await deps.ledger.pushedParts(message.ingestionId);
     const pending = Array.from({ length: partCount }, (_, part) => part).filter((part) => part >= message.part && !pushed.has(part));
@@ -49,60 +51,70 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
 
     const rows = message.rows ?? (message.blob ? await deps.blobs.get(message.blob) : undefined);
     if (!rows) {
-        return poison({ message: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed` });
+        return poisonMessage(message, { message: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed` }, deps);
     }
     if (rows.length !== message.rowCount) {
-        return poison({ message: `The message announces ${message.rowCount} rows but carries ${rows.length}` });
+        return poisonMessage(message, { message: `The message announces ${message.rowCount} rows but carries ${rows.length}` }, deps);
     }
 
     const requestIds: string[] = [];
     let rowsPushed = 0;
     for (const part of pending) {
-        const target = await deps.resolver.resolve(message.dataset, message.table);
-        // Finding or creating the dataset failed for good (e.g. a same-named dataset that is not a push dataset).
-        if (!target.ok && target.failure.kind === 'permanent') return poisonFor(target.failure);
-        const failure = target.ok ? await pushPart(part, target) : target.failure;
-        if (failure) return handleFailure(part, failure);
+        const partRows = rows.slice(part * deps.maxRowsPerPost, (part + 1) * deps.maxRowsPerPost);
+        const posted = await postToPowerBi(message, partRows, deps);
+        if (!posted.ok) return posted.permanentTarget ? poisonMessage(message, posted.failure, deps) : settleFailure(message, part, posted.failure, deps);
+        if (posted.requestId) requestIds.push(posted.requestId);
+        rowsPushed += partRows.length;
+        await deps.ledger.recordPart(message.ingestionId, part, { rows: partRows.length, requestId: posted.requestId });
     }
     if (message.blob) await deps.blobs.delete(message.blob);
     return { kind: 'delivered', rows: rowsPushed, parts: pending.length, skippedParts, requestIds };
+}
 
-    async function pushPart(part: number, target: { workspaceId: string; datasetId: string }): Promise<PowerBiFailure | undefined> {
-        const partRows = rows!.slice(part * deps.maxRowsPerPost, (part + 1) * deps.maxRowsPerPost);
-        const result = await deps.client.postRows(target.workspaceId, target.datasetId, message.table, partRows);
-        if (!result.ok) {
-            // The dataset or table may have been deleted behind our back: look it up (and create it) again next time.
-            if (result.failure.status === 404) deps.resolver.forget(message.dataset);
-            return result.failure;
-        }
-        if (result.requestId) requestIds.push(result.requestId);
-        rowsPushed += partRows.length;
-        await deps.ledger.recordPart(message.ingestionId, part, { rows: partRows.length, requestId: result.requestId });
-        return undefined;
-    }
+export type PostResult = { ok: true; requestId?: string } | { ok: false; failure: PowerBiFailure; permanentTarget: boolean };
 
-    function poisonFor({ status, code, message: text, requestId }: PowerBiFailure): Promise<DeliveryOutcome> {
-        return poison({ status, code, message: text, requestId });
-    }
+/** Resolves the dataset (creating it when missing) and posts rows to its table. */
+export async function postToPowerBi(message: RowsMessage, rows: readonly unknown[], deps: DeliverDeps): Promise<PostResult> {
+    const target = await deps.resolver.resolve(message.dataset, message.table);
+    // Finding or creating the dataset failed for good (e.g. a same-named dataset that is not a push dataset).
+    if (!target.ok) return { ok: false, failure: target.failure, permanentTarget: target.failure.kind === 'permanent' };
+    const result = await deps.client.postRows(target.workspaceId, target.datasetId, message.table, rows);
+    if (result.ok) return { ok: true, requestId: result.requestId };
+    // The dataset or table may have been deleted since we looked it up: look it up (and create it) again next time.
+    if (result.failure.status === 404) deps.resolver.forget(message.dataset);
+    return { ok: false, failure: result.failure, permanentTarget: false };
+}
 
-    async function handleFailure(part: number, failure: PowerBiFailure): Promise<DeliveryOutcome> {
-        const { status, code, message: text, requestId } = failure;
-        // A 404 on Add Rows usually means the dataset or table was deleted since we looked it up: it is looked up
-        // (and created) again on the next attempt. "Not Push API dataset" can never succeed.
-        const isNotPush = status === 404 && /not Push API dataset/i.test(text);
-        if (failure.kind === 'permanent' && (status !== 404 || isNotPush)) return poisonFor(failure);
-        if (failure.kind === 'throttled') {
-            const delaySeconds = failure.retryAfterSeconds;
-            await deps.queue.send({ ...message, part }, delaySeconds);
-            return { kind: 'rescheduled', reason: 'throttled', part, attempt: message.attempt, delaySeconds, failure };
-        }
-        const attempt = message.attempt + 1;
-        if (attempt >= deps.maxAttempts) {
-            return poisonFor({ ...failure, message: `Gave up after ${attempt} attempts: ${text}` });
-        }
-        const delaySeconds = retryDelaySeconds(attempt, deps.retry, failure.kind === 'transient' ? failure.retryAfterSeconds : 0);
-        await deps.queue.send({ ...message, part, attempt }, delaySeconds);
-        const reason = failure.kind === 'unauthorized' ? 'unauthorized' : 'transient';
-        return { kind: 'rescheduled', reason, part, attempt, delaySeconds, failure };
+/**
+ * What happens to a message whose part `part` failed: a throttled part waits Retry-After without spending an
+ * attempt; transient and access failures wait with back-off and spend one; what can never succeed is poisoned.
+ * A 404 on Add Rows usually means the dataset or table was deleted since it was looked up, so it is retried
+ * (and recreated); "not Push API dataset" can never succeed.
+ */
+export async function settleFailure(message: RowsMessage, part: number, failure: PowerBiFailure, deps: DeliverDeps): Promise<DeliveryOutcome> {
+    const isNotPush = failure.status === 404 && /not Push API dataset/i.test(failure.message);
+    if (failure.kind === 'permanent' && (failure.status !== 404 || isNotPush)) return poisonMessage(message, failure, deps);
+    if (failure.kind === 'throttled') {
+        const delaySeconds = failure.retryAfterSeconds;
+        await deps.queue.send({ ...message, part }, delaySeconds);
+        return { kind: 'rescheduled', reason: 'throttled', part, attempt: message.attempt, delaySeconds, failure };
     }
+    const attempt = message.attempt + 1;
+    if (attempt >= deps.maxAttempts) {
+        return poisonMessage(message, { ...failure, message: `Gave up after ${attempt} attempts: ${failure.message}` }, deps);
+    }
+    const delaySeconds = retryDelaySeconds(attempt, deps.retry, failure.kind === 'transient' ? failure.retryAfterSeconds : 0);
+    await deps.queue.send({ ...message, part, attempt }, delaySeconds);
+    const reason = failure.kind === 'unauthorized' ? 'unauthorized' : 'transient';
+    return { kind: 'rescheduled', reason, part, attempt, delaySeconds, failure };
+}
+
+async function poisonMessage(
+    message: RowsMessage,
+    { status, code, message: text, requestId }: Pick<PowerBiFailure, 'message'> & Partial<PowerBiFailure>,
+    deps: DeliverDeps,
+): Promise<DeliveryOutcome> {
+    const reason: PoisonReason = { status, code, message: text, requestId, at: (deps.now?.() ?? new Date()).toISOString() };
+    await deps.queue.sendPoison(message, reason);
+    return { kind: 'poisoned', reason };
 }

@@ -1,6 +1,6 @@
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { ensureOnce } from '../storage/ensureOnce';
-import { toQueueText, type RowsMessage } from './rowsMessage';
+import { fromQueueText, toQueueText, type RowsMessage } from './rowsMessage';
 
 /** What the relay records with rows it gives up on, so an operator can see why and replay them. */
 export interface PoisonReason {
@@ -11,10 +11,22 @@ export interface PoisonReason {
     at: string;
 }
 
+/** A message taken from the queue by the relay itself (not by the Functions host), until it is completed or released. */
+export interface ReceivedMessage {
+    /** The decoded JSON body, or the raw text when it is not JSON. */
+    body: unknown;
+    /** Deletes the message: its rows are pushed. */
+    complete(): Promise<void>;
+    /** Makes the message visible again after `delaySeconds`. */
+    release(delaySeconds: number): Promise<void>;
+}
+
 export interface RowsQueue {
     readonly name: string;
     readonly poisonName: string;
     send(message: RowsMessage, delaySeconds?: number): Promise<void>;
+    /** Takes up to `count` visible messages, hidden for `visibilitySeconds` unless completed or released. */
+    receive(count: number, visibilitySeconds: number): Promise<ReceivedMessage[]>;
     sendPoison(message: RowsMessage | { raw: unknown }, reason: PoisonReason): Promise<void>;
 }
 
@@ -36,6 +48,27 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
             await queue.sendMessage(toQueueText(message), {
                 visibilityTimeout: Math.min(maxDelaySeconds, Math.max(0, Math.ceil(delaySeconds))),
                 messageTimeToLive: -1,
+            });
+        },
+        async receive(count, visibilitySeconds) {
+            await ensureQueue();
+            const received = await queue.receiveMessages({ numberOfMessages: Math.min(32, count), visibilityTimeout: visibilitySeconds });
+            return received.receivedMessageItems.map((item) => {
+                let body: unknown;
+                try {
+                    body = fromQueueText(item.messageText);
+                } catch {
+                    body = item.messageText;
+                }
+                return {
+                    body,
+                    complete: async () => {
+                        await queue.deleteMessage(item.messageId, item.popReceipt);
+                    },
+                    release: async (delaySeconds) => {
+                        await queue.updateMessage(item.messageId, item.popReceipt, undefined, Math.min(maxDelaySeconds, Math.ceil(delaySeconds)));
+                    },
+                };
             });
         },
         async sendPoison(message, reason) {

@@ -210,7 +210,11 @@ async function beginPolling(
     // carries the request id and the poller completes the record.
     await deps.queue.send(message, delay);
     const written = await deps.history.update(record, stored.etag);
-    if (written.kind === 'conflict') throw new Error(`Refresh ${record.id} was changed while it was being started`);
+    if (written.kind === 'conflict') {
+        // The first check ran already (a short delay near the deadline) and holds the newer truth.
+        const current = await deps.history.get(record.target, record.rowKey);
+        return { kind, record: current?.record ?? record };
+    }
     return { kind, record };
 }
 

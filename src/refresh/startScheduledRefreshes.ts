@@ -5,6 +5,7 @@ export interface ScheduledRun {
     outcomes: ({ target: string } & (StartOutcome | { kind: 'error'; message: string }))[];
     /** Refreshes deleted from the history because they are older than REFRESH_RETENTION_DAYS. */
     purged: number;
+    purgeError?: string;
 }
 
 /**
@@ -27,6 +28,12 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
     );
     const cutoff = new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * 60 * 1000);
     let purged = 0;
-    for (const target of deps.targets) purged += await deps.history.purge(target.name, cutoff);
-    return { outcomes, purged };
+    let purgeError: string | undefined;
+    try {
+        for (const target of deps.targets) purged += await deps.history.purge(target.name, cutoff);
+    } catch (error) {
+        // The refreshes have started; trimming the history can wait for the next run.
+        purgeError = (error as Error).message;
+    }
+    return { outcomes, purged, purgeError };
 }

@@ -48,6 +48,7 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             ledger: createPushLedger(storage.tableClient(settings.PUSH_LEDGER_TABLE)),
             maxRowsPerPost: settings.PUSH_MAX_ROWS_PER_POST,
             maxAttempts: settings.PUSH_MAX_ATTEMPTS,
+            coalesceMessages: settings.PUSH_COALESCE_MESSAGES,
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
         },
         refresh: createRefreshDeps(settings, config.refreshTargets, storage, client),
