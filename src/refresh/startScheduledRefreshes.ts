@@ -1,18 +1,28 @@
 import type { RefreshDeps } from './refreshDeps';
+import { reviveStalledRefreshes } from './reviveStalledRefreshes';
 import { startRefresh, type StartOutcome } from './startRefresh';
 
 export interface ScheduledRun {
     outcomes: ({ target: string } & (StartOutcome | { kind: 'error'; message: string }))[];
+    /** Running refreshes whose checks had stopped and were queued again. */
+    revived: string[];
     /** Refreshes deleted from the history because they are older than REFRESH_RETENTION_DAYS. */
     purged: number;
-    purgeError?: string;
+    /** Reviving or trimming failed; the starts went ahead and the next run tries again. */
+    housekeepingErrors: string[];
 }
 
 /**
- * One timer run: starts every target marked `scheduled`, each on its own so that one failing target does
- * not hold up the others, then trims the history to the retention period.
+ * One timer run: queues a check for running refreshes that lost theirs, starts every target marked
+ * `scheduled` (each on its own, so one failing target does not hold up the others), then trims the
+ * history to the retention period.
  */
 export async function startScheduledRefreshes(deps: RefreshDeps): Promise<ScheduledRun> {
+    const housekeepingErrors: string[] = [];
+    const revived = await reviveStalledRefreshes(deps).catch((error: unknown) => {
+        housekeepingErrors.push(`revive: ${(error as Error).message}`);
+        return [];
+    });
     const targets = deps.targets.filter((target) => target.scheduled);
     const outcomes = await Promise.all(
         targets.map(async (target) => {
@@ -28,12 +38,10 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
     );
     const cutoff = new Date(deps.now().getTime() - deps.retentionDays * 24 * 60 * 60 * 1000);
     let purged = 0;
-    let purgeError: string | undefined;
     try {
         for (const target of deps.targets) purged += await deps.history.purge(target.name, cutoff);
     } catch (error) {
-        // The refreshes have started; trimming the history can wait for the next run.
-        purgeError = (error as Error).message;
+        housekeepingErrors.push(`trim history: ${(error as Error).message}`);
     }
-    return { outcomes, purged, purgeError };
+    return { outcomes, revived, purged, housekeepingErrors };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logPollOutcome, type RefreshLog } from '../../src/refresh/logRefreshOutcome';
 import { pollRefresh, type PollOutcome } from '../../src/refresh/pollRefresh';
 import { startRefresh } from '../../src/refresh/startRefresh';
+import { startScheduledRefreshes } from '../../src/refresh/startScheduledRefreshes';
 import { startRefreshHarness, type RefreshHarness } from './refreshHarness';
 
 let harness: RefreshHarness;
@@ -84,5 +85,27 @@ describe('a poller that stops and starts again', () => {
         expect(alerts).toEqual([expect.stringMatching(/^pbi-relay refresh failed dataset=restarted status=Failed/)]);
         // The model is free again.
         expect((await startRefresh({ target: 'restarted', requestedBy: 'manual' }, relay.deps)).kind).toBe('started');
+    });
+
+    it('revives a refresh whose check message was lost when the timer runs next', async () => {
+        const datasetId = await harness.createModel('Lost check', { durationSeconds: 3600 });
+        const relay = harness.relay([{ name: 'lostCheck', datasetId }]);
+        const started = await startRefresh({ target: 'lostCheck', requestedBy: 'timer' }, relay.deps);
+        await relay.drain({ maxChecks: 2 });
+        // The check message is gone (poisoned after repeated failures, or deleted by hand).
+        const lost = await relay.receiveCheck();
+        await lost!.delete();
+        expect(await relay.drain()).toEqual([]);
+        harness.emulator.clock.advance({ minutes: 30 });
+
+        const run = await startScheduledRefreshes(relay.deps);
+        expect(run.revived).toEqual([started.kind === 'started' ? started.record.id : '']);
+        expect(run.outcomes).toEqual([expect.objectContaining({ kind: 'alreadyRunning' })]);
+        await relay.drain();
+        const history = await relay.deps.history.latest('lostCheck', 5);
+        expect(history.map((record) => record.status)).toEqual(['Completed']);
+        // Once recorded there is nothing to revive; the new run starts a fresh refresh with a live chain.
+        expect((await startScheduledRefreshes(relay.deps)).revived).toEqual([]);
+        await relay.drain();
     });
 });
