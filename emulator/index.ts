@@ -1,5 +1,5 @@
 /**
- * Power BI REST emulator: push datasets, enhanced refresh and a managed identity endpoint.
+ * Power BI REST emulator: push datasets, enhanced refresh, workspace users (Groups API) and a managed identity endpoint.
  * See emulator/README.md.
  */
 export { startEmulator, defaultIdentityHeader, defaultSystemAssignedPrincipalId } from './startEmulator';
@@ -25,3 +25,4 @@ export type { RequestLogEntry } from './RequestLogEntry';
 export { powerBiAudience } from './auth/accessToken';
 export * as powerBiSchemas from './schemas/responseSchemas';
 export * as powerBiRequestSchemas from './schemas/requestSchemas';
+export * as powerBiGroupSchemas from './schemas/groupSchemas';

@@ -76,6 +76,8 @@ export class EmulatorControl {
             members: parsed.members.map((member) => ({
                 principalId: member.principalId.toLowerCase(),
                 role: member.role,
+                ...(member.principalType ? { principalType: member.principalType } : {}),
+                ...(member.displayName ? { displayName: member.displayName } : {}),
             })),
             capacity: parsed.capacity,
         });

@@ -15,6 +15,9 @@ export const workspaceInputSchema = z.strictObject({
             z.strictObject({
                 principalId: z.string().min(1),
                 role: z.enum(['Admin', 'Member', 'Contributor', 'Viewer']),
+                /** How Groups - Get Group Users reports the member. Default App. */
+                principalType: z.enum(['App', 'User', 'Group']).optional(),
+                displayName: z.string().optional(),
             }),
         )
         .default([]),

@@ -74,6 +74,35 @@ export const powerBiErrors = {
             },
         ]),
 
+    /** Observed code (public deployment scripts) when POST .../users names a principal already in the workspace. */
+    groupUserAlreadyExists: (identifier: string) =>
+        new PowerBiError(
+            400,
+            'AddingAlreadyExistsGroupUserNotSupportedError',
+            `Principal ${identifier} already has access to the workspace; use Update Group User (PUT) to change its role.`,
+        ),
+
+    /** Observed code for an access right the operation does not support (DevScope/powerbi-powershell-modules#40). */
+    unsupportedAccessRight: (accessRight: string) =>
+        new PowerBiError(
+            400,
+            'UnsupportedAccessRightError',
+            `The access right '${accessRight}' is not supported by this operation.`,
+        ),
+
+    /** Unconfirmed: the service keeps at least one Admin in a workspace. */
+    lastWorkspaceAdmin: () => new PowerBiError(400, 'InvalidRequest', 'A workspace must keep at least one Admin.'),
+
+    unsupportedQueryOption: (option: string) =>
+        new PowerBiError(400, 'BadRequest', 'Bad Request', [
+            { message: `The query option '${option}' is not supported by the emulator.`, target: option },
+        ]),
+
+    invalidPaging: (option: '$top' | '$skip') =>
+        new PowerBiError(400, 'BadRequest', 'Bad Request', [
+            { message: `The value of '${option}' must be a non-negative integer.`, target: option },
+        ]),
+
     // --- 401 / 403 -----------------------------------------------------------------------
     missingToken: () =>
         new PowerBiError(
@@ -127,6 +156,10 @@ export const powerBiErrors = {
 
     tableNotFound: (tableName: string, datasetId: string) =>
         new PowerBiError(404, 'ItemNotFound', `Table ${tableName} does not exist in dataset ${datasetId}.`),
+
+    /** Unconfirmed: Update or Delete Group User for a principal without access to the workspace. */
+    groupUserNotFound: (identifier: string, workspaceId: string) =>
+        new PowerBiError(404, 'PowerBIEntityNotFound', `User ${identifier} is not found in workspace ${workspaceId}`),
 
     refreshNotFound: (refreshId: string) =>
         new PowerBiError(404, 'PowerBIEntityNotFound', `Refresh ${refreshId} is not found`),

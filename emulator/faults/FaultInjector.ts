@@ -14,6 +14,11 @@ export const operationNames = [
     'getRefreshHistory',
     'getRefreshExecutionDetails',
     'cancelRefresh',
+    'getGroups',
+    'getGroupUsers',
+    'addGroupUser',
+    'updateGroupUser',
+    'deleteGroupUser',
     'msiToken',
 ] as const;
 export type OperationName = (typeof operationNames)[number];

@@ -3,4 +3,6 @@ export interface RouteParams {
     datasetId?: string;
     tableName?: string;
     refreshId?: string;
+    /** Groups - Delete User In Group: an e-mail address or an object id. */
+    user?: string;
 }

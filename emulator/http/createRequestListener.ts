@@ -6,6 +6,7 @@ import { PowerBiError } from '../errors/PowerBiError';
 import { powerBiErrors } from '../errors/powerBiErrors';
 import type { Fault, OperationName } from '../faults/FaultInjector';
 import { handleControl } from '../handlers/controlHandlers';
+import * as groups from '../handlers/groupHandlers';
 import { msiToken } from '../handlers/msiTokenHandler';
 import * as push from '../handlers/pushDatasetHandlers';
 import * as refresh from '../handlers/refreshHandlers';
@@ -29,6 +30,11 @@ const restHandlers: Record<Exclude<OperationName, 'msiToken'>, RestHandler> = {
     getRefreshHistory: refresh.getRefreshHistory,
     getRefreshExecutionDetails: refresh.getRefreshExecutionDetails,
     cancelRefresh: refresh.cancelRefresh,
+    getGroups: groups.getGroups,
+    getGroupUsers: groups.getGroupUsers,
+    addGroupUser: groups.addGroupUser,
+    updateGroupUser: groups.updateGroupUser,
+    deleteGroupUser: groups.deleteGroupUser,
 };
 
 const maxLogEntries = 10_000;

@@ -2,7 +2,7 @@ import type { OperationName } from '../faults/FaultInjector';
 import type { RouteParams } from './RouteParams';
 
 interface RouteShape {
-    /** Segments after `datasets`; `:name` captures. */
+    /** Segments after `datasets` (or after the group id); `:name` captures. */
     pattern: string[];
     methods: Partial<Record<string, OperationName>>;
 }
@@ -20,13 +20,20 @@ const shapes: RouteShape[] = [
     },
 ];
 
+/** Routes of the Groups API: `groups` alone, and `groups/{groupId}/users...` (segments after the group id). */
+const groupShapes: RouteShape[] = [
+    { pattern: ['users'], methods: { GET: 'getGroupUsers', POST: 'addGroupUser', PUT: 'updateGroupUser' } },
+    { pattern: ['users', ':user'], methods: { DELETE: 'deleteGroupUser' } },
+];
+
 export type RouteMatch =
     | { kind: 'operation'; operation: OperationName; params: RouteParams }
     | { kind: 'methodNotAllowed' }
     | { kind: 'notFound' };
 
 /**
- * Matches `/v1.0/myorg/[groups/{groupId}/]datasets/...`. Literal segments match case-insensitively
+ * Matches `/v1.0/myorg/groups`, `/v1.0/myorg/groups/{groupId}/users[/{user}]` and
+ * `/v1.0/myorg/[groups/{groupId}/]datasets/...`. Literal segments match case-insensitively
  * (the service's routing does); captured segments are URL-decoded and kept as sent, since table
  * names are case-sensitive.
  */
@@ -38,13 +45,21 @@ export function matchRestRoute(method: string, pathname: string): RouteMatch {
     let rest = segments.slice(2);
     const params: RouteParams = {};
     if (rest[0]?.toLowerCase() === 'groups') {
-        if (rest[1] === undefined) return { kind: 'notFound' };
+        if (rest[1] === undefined) {
+            return method === 'GET'
+                ? { kind: 'operation', operation: 'getGroups', params }
+                : { kind: 'methodNotAllowed' };
+        }
         params.groupId = decode(rest[1]);
         rest = rest.slice(2);
+        if (rest[0]?.toLowerCase() === 'users') return matchShapes(groupShapes, method, rest, params);
     }
     if (rest[0]?.toLowerCase() !== 'datasets') return { kind: 'notFound' };
-    rest = rest.slice(1);
-    for (const shape of shapes) {
+    return matchShapes(shapes, method, rest.slice(1), params);
+}
+
+function matchShapes(table: RouteShape[], method: string, rest: string[], params: RouteParams): RouteMatch {
+    for (const shape of table) {
         if (shape.pattern.length !== rest.length) continue;
         const captured: Record<string, string> = {};
         const matches = shape.pattern.every((part, index) => {

@@ -4,10 +4,22 @@ import type { CanonicalDataType } from '../push/parseDataType';
 
 export type WorkspaceRole = 'Admin' | 'Member' | 'Contributor' | 'Viewer';
 
+export type PrincipalType = 'App' | 'User' | 'Group';
+
+/** A principal with a role: `principalId` is the object id of an App or Group, the oid or e-mail of a User. */
+export interface WorkspaceMember {
+    principalId: string;
+    role: WorkspaceRole;
+    /** Absent for members created before the Groups API existed: shown as App. */
+    principalType?: PrincipalType;
+    displayName?: string;
+    emailAddress?: string;
+}
+
 export interface StoredWorkspace {
     id: string;
     name: string;
-    members: { principalId: string; role: WorkspaceRole }[];
+    members: WorkspaceMember[];
     /** Enhanced refresh needs Premium, PPU or Embedded capacity; "Shared" rejects it. */
     capacity: 'Premium' | 'Shared';
     /** Set for a user's My workspace (the `/v1.0/myorg/...` form without groups). */
