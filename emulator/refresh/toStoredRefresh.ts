@@ -13,7 +13,7 @@ const defaultTimeoutSeconds = 5 * 60 * 60;
  * - notifyOption must be left out of an enhanced request;
  * - service principals may only use NoNotification;
  * - objects must name existing tables and partitions;
- * - applyRefreshPolicy=true is not supported with commitMode partialBatch ([ER]).
+ * - applyRefreshPolicy (true unless sent as false) is not supported with commitMode partialBatch ([ER]).
  */
 export function toStoredRefresh(
     dataset: StoredDataset,
@@ -39,7 +39,7 @@ export function toStoredRefresh(
         throw powerBiErrors.invalidNotifyOptionForApp(request.notifyOption);
     }
     const commitMode = request.commitMode ?? 'Transactional';
-    if (commitMode === 'PartialBatch' && request.applyRefreshPolicy === true) {
+    if (commitMode === 'PartialBatch' && request.applyRefreshPolicy !== false) {
         throw powerBiErrors.invalidRefreshRequest(
             "applyRefreshPolicy must be false when commitMode is 'partialBatch'.",
         );

@@ -135,6 +135,7 @@ describe('refresh parameter rules', () => {
         ['unknown partition', { objects: [{ table: 'Sales', partition: 'Sales-1999' }] }, 400],
         ['object without table', { objects: [{ partition: 'Sales-2024' }] }, 400],
         ['partialBatch with applyRefreshPolicy true', { commitMode: 'partialBatch', applyRefreshPolicy: true }, 400],
+        ['partialBatch with applyRefreshPolicy left at its default (true)', { commitMode: 'partialBatch' }, 400],
         ['effectiveDate not a date', { effectiveDate: 'soon' }, 400],
         ['timeout beyond 23:59:59', { timeout: '24:00:00' }, 400],
         ['timeout without seconds', { timeout: '05:00' }, 400],
