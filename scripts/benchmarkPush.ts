@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRelayLocally } from '../local/startRelayLocally';
+import { appRoot } from '../src/runtime/appRoot';
 
 export interface PushBenchmarkOptions {
     requests: number;
@@ -25,15 +25,13 @@ export interface PushBenchmarkResult extends PushBenchmarkOptions {
     delivered: number;
 }
 
-const appRoot = join(__dirname, '..', '..');
-
 /**
  * Posts `requests` webhook calls of `rowsPerRequest` rows to a local relay (Azurite, the Power BI emulator and
  * the local Functions host on free ports) and measures until every row is stored in the emulator's dataset.
  */
 export async function runPushBenchmark(options: PushBenchmarkOptions): Promise<PushBenchmarkResult> {
     const relay = await startRelayLocally({
-        appRoot,
+        appRoot: appRoot(),
         port: 0,
         emulatorPort: 0,
         storagePorts: { blob: 0, queue: 0, table: 0 },
