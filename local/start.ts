@@ -47,8 +47,20 @@ async function main(): Promise<void> {
 
     const rows = JSON.stringify({
         rows: [
-            { ProductID: 1, Name: 'Adjustable Race', Category: 'Components', IsCompete: true, ManufacturedOn: '2014-07-30T00:00:00Z' },
-            { ProductID: 2, Name: 'LL Crankarm', Category: 'Components', IsCompete: false, ManufacturedOn: '2014-07-30T00:00:00Z' },
+            {
+                ProductID: 1,
+                Name: 'Adjustable Race',
+                Category: 'Components',
+                IsCompete: true,
+                ManufacturedOn: '2014-07-30T00:00:00Z',
+            },
+            {
+                ProductID: 2,
+                Name: 'LL Crankarm',
+                Category: 'Components',
+                IsCompete: false,
+                ManufacturedOn: '2014-07-30T00:00:00Z',
+            },
         ],
     });
     process.stdout.write(
@@ -58,7 +70,7 @@ async function main(): Promise<void> {
             `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
             `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
             '',
-            'Push the walkthrough\'s Product rows:',
+            "Push the walkthrough's Product rows:",
             `  curl -i -X POST ${relay.url}/api/datasets/SalesMarketing/tables/Product/rows -H 'Content-Type: application/json' -d '${rows}'`,
             'See them arrive in the emulator:',
             `  curl -s ${relay.emulator.url}/_emulator/datasets`,

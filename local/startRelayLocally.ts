@@ -40,14 +40,18 @@ const localSettingsSchema = z.object({ Values: z.record(z.string(), z.string()) 
  * again if a later step fails.
  */
 export async function startRelayLocally(options: LocalRelayOptions): Promise<LocalRelay> {
-    const sample = localSettingsSchema.parse(JSON.parse(readFileSync(join(options.appRoot, 'local.settings.sample.json'), 'utf8')));
+    const sample = localSettingsSchema.parse(
+        JSON.parse(readFileSync(join(options.appRoot, 'local.settings.sample.json'), 'utf8')),
+    );
     const seed = seedSchema.parse(JSON.parse(readFileSync(join(options.appRoot, 'local', 'demo.seed.json'), 'utf8')));
     const stops: (() => Promise<void>)[] = [];
     const close = async () => {
         for (const stop of stops.splice(0).reverse()) await stop();
     };
     try {
-        const azurite = await startAzurite({ ports: options.storagePorts ?? { blob: 10000, queue: 10001, table: 10002 } });
+        const azurite = await startAzurite({
+            ports: options.storagePorts ?? { blob: 10000, queue: 10001, table: 10002 },
+        });
         stops.push(() => azurite.stop());
         const emulator = await startEmulator({
             port: options.emulatorPort ?? 5300,

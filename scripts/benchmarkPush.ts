@@ -57,8 +57,13 @@ export async function runPushBenchmark(options: PushBenchmarkOptions): Promise<P
         const sender = async () => {
             while (next < options.requests) {
                 const request = next++;
-                const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body(request) });
-                if (response.status !== 202) throw new Error(`request ${request} answered ${response.status}: ${await response.text()}`);
+                const response = await fetch(url, {
+                    method: 'POST',
+                    headers: { 'Content-Type': 'application/json' },
+                    body: body(request),
+                });
+                if (response.status !== 202)
+                    throw new Error(`request ${request} answered ${response.status}: ${await response.text()}`);
             }
         };
         await Promise.all(Array.from({ length: Math.min(options.concurrency, options.requests) }, sender));
@@ -68,7 +73,9 @@ export async function runPushBenchmark(options: PushBenchmarkOptions): Promise<P
             if (performance.now() - started > options.timeoutMs) break;
             await new Promise((resolve) => setTimeout(resolve, 50));
             const datasets = await relay.emulator.datasets({ includeRows: false });
-            delivered = datasets.find((d) => d.name === 'SalesMarketing')?.tables.find((t) => t.name === 'Product')?.rowCount ?? 0;
+            delivered =
+                datasets.find((d) => d.name === 'SalesMarketing')?.tables.find((t) => t.name === 'Product')?.rowCount ??
+                0;
         }
         const seconds = (performance.now() - started) / 1000;
         const calls = (await relay.emulator.requests()).filter((r) => r.operation === 'postRows');
@@ -127,7 +134,10 @@ async function main(): Promise<void> {
     }
     for (const rowsPerRequest of [1, 1000]) {
         const [off, on] = runs.filter((r) => r.rowsPerRequest === rowsPerRequest);
-        if (off && on) console.log(`${rowsPerRequest}-row requests: coalescing ${(on.rowsPerSecond / off.rowsPerSecond).toFixed(2)}× the rows/s without it`);
+        if (off && on)
+            console.log(
+                `${rowsPerRequest}-row requests: coalescing ${(on.rowsPerSecond / off.rowsPerSecond).toFixed(2)}× the rows/s without it`,
+            );
     }
 }
 

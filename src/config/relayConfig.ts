@@ -16,13 +16,19 @@ const columnSchema = z
             .transform((name, ctx) => {
                 const dataType = toDataType(name);
                 if (dataType === undefined) {
-                    ctx.addIssue({ code: 'custom', message: `unknown data type "${name}"; use one of ${dataTypes.join(', ')}` });
+                    ctx.addIssue({
+                        code: 'custom',
+                        message: `unknown data type "${name}"; use one of ${dataTypes.join(', ')}`,
+                    });
                     return z.NEVER;
                 }
                 return dataType;
             })
             .meta({ description: 'Power BI data type', examples: [...dataTypes] }),
-        required: z.boolean().default(false).describe('Rows without a value for this column are rejected at the webhook'),
+        required: z
+            .boolean()
+            .default(false)
+            .describe('Rows without a value for this column are rejected at the webhook'),
     })
     .describe('A column of a push table');
 
@@ -35,7 +41,11 @@ const tableSchema = z
         const seen = new Set<string>();
         table.columns.forEach((column, index) => {
             if (seen.has(column.name)) {
-                ctx.addIssue({ code: 'custom', path: ['columns', index, 'name'], message: `duplicate column "${column.name}"` });
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['columns', index, 'name'],
+                    message: `duplicate column "${column.name}"`,
+                });
             }
             seen.add(column.name);
         });
@@ -52,7 +62,11 @@ const datasetSchema = z
         const seen = new Set<string>();
         dataset.tables.forEach((table, index) => {
             if (seen.has(table.name)) {
-                ctx.addIssue({ code: 'custom', path: ['tables', index, 'name'], message: `duplicate table "${table.name}"` });
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['tables', index, 'name'],
+                    message: `duplicate table "${table.name}"`,
+                });
             }
             seen.add(table.name);
         });
@@ -62,20 +76,31 @@ export const relayConfigSchema = z
     .strictObject({
         $schema: z.string().optional(),
         datasets: z.array(datasetSchema).default([]),
-        refreshTargets: z.array(refreshTargetSchema).default([]).describe('Import models kept fresh with enhanced refreshes'),
+        refreshTargets: z
+            .array(refreshTargetSchema)
+            .default([])
+            .describe('Import models kept fresh with enhanced refreshes'),
     })
     .superRefine((config, ctx) => {
         const seen = new Set<string>();
         config.datasets.forEach((dataset, index) => {
             if (seen.has(dataset.name)) {
-                ctx.addIssue({ code: 'custom', path: ['datasets', index, 'name'], message: `duplicate dataset "${dataset.name}"` });
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['datasets', index, 'name'],
+                    message: `duplicate dataset "${dataset.name}"`,
+                });
             }
             seen.add(dataset.name);
         });
         const targets = new Set<string>();
         config.refreshTargets.forEach((target, index) => {
             if (targets.has(target.name.toLowerCase())) {
-                ctx.addIssue({ code: 'custom', path: ['refreshTargets', index, 'name'], message: `duplicate refresh target "${target.name}"` });
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['refreshTargets', index, 'name'],
+                    message: `duplicate refresh target "${target.name}"`,
+                });
             }
             targets.add(target.name.toLowerCase());
         });

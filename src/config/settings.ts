@@ -28,9 +28,18 @@ export const settingsSchema = z.object({
     AzureWebJobsStorage__tableServiceUri: z.url().optional(),
     AzureWebJobsStorage__clientId: optionalText,
 
-    ROWS_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name').default('pbi-rows'),
-    ROWS_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name').default('pbi-rows'),
-    PUSH_LEDGER_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name').default('pbiRelayPushLedger'),
+    ROWS_QUEUE: z
+        .string()
+        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name')
+        .default('pbi-rows'),
+    ROWS_CONTAINER: z
+        .string()
+        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name')
+        .default('pbi-rows'),
+    PUSH_LEDGER_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayPushLedger'),
     INGEST_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
     PUSH_MAX_ROWS_PER_POST: positiveInt.max(10_000).default(10_000),
     PUSH_MAX_ATTEMPTS: positiveInt.default(10),
@@ -43,11 +52,23 @@ export const settingsSchema = z.object({
     REFRESH_SCHEDULE: z
         .string()
         .trim()
-        .refine((value) => value.split(/\s+/).length === 6, 'must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})')
+        .refine(
+            (value) => value.split(/\s+/).length === 6,
+            'must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})',
+        )
         .default('0 0 * * * *'),
-    REFRESH_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name').default('pbi-refresh-poll'),
-    REFRESH_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name').default('pbiRelayRefreshes'),
-    REFRESH_LOCK_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name').default('pbiRelayRefreshLocks'),
+    REFRESH_QUEUE: z
+        .string()
+        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name')
+        .default('pbi-refresh-poll'),
+    REFRESH_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayRefreshes'),
+    REFRESH_LOCK_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayRefreshLocks'),
     /** The poller's back-off: first status check after the minimum, doubling up to the maximum. */
     REFRESH_POLL_MIN_SECONDS: positiveInt.default(10),
     REFRESH_POLL_MAX_SECONDS: positiveInt.default(300),
@@ -57,7 +78,10 @@ export const settingsSchema = z.object({
     REFRESH_START_BUDGET_SECONDS: positiveInt.default(120),
     REFRESH_RETENTION_DAYS: positiveInt.default(90),
     /** Optional Teams/Slack-style incoming webhook that receives failed, timed-out and dropped refreshes. */
-    REFRESH_NOTIFY_URL: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.url().optional()),
+    REFRESH_NOTIFY_URL: z.preprocess(
+        (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+        z.url().optional(),
+    ),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -80,7 +104,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
             'Invalid app settings: AzureWebJobsStorage: set a connection string, or AzureWebJobsStorage__queueServiceUri, __blobServiceUri and __tableServiceUri for identity-based access',
         );
     }
-    if (identityBased && (!settings.AzureWebJobsStorage__blobServiceUri || !settings.AzureWebJobsStorage__tableServiceUri)) {
+    if (
+        identityBased &&
+        (!settings.AzureWebJobsStorage__blobServiceUri || !settings.AzureWebJobsStorage__tableServiceUri)
+    ) {
         throw new SettingsError(
             'Invalid app settings: AzureWebJobsStorage__blobServiceUri and AzureWebJobsStorage__tableServiceUri are required with AzureWebJobsStorage__queueServiceUri',
         );

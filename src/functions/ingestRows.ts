@@ -17,7 +17,13 @@ export async function ingestRowsHandler(request: HttpRequest, context: Invocatio
     );
     switch (outcome.kind) {
         case 'accepted':
-            context.info('pbi-relay rows accepted', { ingestionId: outcome.ingestionId, dataset, table, rows: outcome.rows, claimCheck: outcome.claimCheck });
+            context.info('pbi-relay rows accepted', {
+                ingestionId: outcome.ingestionId,
+                dataset,
+                table,
+                rows: outcome.rows,
+                claimCheck: outcome.claimCheck,
+            });
             return { status: 202, jsonBody: { ingestionId: outcome.ingestionId, rows: outcome.rows } };
         case 'rejected': {
             const { status, code, message, rowErrors, invalidRows } = outcome;

@@ -13,7 +13,12 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         return;
     }
     const message = parsed.data;
-    const fields = { ingestionId: message.ingestionId, dataset: message.dataset, table: message.table, rows: message.rowCount };
+    const fields = {
+        ingestionId: message.ingestionId,
+        dataset: message.dataset,
+        table: message.table,
+        rows: message.rowCount,
+    };
     const outcome = await deliverCoalesced(message, deliver);
     switch (outcome.kind) {
         case 'delivered':

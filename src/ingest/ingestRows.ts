@@ -49,7 +49,12 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
     const datasetConfig = deps.config.datasets.find((d) => d.name === request.dataset);
     if (!datasetConfig) {
         const known = deps.config.datasets.map((d) => d.name).join(', ') || 'none';
-        return { kind: 'rejected', status: 404, code: 'DatasetNotFound', message: `Dataset "${request.dataset}" is not configured (configured: ${known})` };
+        return {
+            kind: 'rejected',
+            status: 404,
+            code: 'DatasetNotFound',
+            message: `Dataset "${request.dataset}" is not configured (configured: ${known})`,
+        };
     }
     const tableConfig = datasetConfig.tables.find((t) => t.name === request.table);
     if (!tableConfig) {
@@ -83,12 +88,22 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
     try {
         json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
     } catch (error) {
-        return { kind: 'rejected', status: 400, code: 'InvalidJson', message: `The body is not valid JSON: ${(error as Error).message}` };
+        return {
+            kind: 'rejected',
+            status: 400,
+            code: 'InvalidJson',
+            message: `The body is not valid JSON: ${(error as Error).message}`,
+        };
     }
     const parsed = addRowsBodySchema.safeParse(json);
     if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-        return { kind: 'rejected', status: 400, code: 'InvalidBody', message: `The body must be {"rows":[...]}: ${issues}` };
+        return {
+            kind: 'rejected',
+            status: 400,
+            code: 'InvalidBody',
+            message: `The body must be {"rows":[...]}: ${issues}`,
+        };
     }
     if (parsed.data.rows.length === 0) {
         return { kind: 'rejected', status: 400, code: 'NoRows', message: '"rows" is empty; send at least one row' };
@@ -128,7 +143,10 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
         }
     } catch (error) {
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).
-        return { kind: 'unavailable', message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}` };
+        return {
+            kind: 'unavailable',
+            message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
+        };
     }
     return { kind: 'accepted', ingestionId, rows: validation.rows.length, claimCheck };
 }

@@ -61,7 +61,10 @@ function checkDecimal(value: unknown): ValueCheck {
     }
     // Precision 28 with scale 4 leaves 24 digits before the decimal point.
     if (exponent + 1 > maxDecimalDigits - maxDecimalScale) {
-        return { ok: false, reason: `has more than ${maxDecimalDigits - maxDecimalScale} digits before the decimal point (Decimal precision 28, scale 4)` };
+        return {
+            ok: false,
+            reason: `has more than ${maxDecimalDigits - maxDecimalScale} digits before the decimal point (Decimal precision 28, scale 4)`,
+        };
     }
     return { ok: true, value };
 }
@@ -90,7 +93,8 @@ function checkDateTime(value: unknown): ValueCheck {
         return { ok: false, reason };
     }
     const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone] = match;
-    const offset = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const offset =
+        zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
     const millis = fraction.padEnd(3, '0').slice(0, 3);
     const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${offset}`);
     const calendarValid =
@@ -145,7 +149,11 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
         for (const [name, value] of Object.entries(candidate)) {
             const column = columns.get(name);
             if (column === undefined) {
-                report({ row: index, column: name, reason: `is not a column of table "${table.name}" (names are case-sensitive)` });
+                report({
+                    row: index,
+                    column: name,
+                    reason: `is not a column of table "${table.name}" (names are case-sensitive)`,
+                });
                 rowValid = false;
                 continue;
             }

@@ -88,7 +88,12 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
             const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
             return {
                 ok: false,
-                failure: { kind: 'transient', status: response.status, message: `Unexpected Power BI response: ${issues}`, requestId },
+                failure: {
+                    kind: 'transient',
+                    status: response.status,
+                    message: `Unexpected Power BI response: ${issues}`,
+                    requestId,
+                },
             };
         }
         return { ok: true, value: parsed.data, requestId, status: response.status, headers: response.headers };
@@ -106,10 +111,18 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
     return {
         send,
         getDatasets: async (workspaceId: string): Promise<PowerBiResult<Dataset[]>> => {
-            const result = await send({ method: 'GET', path: `${group(workspaceId)}/datasets`, schema: datasetsSchema });
+            const result = await send({
+                method: 'GET',
+                path: `${group(workspaceId)}/datasets`,
+                schema: datasetsSchema,
+            });
             return result.ok ? { ...result, value: result.value.value } : result;
         },
-        createDataset: (workspaceId: string, request: CreateDatasetRequest, defaultRetentionPolicy: 'None' | 'basicFIFO') =>
+        createDataset: (
+            workspaceId: string,
+            request: CreateDatasetRequest,
+            defaultRetentionPolicy: 'None' | 'basicFIFO',
+        ) =>
             send({
                 method: 'POST',
                 path: `${group(workspaceId)}/datasets?defaultRetentionPolicy=${defaultRetentionPolicy}`,
@@ -117,7 +130,11 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
                 schema: createdDatasetSchema,
             }),
         getTables: async (workspaceId: string, datasetId: string): Promise<PowerBiResult<PowerBiTable[]>> => {
-            const result = await send({ method: 'GET', path: `${datasetPath(workspaceId, datasetId)}/tables`, schema: tablesSchema });
+            const result = await send({
+                method: 'GET',
+                path: `${datasetPath(workspaceId, datasetId)}/tables`,
+                schema: tablesSchema,
+            });
             return result.ok ? { ...result, value: result.value.value } : result;
         },
         putTable: (workspaceId: string, datasetId: string, table: TableDefinition) =>

@@ -11,7 +11,11 @@ const renewBeforeMs = 5 * 60 * 1000;
  * Caches the access token and renews it before it expires; concurrent callers share one request. Some
  * credentials (Azure CLI) do not cache themselves, and Add Rows runs many times a minute.
  */
-export function createTokenProvider(credential: TokenCredential, scope: string, now: () => number = Date.now): TokenProvider {
+export function createTokenProvider(
+    credential: TokenCredential,
+    scope: string,
+    now: () => number = Date.now,
+): TokenProvider {
     let cached: { token: string; expiresOnTimestamp: number } | undefined;
     let pending: Promise<string> | undefined;
 

@@ -3,7 +3,8 @@ import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
 import type { TableDefinition } from '../powerbi/schemas';
 
-export type ResolvedDataset = { ok: true; workspaceId: string; datasetId: string } | { ok: false; failure: PowerBiFailure };
+export type ResolvedDataset =
+    { ok: true; workspaceId: string; datasetId: string } | { ok: false; failure: PowerBiFailure };
 
 export interface DatasetResolver {
     /** Finds (or creates, as Microsoft's walkthrough does) the push dataset and makes sure the table exists. */
@@ -17,9 +18,16 @@ const toTableDefinition = (table: DatasetConfig['tables'][number]): TableDefinit
     columns: table.columns.map((column) => ({ name: column.name, dataType: column.dataType })),
 });
 
-const permanent = (message: string): ResolvedDataset => ({ ok: false, failure: { kind: 'permanent', status: 404, message } });
+const permanent = (message: string): ResolvedDataset => ({
+    ok: false,
+    failure: { kind: 'permanent', status: 404, message },
+});
 
-export function createDatasetResolver(client: PowerBiClient, config: RelayConfig, defaultWorkspaceId: string): DatasetResolver {
+export function createDatasetResolver(
+    client: PowerBiClient,
+    config: RelayConfig,
+    defaultWorkspaceId: string,
+): DatasetResolver {
     /** Per dataset: its id and the tables known to exist. One lookup at a time per dataset, shared by concurrent pushes. */
     const known = new Map<string, Promise<ResolvedDataset & { tables?: Set<string> }>>();
 
@@ -45,14 +53,20 @@ export function createDatasetResolver(client: PowerBiClient, config: RelayConfig
             dataset.defaultRetentionPolicy,
         );
         if (!created.ok) return created;
-        return { ok: true, workspaceId, datasetId: created.value.id, tables: new Set(dataset.tables.map((t) => t.name)) };
+        return {
+            ok: true,
+            workspaceId,
+            datasetId: created.value.id,
+            tables: new Set(dataset.tables.map((t) => t.name)),
+        };
     }
 
     return {
         async resolve(datasetName, tableName) {
             const dataset = config.datasets.find((d) => d.name === datasetName);
             const table = dataset?.tables.find((t) => t.name === tableName);
-            if (!dataset || !table) return permanent(`Dataset "${datasetName}" table "${tableName}" is not in the configuration`);
+            if (!dataset || !table)
+                return permanent(`Dataset "${datasetName}" table "${tableName}" is not in the configuration`);
             let entry = known.get(datasetName);
             if (!entry) {
                 entry = lookUp(dataset);

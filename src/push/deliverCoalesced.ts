@@ -27,7 +27,9 @@ export async function deliverCoalesced(first: RowsMessage, deps: DeliverDeps): P
     if (companions.length === 0) return deliverRows(first, deps);
 
     const members = [first, ...companions.map((companion) => companion.message)];
-    const alreadyPushed = await Promise.all(members.map(async (member) => (await deps.ledger.pushedParts(member.ingestionId)).has(0)));
+    const alreadyPushed = await Promise.all(
+        members.map(async (member) => (await deps.ledger.pushedParts(member.ingestionId)).has(0)),
+    );
     const toPush = members.filter((_, index) => !alreadyPushed[index]);
     const rows = toPush.flatMap((member) => member.rows ?? []);
     if (rows.length > 0) {
@@ -46,13 +48,29 @@ export async function deliverCoalesced(first: RowsMessage, deps: DeliverDeps): P
             return failure.kind === 'permanent' ? deliverRows(first, deps) : settleFailure(first, 0, failure, deps);
         }
         await Promise.all(
-            toPush.map((member) => deps.ledger.recordPart(member.ingestionId, 0, { rows: member.rowCount, requestId: posted.requestId })),
+            toPush.map((member) =>
+                deps.ledger.recordPart(member.ingestionId, 0, { rows: member.rowCount, requestId: posted.requestId }),
+            ),
         );
         await Promise.all(companions.map((companion) => companion.received.complete()));
-        return { kind: 'delivered', rows: rows.length, parts: 1, skippedParts: 0, requestIds: posted.requestId ? [posted.requestId] : [], coalesced: companions.length };
+        return {
+            kind: 'delivered',
+            rows: rows.length,
+            parts: 1,
+            skippedParts: 0,
+            requestIds: posted.requestId ? [posted.requestId] : [],
+            coalesced: companions.length,
+        };
     }
     await Promise.all(companions.map((companion) => companion.received.complete()));
-    return { kind: 'delivered', rows: 0, parts: 0, skippedParts: members.length, requestIds: [], coalesced: companions.length };
+    return {
+        kind: 'delivered',
+        rows: 0,
+        parts: 0,
+        skippedParts: members.length,
+        requestIds: [],
+        coalesced: companions.length,
+    };
 }
 
 /** Takes visible messages for the same table that fit in the same call; the others are released at once. */

@@ -42,7 +42,9 @@ export type DeliveryOutcome =
 export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Promise<DeliveryOutcome> {
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const pushed = await deps.ledger.pushedParts(message.ingestionId);
-    const pending = Array.from({ length: partCount }, (_, part) => part).filter((part) => part >= message.part && !pushed.has(part));
+    const pending = Array.from({ length: partCount }, (_, part) => part).filter(
+        (part) => part >= message.part && !pushed.has(part),
+    );
     const skippedParts = partCount - message.part - pending.length;
     if (pending.length === 0) {
         if (message.blob) await deps.blobs.delete(message.blob);
@@ -51,10 +53,18 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
 
     const rows = message.rows ?? (message.blob ? await deps.blobs.get(message.blob) : undefined);
     if (!rows) {
-        return poisonMessage(message, { message: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed` }, deps);
+        return poisonMessage(
+            message,
+            { message: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed` },
+            deps,
+        );
     }
     if (rows.length !== message.rowCount) {
-        return poisonMessage(message, { message: `The message announces ${message.rowCount} rows but carries ${rows.length}` }, deps);
+        return poisonMessage(
+            message,
+            { message: `The message announces ${message.rowCount} rows but carries ${rows.length}` },
+            deps,
+        );
     }
 
     const requestIds: string[] = [];
@@ -62,7 +72,10 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
     for (const part of pending) {
         const partRows = rows.slice(part * deps.maxRowsPerPost, (part + 1) * deps.maxRowsPerPost);
         const posted = await postToPowerBi(message, partRows, deps);
-        if (!posted.ok) return posted.permanentTarget ? poisonMessage(message, posted.failure, deps) : settleFailure(message, part, posted.failure, deps);
+        if (!posted.ok)
+            return posted.permanentTarget
+                ? poisonMessage(message, posted.failure, deps)
+                : settleFailure(message, part, posted.failure, deps);
         if (posted.requestId) requestIds.push(posted.requestId);
         rowsPushed += partRows.length;
         await deps.ledger.recordPart(message.ingestionId, part, { rows: partRows.length, requestId: posted.requestId });
@@ -71,10 +84,15 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
     return { kind: 'delivered', rows: rowsPushed, parts: pending.length, skippedParts, requestIds };
 }
 
-export type PostResult = { ok: true; requestId?: string } | { ok: false; failure: PowerBiFailure; permanentTarget: boolean };
+export type PostResult =
+    { ok: true; requestId?: string } | { ok: false; failure: PowerBiFailure; permanentTarget: boolean };
 
 /** Resolves the dataset (creating it when missing) and posts rows to its table. */
-export async function postToPowerBi(message: RowsMessage, rows: readonly unknown[], deps: DeliverDeps): Promise<PostResult> {
+export async function postToPowerBi(
+    message: RowsMessage,
+    rows: readonly unknown[],
+    deps: DeliverDeps,
+): Promise<PostResult> {
     const target = await deps.resolver.resolve(message.dataset, message.table);
     // Finding or creating the dataset failed for good (e.g. a same-named dataset that is not a push dataset).
     if (!target.ok) return { ok: false, failure: target.failure, permanentTarget: target.failure.kind === 'permanent' };
@@ -91,9 +109,15 @@ export async function postToPowerBi(message: RowsMessage, rows: readonly unknown
  * A 404 on Add Rows usually means the dataset or table was deleted since it was looked up, so it is retried
  * (and recreated); "not Push API dataset" can never succeed.
  */
-export async function settleFailure(message: RowsMessage, part: number, failure: PowerBiFailure, deps: DeliverDeps): Promise<DeliveryOutcome> {
+export async function settleFailure(
+    message: RowsMessage,
+    part: number,
+    failure: PowerBiFailure,
+    deps: DeliverDeps,
+): Promise<DeliveryOutcome> {
     const isNotPush = failure.status === 404 && /not Push API dataset/i.test(failure.message);
-    if (failure.kind === 'permanent' && (failure.status !== 404 || isNotPush)) return poisonMessage(message, failure, deps);
+    if (failure.kind === 'permanent' && (failure.status !== 404 || isNotPush))
+        return poisonMessage(message, failure, deps);
     if (failure.kind === 'throttled') {
         const delaySeconds = failure.retryAfterSeconds;
         await deps.queue.send({ ...message, part }, delaySeconds);
@@ -101,9 +125,17 @@ export async function settleFailure(message: RowsMessage, part: number, failure:
     }
     const attempt = message.attempt + 1;
     if (attempt >= deps.maxAttempts) {
-        return poisonMessage(message, { ...failure, message: `Gave up after ${attempt} attempts: ${failure.message}` }, deps);
+        return poisonMessage(
+            message,
+            { ...failure, message: `Gave up after ${attempt} attempts: ${failure.message}` },
+            deps,
+        );
     }
-    const delaySeconds = retryDelaySeconds(attempt, deps.retry, failure.kind === 'transient' ? failure.retryAfterSeconds : 0);
+    const delaySeconds = retryDelaySeconds(
+        attempt,
+        deps.retry,
+        failure.kind === 'transient' ? failure.retryAfterSeconds : 0,
+    );
     await deps.queue.send({ ...message, part, attempt }, delaySeconds);
     const reason = failure.kind === 'unauthorized' ? 'unauthorized' : 'transient';
     return { kind: 'rescheduled', reason, part, attempt, delaySeconds, failure };
@@ -114,7 +146,13 @@ async function poisonMessage(
     { status, code, message: text, requestId }: Pick<PowerBiFailure, 'message'> & Partial<PowerBiFailure>,
     deps: DeliverDeps,
 ): Promise<DeliveryOutcome> {
-    const reason: PoisonReason = { status, code, message: text, requestId, at: (deps.now?.() ?? new Date()).toISOString() };
+    const reason: PoisonReason = {
+        status,
+        code,
+        message: text,
+        requestId,
+        at: (deps.now?.() ?? new Date()).toISOString(),
+    };
     await deps.queue.sendPoison(message, reason);
     return { kind: 'poisoned', reason };
 }

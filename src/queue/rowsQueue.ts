@@ -52,7 +52,10 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
         },
         async receive(count, visibilitySeconds) {
             await ensureQueue();
-            const received = await queue.receiveMessages({ numberOfMessages: Math.min(32, count), visibilityTimeout: visibilitySeconds });
+            const received = await queue.receiveMessages({
+                numberOfMessages: Math.min(32, count),
+                visibilityTimeout: visibilitySeconds,
+            });
             return received.receivedMessageItems.map((item) => {
                 let body: unknown;
                 try {
@@ -66,7 +69,12 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
                         await queue.deleteMessage(item.messageId, item.popReceipt);
                     },
                     release: async (delaySeconds) => {
-                        await queue.updateMessage(item.messageId, item.popReceipt, undefined, Math.min(maxDelaySeconds, Math.ceil(delaySeconds)));
+                        await queue.updateMessage(
+                            item.messageId,
+                            item.popReceipt,
+                            undefined,
+                            Math.min(maxDelaySeconds, Math.ceil(delaySeconds)),
+                        );
                     },
                 };
             });

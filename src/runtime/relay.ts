@@ -26,7 +26,9 @@ export interface Relay {
 /** Wires the relay from app settings and the config file: the one place that knows how the parts fit. */
 export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
     const settings = loadSettings(env);
-    const configPath = isAbsolute(settings.PBI_RELAY_CONFIG) ? settings.PBI_RELAY_CONFIG : join(appRoot(), settings.PBI_RELAY_CONFIG);
+    const configPath = isAbsolute(settings.PBI_RELAY_CONFIG)
+        ? settings.PBI_RELAY_CONFIG
+        : join(appRoot(), settings.PBI_RELAY_CONFIG);
     const config = loadRelayConfig(configPath);
     const storage = createStorageClients(settings);
     const queue = createRowsQueue(storage.queueService, settings.ROWS_QUEUE);

@@ -18,20 +18,27 @@ export function createStorageClients(settings: Settings): StorageClients {
     const connectionString = settings.AzureWebJobsStorage;
     if (connectionString !== undefined) {
         // @azure/data-tables only allows plain http for UseDevelopmentStorage=true; Azurite on other ports needs this.
-        const allowInsecureConnection = /(^|;)\s*(\w+Endpoint\s*=\s*http:|UseDevelopmentStorage=true)/i.test(connectionString);
+        const allowInsecureConnection = /(^|;)\s*(\w+Endpoint\s*=\s*http:|UseDevelopmentStorage=true)/i.test(
+            connectionString,
+        );
         return {
             queueService: QueueServiceClient.fromConnectionString(connectionString),
             blobService: BlobServiceClient.fromConnectionString(connectionString),
-            tableClient: (tableName) => TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection }),
+            tableClient: (tableName) =>
+                TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection }),
         };
     }
     const clientId = settings.AzureWebJobsStorage__clientId;
-    const credential: TokenCredential = clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+    const credential: TokenCredential = clientId
+        ? new ManagedIdentityCredential({ clientId })
+        : new DefaultAzureCredential();
     const blobUri = settings.AzureWebJobsStorage__blobServiceUri;
     const queueUri = settings.AzureWebJobsStorage__queueServiceUri;
     const tableUri = settings.AzureWebJobsStorage__tableServiceUri;
     if (!blobUri || !queueUri || !tableUri) {
-        throw new Error('AzureWebJobsStorage__blobServiceUri, __queueServiceUri and __tableServiceUri are required without a connection string');
+        throw new Error(
+            'AzureWebJobsStorage__blobServiceUri, __queueServiceUri and __tableServiceUri are required without a connection string',
+        );
     }
     return {
         queueService: new QueueServiceClient(queueUri, credential),

@@ -24,23 +24,37 @@ afterAll(async () => {
     await local?.close();
 });
 
-const rowsUrl = (dataset = 'SalesMarketing', table = 'Product') => `${local.url}/api/datasets/${dataset}/tables/${table}/rows`;
+const rowsUrl = (dataset = 'SalesMarketing', table = 'Product') =>
+    `${local.url}/api/datasets/${dataset}/tables/${table}/rows`;
 const post = (body: string, contentType = 'application/json', url = rowsUrl()) =>
     fetch(url, { method: 'POST', headers: { 'Content-Type': contentType }, body });
-const product = (id: number, name: string) => ({ ProductID: id, Name: name, Category: 'Components', IsCompete: true, ManufacturedOn: '2014-07-30T00:00:00Z' });
+const product = (id: number, name: string) => ({
+    ProductID: id,
+    Name: name,
+    Category: 'Components',
+    IsCompete: true,
+    ManufacturedOn: '2014-07-30T00:00:00Z',
+});
 
 async function productRows(name: string) {
     const datasets = await local.emulator.datasets();
-    const rows = datasets.find((d) => d.name === 'SalesMarketing')?.tables.find((t) => t.name === 'Product')?.rows ?? [];
+    const rows =
+        datasets.find((d) => d.name === 'SalesMarketing')?.tables.find((t) => t.name === 'Product')?.rows ?? [];
     return rows.filter((row) => row.Name === name);
 }
 
 describe('rows posted to the webhook reach Power BI through the local host', () => {
     it("delivers the walkthrough's Product rows, creating the push dataset on first use", async () => {
-        const response = await post(JSON.stringify({ rows: [product(1, 'Adjustable Race'), product(2, 'Adjustable Race')] }));
+        const response = await post(
+            JSON.stringify({ rows: [product(1, 'Adjustable Race'), product(2, 'Adjustable Race')] }),
+        );
         expect(response.status).toBe(202);
         expect(await response.json()).toEqual({ ingestionId: expect.any(String), rows: 2 });
-        const rows = await waitFor(async () => ((await productRows('Adjustable Race')).length === 2 ? productRows('Adjustable Race') : undefined), { timeoutMs: 20_000 });
+        const rows = await waitFor(
+            async () =>
+                (await productRows('Adjustable Race')).length === 2 ? productRows('Adjustable Race') : undefined,
+            { timeoutMs: 20_000 },
+        );
         expect(rows[0]).toEqual({ ...product(1, 'Adjustable Race'), ManufacturedOn: '2014-07-30T00:00:00.000Z' });
     });
 
@@ -48,9 +62,14 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
         const rows = Array.from({ length: 50_000 }, (_, i) => product(100_000 + i, 'bulk'));
         const response = await post(JSON.stringify({ rows }));
         expect(response.status).toBe(202);
-        const arrived = await waitFor(async () => ((await productRows('bulk')).length === 50_000 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+        const arrived = await waitFor(async () => ((await productRows('bulk')).length === 50_000 ? true : undefined), {
+            timeoutMs: 60_000,
+            intervalMs: 250,
+        });
         expect(arrived).toBe(true);
-        const calls = (await local.emulator.requests()).filter((r) => r.operation === 'postRows' && r.status === 200 && r.rows === 10_000);
+        const calls = (await local.emulator.requests()).filter(
+            (r) => r.operation === 'postRows' && r.status === 200 && r.rows === 10_000,
+        );
         expect(calls).toHaveLength(5);
         expect(new Set((await productRows('bulk')).map((r) => r.ProductID)).size).toBe(50_000);
     });
@@ -58,12 +77,21 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
     it('delivers a burst that hits the 429 limit completely after waiting Retry-After', async () => {
         await local.emulator.updateLimits({ maxPostRowsRequestsPerMinute: 3 });
         try {
-            const responses = await Promise.all(Array.from({ length: 9 }, (_, i) => post(JSON.stringify({ rows: [product(500 + i, 'burst')] }))));
+            const responses = await Promise.all(
+                Array.from({ length: 9 }, (_, i) => post(JSON.stringify({ rows: [product(500 + i, 'burst')] }))),
+            );
             expect(responses.map((r) => r.status)).toEqual(Array(9).fill(202));
-            await waitFor(async () => ((await productRows('burst')).length === 9 ? true : undefined), { timeoutMs: 45_000, intervalMs: 250 });
-            const throttled = (await local.emulator.requests()).filter((r) => r.operation === 'postRows' && r.status === 429);
+            await waitFor(async () => ((await productRows('burst')).length === 9 ? true : undefined), {
+                timeoutMs: 45_000,
+                intervalMs: 250,
+            });
+            const throttled = (await local.emulator.requests()).filter(
+                (r) => r.operation === 'postRows' && r.status === 429,
+            );
             expect(throttled.length).toBeGreaterThan(0);
-            expect((await productRows('burst')).map((r) => r.ProductID).sort()).toEqual(Array.from({ length: 9 }, (_, i) => 500 + i));
+            expect((await productRows('burst')).map((r) => r.ProductID).sort()).toEqual(
+                Array.from({ length: 9 }, (_, i) => 500 + i),
+            );
             expect(logs.some((entry) => entry.message.includes('pbi-relay rows rescheduled (throttled)'))).toBe(true);
         } finally {
             await local.emulator.updateLimits({ maxPostRowsRequestsPerMinute: 120 });
@@ -82,7 +110,10 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
             [await post(JSON.stringify({ rows: [product(1, 'x'.repeat(17 * 1024 * 1024))] })), 413, 'RequestTooLarge'],
         ];
         for (const [response, status, code] of cases) {
-            expect({ status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({ status, code });
+            expect({
+                status: response.status,
+                code: ((await response.json()) as { error: { code: string } }).error.code,
+            }).toEqual({ status, code });
         }
         const invalid = await post(JSON.stringify({ rows: [product(1, 'ok'), { ProductID: 1.5, Name: 'bad' }] }));
         expect(await invalid.json()).toEqual({
@@ -105,7 +136,13 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
         const changed = await fetch(tableUrl, {
             method: 'PUT',
             headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ name: 'Product', columns: [{ name: 'ProductID', dataType: 'Int64' }, { name: 'Name', dataType: 'String' }] }),
+            body: JSON.stringify({
+                name: 'Product',
+                columns: [
+                    { name: 'ProductID', dataType: 'Int64' },
+                    { name: 'Name', dataType: 'String' },
+                ],
+            }),
         });
         expect(changed.status).toBe(200);
         const response = await post(JSON.stringify({ rows: [product(7, 'mismatch')] }));
@@ -114,11 +151,16 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
         const message = await waitFor(
             async () => {
                 const peeked = await poison.peekMessages({ numberOfMessages: 32 }).catch(() => undefined);
-                return peeked?.peekedMessageItems.map((item) => fromQueueText(item.messageText) as { ingestionId: string; failure: object }).find((m) => m.ingestionId === ingestionId);
+                return peeked?.peekedMessageItems
+                    .map((item) => fromQueueText(item.messageText) as { ingestionId: string; failure: object })
+                    .find((m) => m.ingestionId === ingestionId);
             },
             { timeoutMs: 20_000, intervalMs: 200 },
         );
-        expect(message).toMatchObject({ rows: [expect.objectContaining({ ProductID: 7 })], failure: { status: 400, code: expect.any(String), message: expect.any(String) } });
+        expect(message).toMatchObject({
+            rows: [expect.objectContaining({ ProductID: 7 })],
+            failure: { status: 400, code: expect.any(String), message: expect.any(String) },
+        });
         expect(await productRows('mismatch')).toEqual([]);
     });
 });

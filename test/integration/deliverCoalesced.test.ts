@@ -32,8 +32,10 @@ async function pushed(workspaceId: string) {
 }
 const postRowsCalls = async (workspaceId: string) =>
     (await bed.emulator.requests()).filter((r) => r.operation === 'postRows' && r.path.includes(workspaceId));
-const visible = async (relay: Relay) => (await bed.queue(relay.settings.ROWS_QUEUE).peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length;
-const queued = async (relay: Relay) => (await bed.queue(relay.settings.ROWS_QUEUE).getProperties()).approximateMessagesCount;
+const visible = async (relay: Relay) =>
+    (await bed.queue(relay.settings.ROWS_QUEUE).peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length;
+const queued = async (relay: Relay) =>
+    (await bed.queue(relay.settings.ROWS_QUEUE).getProperties()).approximateMessagesCount;
 
 async function warmUp(relay: Relay) {
     // Creates the dataset, so later calls are Add Rows only.
@@ -50,9 +52,12 @@ describe('deliverCoalesced', () => {
         const outcome = await deliverCoalesced(first, relay.deliver);
         expect(outcome).toMatchObject({ kind: 'delivered', rows: 7, parts: 1, coalesced: 5 });
         expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([1, 7]);
-        expect((await pushed(workspaceId)).sort((a, b) => Number(a) - Number(b))).toEqual([0, 1, 2, 10, 11, 12, 13, 14]);
+        expect((await pushed(workspaceId)).sort((a, b) => Number(a) - Number(b))).toEqual([
+            0, 1, 2, 10, 11, 12, 13, 14,
+        ]);
         expect(await queued(relay)).toBe(0);
-        for (const m of [first, ...queuedMessages]) expect(await relay.deliver.ledger.pushedParts(m.ingestionId)).toEqual(new Set([0]));
+        for (const m of [first, ...queuedMessages])
+            expect(await relay.deliver.ledger.pushedParts(m.ingestionId)).toEqual(new Set([0]));
     });
 
     it('leaves other tables, claim-check ingestions and retried messages in the queue, visible at once', async () => {
@@ -83,7 +88,13 @@ describe('deliverCoalesced', () => {
         const { relay } = await bed.newRelay();
         await warmUp(relay);
         await relay.deliver.queue.send(message([product(40, 't')]));
-        await bed.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 429, retryAfterSeconds: 30, count: 1 });
+        await bed.emulator.injectFaults({
+            operation: 'postRows',
+            kind: 'status',
+            status: 429,
+            retryAfterSeconds: 30,
+            count: 1,
+        });
         const outcome = await deliverCoalesced(message([product(41, 't')]), relay.deliver);
         expect(outcome).toMatchObject({ kind: 'rescheduled', reason: 'throttled', delaySeconds: 30, attempt: 0 });
         // The companion (released for 30 s) and the rescheduled first request are both waiting, neither visible.

@@ -13,7 +13,13 @@ afterAll(async () => {
     await bed?.close();
 });
 
-const product = (id: number, tag: string) => ({ ProductID: id, Name: tag, Category: 'Components', IsCompete: true, ManufacturedOn: '2014-07-30T00:00:00.000Z' });
+const product = (id: number, tag: string) => ({
+    ProductID: id,
+    Name: tag,
+    Category: 'Components',
+    IsCompete: true,
+    ManufacturedOn: '2014-07-30T00:00:00.000Z',
+});
 
 function inlineMessage(rows: Record<string, unknown>[], extra: Partial<RowsMessage> = {}): RowsMessage {
     return rowsMessageSchema.parse({
@@ -51,7 +57,9 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         expect(first).toMatchObject({ kind: 'delivered', rows: 1, parts: 1 });
         expect(second).toMatchObject({ kind: 'delivered', rows: 1, parts: 1 });
         expect((await pushedRows(workspaceId)).map((r) => r.ProductID)).toEqual([1, 2]);
-        const creates = (await bed.emulator.requests()).filter((r) => r.operation === 'createDataset' && r.path.includes(workspaceId));
+        const creates = (await bed.emulator.requests()).filter(
+            (r) => r.operation === 'createDataset' && r.path.includes(workspaceId),
+        );
         expect(creates).toHaveLength(1);
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId);
         expect(dataset).toMatchObject({ kind: 'push', defaultRetentionPolicy: 'basicFIFO' });
@@ -62,7 +70,10 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const rows = Array.from({ length: 25_000 }, (_, i) => product(i, 'big'));
         const blob = `${randomUUID()}.json`;
         await relay.deliver.blobs.put(blob, rows);
-        const outcome = await deliverRows(inlineMessage([], { rows: undefined, blob, rowCount: rows.length }), relay.deliver);
+        const outcome = await deliverRows(
+            inlineMessage([], { rows: undefined, blob, rowCount: rows.length }),
+            relay.deliver,
+        );
         expect(outcome).toMatchObject({ kind: 'delivered', rows: 25_000, parts: 3 });
         expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([10_000, 10_000, 5_000]);
         expect(await pushedRows(workspaceId)).toHaveLength(25_000);
@@ -73,7 +84,11 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ROWS_PER_POST: '2' });
         const message = inlineMessage([product(1, 'r'), product(2, 'r'), product(3, 'r')]);
         expect(await deliverRows(message, relay.deliver)).toMatchObject({ kind: 'delivered', parts: 2 });
-        expect(await deliverRows(message, relay.deliver)).toMatchObject({ kind: 'delivered', parts: 0, skippedParts: 2 });
+        expect(await deliverRows(message, relay.deliver)).toMatchObject({
+            kind: 'delivered',
+            parts: 0,
+            skippedParts: 2,
+        });
         expect(await pushedRows(workspaceId)).toHaveLength(3);
         expect(await postRowsCalls(workspaceId)).toHaveLength(2);
     });
@@ -105,9 +120,16 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         expect(first).toMatchObject({ kind: 'rescheduled', reason: 'transient', attempt: 1 });
         if (first.kind === 'rescheduled') expect(first.delaySeconds).toBeGreaterThanOrEqual(2);
         const last = await deliverRows({ ...message, attempt: 2 }, relay.deliver);
-        expect(last).toMatchObject({ kind: 'poisoned', reason: { status: 503, message: expect.stringMatching(/^Gave up after 3 attempts/) } });
+        expect(last).toMatchObject({
+            kind: 'poisoned',
+            reason: { status: 503, message: expect.stringMatching(/^Gave up after 3 attempts/) },
+        });
         const [poisoned] = await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`);
-        expect(poisoned).toMatchObject({ ingestionId: message.ingestionId, rows: [product(1, 'u')], failure: { status: 503 } });
+        expect(poisoned).toMatchObject({
+            ingestionId: message.ingestionId,
+            rows: [product(1, 'u')],
+            failure: { status: 503 },
+        });
     });
 
     it('sends rows Power BI rejects for good (schema mismatch) to the poison queue with the service answer', async () => {
@@ -116,30 +138,54 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         // Someone changes the table in Power BI: ProductID becomes a string column.
         const token = (await bed.emulator.issueToken({ principalId: relayClientId })).access_token;
-        const put = await fetch(`${bed.emulator.url}/v1.0/myorg/groups/${workspaceId}/datasets/${dataset.id}/tables/Product`, {
-            method: 'PUT',
-            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ name: 'Product', columns: [{ name: 'ProductID', dataType: 'String' }, { name: 'Name', dataType: 'String' }] }),
-        });
+        const put = await fetch(
+            `${bed.emulator.url}/v1.0/myorg/groups/${workspaceId}/datasets/${dataset.id}/tables/Product`,
+            {
+                method: 'PUT',
+                headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+                body: JSON.stringify({
+                    name: 'Product',
+                    columns: [
+                        { name: 'ProductID', dataType: 'String' },
+                        { name: 'Name', dataType: 'String' },
+                    ],
+                }),
+            },
+        );
         expect(put.status).toBe(200);
         const message = inlineMessage([product(5, 'p')]);
         const outcome = await deliverRows(message, relay.deliver);
         expect(outcome).toMatchObject({ kind: 'poisoned', reason: { status: 400 } });
-        const [poisoned] = (await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`)) as { failure: Record<string, unknown> }[];
+        const [poisoned] = (await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`)) as {
+            failure: Record<string, unknown>;
+        }[];
         expect(poisoned).toMatchObject({ ingestionId: message.ingestionId, rowCount: 1 });
-        expect(poisoned!.failure).toMatchObject({ status: 400, code: expect.any(String), message: expect.any(String), requestId: expect.any(String) });
+        expect(poisoned!.failure).toMatchObject({
+            status: 400,
+            code: expect.any(String),
+            message: expect.any(String),
+            requestId: expect.any(String),
+        });
     });
 
     it('refuses to push into a same-named dataset that is not a push dataset', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await bed.emulator.createModel({ workspaceId, name: 'SalesMarketing', tables: [{ name: 'Product' }] });
         const outcome = await deliverRows(inlineMessage([product(1, 'n')]), relay.deliver);
-        expect(outcome).toMatchObject({ kind: 'poisoned', reason: { message: expect.stringContaining('is not a push dataset') } });
+        expect(outcome).toMatchObject({
+            kind: 'poisoned',
+            reason: { message: expect.stringContaining('is not a push dataset') },
+        });
     });
 
     it('retries with back-off when the identity has no role in the workspace', async () => {
         const { relay } = await bed.newRelay({ AZURE_CLIENT_ID: '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d' });
         const outcome = await deliverRows(inlineMessage([product(1, 'x')]), relay.deliver);
-        expect(outcome).toMatchObject({ kind: 'rescheduled', reason: 'unauthorized', attempt: 1, failure: { status: 401 } });
+        expect(outcome).toMatchObject({
+            kind: 'rescheduled',
+            reason: 'unauthorized',
+            attempt: 1,
+            failure: { status: 401 },
+        });
     });
 });

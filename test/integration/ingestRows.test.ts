@@ -23,7 +23,13 @@ const request = (body: string | Uint8Array, overrides: Partial<IngestRequest> = 
     readBody: async () => (typeof body === 'string' ? new TextEncoder().encode(body) : body),
     ...overrides,
 });
-const product = (id: number) => ({ ProductID: id, Name: `Product ${id}`, Category: 'Components', IsCompete: false, ManufacturedOn: '2014-07-30' });
+const product = (id: number) => ({
+    ProductID: id,
+    Name: `Product ${id}`,
+    Category: 'Components',
+    IsCompete: false,
+    ManufacturedOn: '2014-07-30',
+});
 
 describe('ingestRows with a real queue and blob container', () => {
     it('commits a small request as one inline message with the rows normalised', async () => {
@@ -60,10 +66,20 @@ describe('ingestRows with a real queue and blob container', () => {
         ['bad JSON', request('{"rows": ['), 400, 'InvalidJson'],
         ['a body that is not Add Rows', request('{"row": []}'), 400, 'InvalidBody'],
         ['empty rows', request('{"rows": []}'), 400, 'NoRows'],
-        ['a bad value', request(JSON.stringify({ rows: [product(1), { ...product(2), IsCompete: 'yes' }] })), 400, 'InvalidRows'],
+        [
+            'a bad value',
+            request(JSON.stringify({ rows: [product(1), { ...product(2), IsCompete: 'yes' }] })),
+            400,
+            'InvalidRows',
+        ],
         ['a non-JSON content type', request('{"rows":[]}', { contentType: 'text/plain' }), 415, 'UnsupportedMediaType'],
         ['no content type', request('{"rows":[]}', { contentType: null }), 415, 'UnsupportedMediaType'],
-        ['a declared length over the limit', request('{}', { contentLength: String(9 * 1024 * 1024) }), 413, 'RequestTooLarge'],
+        [
+            'a declared length over the limit',
+            request('{}', { contentLength: String(9 * 1024 * 1024) }),
+            413,
+            'RequestTooLarge',
+        ],
         ['a body over the limit', request(new Uint8Array(8 * 1024 * 1024 + 1)), 413, 'RequestTooLarge'],
         ['an unknown dataset', request('{"rows":[]}', { dataset: 'Nope' }), 404, 'DatasetNotFound'],
         ['a table in the wrong case', request('{"rows":[]}', { table: 'product' }), 404, 'TableNotFound'],
@@ -76,7 +92,9 @@ describe('ingestRows with a real queue and blob container', () => {
 
     it('names each bad row by index, column and reason', async () => {
         const outcome = await ingestRows(
-            request(JSON.stringify({ rows: [product(1), { ...product(2), ProductID: 2.5 }, { Name: 'x', Color: 'red' }] })),
+            request(
+                JSON.stringify({ rows: [product(1), { ...product(2), ProductID: 2.5 }, { Name: 'x', Color: 'red' }] }),
+            ),
             relay.ingest,
         );
         expect(outcome).toEqual({
@@ -95,13 +113,19 @@ describe('ingestRows with a real queue and blob container', () => {
 
     it('answers unavailable, not accepted, when Storage cannot take the message', async () => {
         const unreachable = QueueServiceClient.fromConnectionString(
-            bed.azurite.connectionString.replace(/QueueEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'QueueEndpoint=http://127.0.0.1:9'),
+            bed.azurite.connectionString.replace(
+                /QueueEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+                'QueueEndpoint=http://127.0.0.1:9',
+            ),
             { retryOptions: { maxTries: 1 } },
         );
         const outcome = await ingestRows(request(JSON.stringify({ rows: [product(1)] })), {
             ...relay.ingest,
             queue: createRowsQueue(unreachable, 'unreachable'),
         });
-        expect(outcome).toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/^Storage is unavailable, nothing was enqueued/) });
+        expect(outcome).toMatchObject({
+            kind: 'unavailable',
+            message: expect.stringMatching(/^Storage is unavailable, nothing was enqueued/),
+        });
     });
 });

@@ -51,7 +51,10 @@ export async function startRelayTestBed(): Promise<RelayTestBed> {
         throw error;
     });
     const folder = mkdtempSync(join(tmpdir(), 'pbi-relay-test-'));
-    const previousEnv = { IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: process.env.IDENTITY_HEADER };
+    const previousEnv = {
+        IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT,
+        IDENTITY_HEADER: process.env.IDENTITY_HEADER,
+    };
     Object.assign(process.env, emulator.env());
 
     const queue = (name: string) => new QueueClient(azurite.connectionString, name);

@@ -9,8 +9,12 @@ const sample = JSON.parse(readFileSync(join(__dirname, '..', '..', 'local.settin
 
 describe('local.settings.sample.json', () => {
     it('lists every app setting the relay reads (identity-based storage keys are Azure-only)', () => {
-        const azureOnly = new Set(Object.keys(settingsSchema.shape).filter((key) => key.startsWith('AzureWebJobsStorage__')));
-        const missing = Object.keys(settingsSchema.shape).filter((key) => !azureOnly.has(key) && !(key in sample.Values));
+        const azureOnly = new Set(
+            Object.keys(settingsSchema.shape).filter((key) => key.startsWith('AzureWebJobsStorage__')),
+        );
+        const missing = Object.keys(settingsSchema.shape).filter(
+            (key) => !azureOnly.has(key) && !(key in sample.Values),
+        );
         expect(missing).toEqual([]);
     });
 

@@ -17,7 +17,11 @@ describe('classifyPowerBiResponse', () => {
     });
 
     it('waits a minute on a 429 without Retry-After', () => {
-        expect(classifyPowerBiResponse(429, headers({}), '')).toMatchObject({ kind: 'throttled', retryAfterSeconds: 60, message: 'HTTP 429' });
+        expect(classifyPowerBiResponse(429, headers({}), '')).toMatchObject({
+            kind: 'throttled',
+            retryAfterSeconds: 60,
+            message: 'HTTP 429',
+        });
     });
 
     it.each([408, 500, 502, 503, 504])('treats %i as transient', (status) => {
@@ -25,13 +29,20 @@ describe('classifyPowerBiResponse', () => {
     });
 
     it('treats 401 and 403 (TokenExpired) as unauthorized', () => {
-        const body = JSON.stringify({ error: { code: 'TokenExpired', message: 'Access token has expired, resubmit with a new access token' } });
-        expect(classifyPowerBiResponse(403, headers({}), body)).toMatchObject({ kind: 'unauthorized', code: 'TokenExpired' });
+        const body = JSON.stringify({
+            error: { code: 'TokenExpired', message: 'Access token has expired, resubmit with a new access token' },
+        });
+        expect(classifyPowerBiResponse(403, headers({}), body)).toMatchObject({
+            kind: 'unauthorized',
+            code: 'TokenExpired',
+        });
         expect(classifyPowerBiResponse(401, headers({}), '').kind).toBe('unauthorized');
     });
 
     it('keeps the code, message and details of a permanent 4xx', () => {
-        const body = JSON.stringify({ error: { code: 'BadRequest', message: 'Bad Request', details: [{ message: 'column X', target: 'rows' }] } });
+        const body = JSON.stringify({
+            error: { code: 'BadRequest', message: 'Bad Request', details: [{ message: 'column X', target: 'rows' }] },
+        });
         expect(classifyPowerBiResponse(400, headers({ RequestId: 'r2' }), body)).toEqual({
             kind: 'permanent',
             status: 400,
@@ -59,6 +70,9 @@ describe('classifyNetworkError', () => {
             message: 'Power BI did not answer in time',
         });
         const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-        expect(classifyNetworkError(refused)).toEqual({ kind: 'transient', message: 'Power BI could not be reached: ECONNREFUSED' });
+        expect(classifyNetworkError(refused)).toEqual({
+            kind: 'transient',
+            message: 'Power BI could not be reached: ECONNREFUSED',
+        });
     });
 });

@@ -27,7 +27,15 @@ describe('relay config', () => {
                     datasets: [
                         {
                             name: 'D',
-                            tables: [{ name: 'T', columns: [{ name: 'a', dataType: 'Guid' }, { name: 'a', dataType: 'String' }] }],
+                            tables: [
+                                {
+                                    name: 'T',
+                                    columns: [
+                                        { name: 'a', dataType: 'Guid' },
+                                        { name: 'a', dataType: 'String' },
+                                    ],
+                                },
+                            ],
                             extra: 1,
                         },
                     ],
@@ -41,16 +49,39 @@ describe('relay config', () => {
 
     it('rejects duplicate columns and table names Power BI would refuse', () => {
         expect(() =>
-            parseRelayConfig({ datasets: [{ name: 'D', tables: [{ name: 'T', columns: [{ name: 'a', dataType: 'String' }, { name: 'a', dataType: 'String' }] }] }] }, 'x'),
+            parseRelayConfig(
+                {
+                    datasets: [
+                        {
+                            name: 'D',
+                            tables: [
+                                {
+                                    name: 'T',
+                                    columns: [
+                                        { name: 'a', dataType: 'String' },
+                                        { name: 'a', dataType: 'String' },
+                                    ],
+                                },
+                            ],
+                        },
+                    ],
+                },
+                'x',
+            ),
         ).toThrow('datasets.0.tables.0.columns.1.name: duplicate column "a"');
-        expect(() => parseRelayConfig({ datasets: [{ name: 'D', tables: [{ name: 'a/b', columns: [{ name: 'a', dataType: 'String' }] }] }] }, 'x')).toThrow(
-            'datasets.0.tables.0.name: must be 1-100 characters allowed in a Power BI table name',
-        );
+        expect(() =>
+            parseRelayConfig(
+                { datasets: [{ name: 'D', tables: [{ name: 'a/b', columns: [{ name: 'a', dataType: 'String' }] }] }] },
+                'x',
+            ),
+        ).toThrow('datasets.0.tables.0.name: must be 1-100 characters allowed in a Power BI table name');
     });
 
     it('reports a missing or malformed file by path', () => {
         expect(() => loadRelayConfig(join(root, 'missing.json'))).toThrow(/^Cannot read config .*missing\.json/);
-        expect(() => loadRelayConfig(join(root, 'package-lock.json'))).toThrow(/Invalid config .*package-lock\.json: \(root\): Unrecognized keys/);
+        expect(() => loadRelayConfig(join(root, 'package-lock.json'))).toThrow(
+            /Invalid config .*package-lock\.json: \(root\): Unrecognized keys/,
+        );
     });
 
     it('publishes an up-to-date JSON Schema for editors (npm run config-schema regenerates it)', () => {

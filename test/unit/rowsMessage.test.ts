@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fitsInQueueMessage, fromQueueText, queueMessageEncoding, rowsMessageSchema, toQueueText } from '../../src/queue/rowsMessage';
+import {
+    fitsInQueueMessage,
+    fromQueueText,
+    queueMessageEncoding,
+    rowsMessageSchema,
+    toQueueText,
+} from '../../src/queue/rowsMessage';
 import { retryDelaySeconds } from '../../src/push/retryDelay';
 
 const message = {

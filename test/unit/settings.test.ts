@@ -5,7 +5,10 @@ const workspace = '11111111-2222-3333-4444-555555555555';
 
 describe('loadSettings', () => {
     it('fills defaults for everything but the workspace and storage', () => {
-        const settings = loadSettings({ POWERBI_WORKSPACE_ID: workspace, AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+        const settings = loadSettings({
+            POWERBI_WORKSPACE_ID: workspace,
+            AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        });
         expect(settings).toMatchObject({
             POWERBI_API_BASE_URL: 'https://api.powerbi.com/v1.0/myorg',
             POWERBI_SCOPE: 'https://analysis.windows.net/powerbi/api/.default',
@@ -16,15 +19,26 @@ describe('loadSettings', () => {
     });
 
     it('names every missing or malformed setting in one message', () => {
-        expect(() => loadSettings({ POWERBI_API_BASE_URL: 'not a url', PUSH_MAX_ROWS_PER_POST: '20000', AzureWebJobsStorage: 'x' })).toThrow(
+        expect(() =>
+            loadSettings({
+                POWERBI_API_BASE_URL: 'not a url',
+                PUSH_MAX_ROWS_PER_POST: '20000',
+                AzureWebJobsStorage: 'x',
+            }),
+        ).toThrow(
             /^Invalid app settings: POWERBI_API_BASE_URL: .*; POWERBI_WORKSPACE_ID: .*; PUSH_MAX_ROWS_PER_POST: .*10000/,
         );
     });
 
     it('requires storage as a connection string or as identity-based service URIs', () => {
-        expect(() => loadSettings({ POWERBI_WORKSPACE_ID: workspace })).toThrow(/AzureWebJobsStorage: set a connection string/);
+        expect(() => loadSettings({ POWERBI_WORKSPACE_ID: workspace })).toThrow(
+            /AzureWebJobsStorage: set a connection string/,
+        );
         expect(() =>
-            loadSettings({ POWERBI_WORKSPACE_ID: workspace, AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' }),
+            loadSettings({
+                POWERBI_WORKSPACE_ID: workspace,
+                AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net',
+            }),
         ).toThrow(/__blobServiceUri and AzureWebJobsStorage__tableServiceUri are required/);
         expect(
             loadSettings({
