@@ -15,13 +15,19 @@ import { createStorageClients } from '../src/storage/storageClients';
  * How many status calls the poller makes for refreshes of a given length, and how long after the real
  * end it records the outcome, with the default back-off (REFRESH_POLL_MIN_SECONDS 10, _MAX_SECONDS 300).
  * Runs the relay's own start and poll functions against the emulator (frozen clock, moved to each
- * check's due time) and Azurite. Usage: npm run build && node dist/scripts/measureRefreshPolling.js [seconds...]
+ * check's due time) and Azurite. Usage: npm run bench:refresh -- [seconds...]
  */
-async function main(): Promise<void> {
-    const durations = process.argv
-        .slice(2)
-        .map(Number)
-        .filter((n) => n > 0);
+export interface PollingFigures {
+    seconds: number;
+    first: { statusCalls: number; late: number };
+    sweep: { meanLate: number; maxLate: number };
+    usual: { statusCalls: number; late: number };
+    longer: { statusCalls: number; late: number };
+    shorter: { statusCalls: number; late: number };
+}
+
+export async function measureRefreshPolling(durations: number[]): Promise<PollingFigures[]> {
+    const figures: PollingFigures[] = [];
     const emulator = await startEmulator({ frozenClock: true });
     const azurite = await startAzurite();
     try {
@@ -93,11 +99,7 @@ async function main(): Promise<void> {
             };
         };
 
-        console.log(
-            '| refresh length | first refresh of a target: status calls, end seen after | 20 first refreshes of 0.5 L to 1.5 L: end seen after (mean / max) | routine refresh (3 earlier runs of L) as long as usual: calls, late | 10 % longer: calls, late | 10 % shorter: calls, late |',
-        );
-        console.log('|---|---|---|---|---|---|');
-        for (const seconds of durations.length > 0 ? durations : [60, 3600]) {
+        for (const seconds of durations) {
             const first = await (await newTarget())(seconds);
             const sweep: number[] = [];
             for (let step = 0; step < 20; step += 1) {
@@ -109,14 +111,30 @@ async function main(): Promise<void> {
             const usual = await routine(seconds);
             const longer = await routine(Math.round(seconds * 1.1));
             const shorter = await routine(Math.round(seconds * 0.9));
-            const mean = sweep.reduce((a, b) => a + b, 0) / sweep.length;
-            console.log(
-                `| ${formatSeconds(seconds)} | ${first.statusCalls}, ${formatSeconds(first.late)} | ${formatSeconds(Math.round(mean))} / ${formatSeconds(Math.max(...sweep))} | ${usual.statusCalls}, ${formatSeconds(usual.late)} | ${longer.statusCalls}, ${formatSeconds(longer.late)} | ${shorter.statusCalls}, ${formatSeconds(shorter.late)} |`,
-            );
+            const meanLate = Math.round(sweep.reduce((a, b) => a + b, 0) / sweep.length);
+            figures.push({ seconds, first, sweep: { meanLate, maxLate: Math.max(...sweep) }, usual, longer, shorter });
         }
     } finally {
         await emulator.close();
         await azurite.stop();
+    }
+    return figures;
+}
+
+async function main(): Promise<void> {
+    const durations = process.argv
+        .slice(2)
+        .map(Number)
+        .filter((n) => n > 0);
+    console.log(
+        '| refresh length | first refresh of a target: status calls, end seen after | 20 first refreshes of 0.5 L to 1.5 L: end seen after (mean / max) | routine refresh (3 earlier runs of L) as long as usual: calls, late | 10 % longer: calls, late | 10 % shorter: calls, late |',
+    );
+    console.log('|---|---|---|---|---|---|');
+    for (const row of await measureRefreshPolling(durations.length > 0 ? durations : [60, 3600])) {
+        const { seconds, first, sweep, usual, longer, shorter } = row;
+        console.log(
+            `| ${formatSeconds(seconds)} | ${first.statusCalls}, ${formatSeconds(first.late)} | ${formatSeconds(sweep.meanLate)} / ${formatSeconds(sweep.maxLate)} | ${usual.statusCalls}, ${formatSeconds(usual.late)} | ${longer.statusCalls}, ${formatSeconds(longer.late)} | ${shorter.statusCalls}, ${formatSeconds(shorter.late)} |`,
+        );
     }
 }
 
@@ -126,7 +144,9 @@ function formatSeconds(seconds: number): string {
     return `${seconds} s`;
 }
 
-main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    main().catch((error: unknown) => {
+        console.error(error);
+        process.exitCode = 1;
+    });
+}
