@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { appRoot } from '../src/runtime/appRoot';
 import { startRelayLocally } from './startRelayLocally';
+import { stopOnSignals } from './stopOnSignals';
 
 const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1]
 
@@ -23,27 +24,13 @@ async function main(): Promise<void> {
     }
     const free = values['free-ports'];
     const relay = await startRelayLocally({
-        appRoot: resolve(__dirname, '..', '..'),
+        appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
         emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
         storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
         timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
     });
-    let stopping = false;
-    const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write('\nStopping pbi-relay, the Power BI emulator and Azurite...\n');
-        relay.close().then(
-            () => process.exit(0),
-            (error: unknown) => {
-                process.stderr.write(`${String(error)}\n`);
-                process.exit(1);
-            },
-        );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    stopOnSignals(() => relay.close(), '\nStopping pbi-relay, the Power BI emulator and Azurite...');
 
     const rows = JSON.stringify({
         rows: [

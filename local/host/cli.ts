@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { consoleLogger } from './logger';
 import { startLocalHost, type LocalHost } from './startLocalHost';
+import { stopOnSignals } from '../stopOnSignals';
 
 const usage = `Usage: node dist/local/host/cli.js [--port 7071] [--settings local.settings.json] [--app-root .] [--verbose]
 
@@ -60,23 +61,7 @@ async function main(): Promise<void> {
     if (!host) {
         return;
     }
-    let stopping = false;
-    const stop = (): void => {
-        if (stopping) {
-            process.exit(1);
-        }
-        stopping = true;
-        process.stdout.write('Stopping: waiting for running invocations...\n');
-        host.close().then(
-            () => process.exit(0),
-            (error: unknown) => {
-                process.stderr.write(`${String(error)}\n`);
-                process.exit(1);
-            },
-        );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    stopOnSignals(() => host.close(), 'Stopping: waiting for running invocations...');
 }
 
 if (typeof module !== 'undefined' && require.main === module) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RefreshRecord } from './refreshRecord';
 
 /**
  * One scheduled status check of one refresh (REFRESH_QUEUE). The message carries what the poller needs
@@ -22,3 +23,24 @@ export const pollMessageSchema = z.strictObject({
 });
 
 export type PollMessage = z.infer<typeof pollMessageSchema>;
+
+/** The check number `poll` of the refresh a record tracks, due at `notBefore`. */
+export function toPollMessage(
+    record: Pick<RefreshRecord, 'id' | 'target' | 'rowKey' | 'workspaceId'>,
+    refresh: { datasetId: string; requestId: string },
+    poll: number,
+    notBefore: Date,
+): PollMessage {
+    return {
+        version: 1,
+        kind: 'poll',
+        id: record.id,
+        target: record.target,
+        rowKey: record.rowKey,
+        workspaceId: record.workspaceId,
+        datasetId: refresh.datasetId,
+        requestId: refresh.requestId,
+        poll,
+        notBefore: notBefore.toISOString(),
+    };
+}

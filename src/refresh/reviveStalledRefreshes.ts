@@ -1,4 +1,4 @@
-import type { PollMessage } from './pollMessage';
+import { toPollMessage } from './pollMessage';
 import type { RefreshDeps } from './refreshDeps';
 
 /** A refresh whose last check is older than this many maximum poll intervals has lost its check chain. */
@@ -18,18 +18,12 @@ export async function reviveStalledRefreshes(deps: RefreshDeps): Promise<string[
             if (record.status !== 'Running' || record.requestId === undefined || record.datasetId === undefined)
                 continue;
             if (Date.parse(record.lastPolledAt ?? record.requestedAt) > stalledBefore) continue;
-            const message: PollMessage = {
-                version: 1,
-                kind: 'poll',
-                id: record.id,
-                target: record.target,
-                rowKey: record.rowKey,
-                workspaceId: record.workspaceId,
-                datasetId: record.datasetId,
-                requestId: record.requestId,
-                poll: record.polls,
-                notBefore: now.toISOString(),
-            };
+            const message = toPollMessage(
+                record,
+                { datasetId: record.datasetId, requestId: record.requestId },
+                record.polls,
+                now,
+            );
             await deps.queue.send(message, 0);
             revived.push(record.id);
         }

@@ -6,7 +6,7 @@ import type { RefreshHistoryEntry } from '../powerbi/refreshSchemas';
 import { retryDelaySeconds } from '../push/retryDelay';
 import { findRunningRefresh } from './findRunningRefresh';
 import { pollDelaySeconds } from './pollDelay';
-import type { PollMessage } from './pollMessage';
+import { toPollMessage } from './pollMessage';
 import { recordOutcome } from './recordOutcome';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
@@ -194,18 +194,12 @@ async function beginPolling(
         (Date.parse(record.deadline) - now.getTime()) / 1000,
         secondsToExpectedEnd(record, now),
     );
-    const message: PollMessage = {
-        version: 1,
-        kind: 'poll',
-        id: record.id,
-        target: record.target,
-        rowKey: record.rowKey,
-        workspaceId: record.workspaceId,
-        datasetId: record.datasetId ?? '',
-        requestId: start.requestId,
-        poll: 0,
-        notBefore: addSeconds(now, delay).toISOString(),
-    };
+    const message = toPollMessage(
+        record,
+        { datasetId: record.datasetId ?? '', requestId: start.requestId },
+        0,
+        addSeconds(now, delay),
+    );
     // The poll message goes first: if the process dies before the record says Running, the message still
     // carries the request id and the poller completes the record.
     await deps.queue.send(message, delay);
