@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverCoalesced } from '../../src/push/deliverCoalesced';
-import { rowsMessageSchema, type RowsMessage } from '../../src/queue/rowsMessage';
 import type { Relay } from '../../src/runtime/relay';
-import { startRelayTestBed, type RelayTestBed } from './relayTestBed';
+import { productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
 let bed: RelayTestBed;
 beforeAll(async () => {
@@ -14,18 +12,6 @@ afterAll(async () => {
 });
 
 const product = (id: number, tag: string) => ({ ProductID: id, Name: tag });
-const message = (rows: Record<string, unknown>[], extra: Partial<RowsMessage> = {}): RowsMessage =>
-    rowsMessageSchema.parse({
-        version: 1,
-        ingestionId: randomUUID(),
-        dataset: 'SalesMarketing',
-        table: 'Product',
-        rowCount: rows.length,
-        receivedAt: new Date().toISOString(),
-        rows,
-        ...extra,
-    });
-
 async function pushed(workspaceId: string) {
     const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId);
     return (dataset?.tables[0]?.rows ?? []).map((row) => row.ProductID);
@@ -39,16 +25,16 @@ const queued = async (relay: Relay) =>
 
 async function warmUp(relay: Relay) {
     // Creates the dataset, so later calls are Add Rows only.
-    await deliverCoalesced(message([product(0, 'warm-up')]), { ...relay.deliver, coalesceMessages: 0 });
+    await deliverCoalesced(productMessage([product(0, 'warm-up')]), { ...relay.deliver, coalesceMessages: 0 });
 }
 
 describe('deliverCoalesced', () => {
     it('pushes small queued requests for the same table in one Add Rows call, each recorded in the ledger', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await warmUp(relay);
-        const queuedMessages = Array.from({ length: 5 }, (_, i) => message([product(10 + i, 'c')]));
+        const queuedMessages = Array.from({ length: 5 }, (_, i) => productMessage([product(10 + i, 'c')]));
         for (const m of queuedMessages) await relay.deliver.queue.send(m);
-        const first = message([product(1, 'c'), product(2, 'c')]);
+        const first = productMessage([product(1, 'c'), product(2, 'c')]);
         const outcome = await deliverCoalesced(first, relay.deliver);
         expect(outcome).toMatchObject({ kind: 'delivered', rows: 7, parts: 1, coalesced: 5 });
         expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([1, 7]);
@@ -63,10 +49,10 @@ describe('deliverCoalesced', () => {
     it('leaves other tables, claim-check ingestions and retried messages in the queue, visible at once', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await warmUp(relay);
-        await relay.deliver.queue.send(message([product(20, 'o')], { table: 'Other' }));
-        await relay.deliver.queue.send(message([], { rows: undefined, blob: 'b.json', rowCount: 1 }));
-        await relay.deliver.queue.send(message([product(21, 'o')], { attempt: 1 }));
-        const outcome = await deliverCoalesced(message([product(1, 'o')]), relay.deliver);
+        await relay.deliver.queue.send(productMessage([product(20, 'o')], { table: 'Other' }));
+        await relay.deliver.queue.send(productMessage([], { rows: undefined, blob: 'b.json', rowCount: 1 }));
+        await relay.deliver.queue.send(productMessage([product(21, 'o')], { attempt: 1 }));
+        const outcome = await deliverCoalesced(productMessage([product(1, 'o')]), relay.deliver);
         expect(outcome).toMatchObject({ kind: 'delivered', rows: 1 });
         expect(await visible(relay)).toBe(3);
         expect(await pushed(workspaceId)).toEqual([0, 1]);
@@ -75,10 +61,10 @@ describe('deliverCoalesced', () => {
     it('does not push a companion again that the ledger already holds', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await warmUp(relay);
-        const done = message([product(30, 'd')]);
+        const done = productMessage([product(30, 'd')]);
         await relay.deliver.ledger.recordPart(done.ingestionId, 0, { rows: 1 });
         await relay.deliver.queue.send(done);
-        const outcome = await deliverCoalesced(message([product(31, 'd')]), relay.deliver);
+        const outcome = await deliverCoalesced(productMessage([product(31, 'd')]), relay.deliver);
         expect(outcome).toMatchObject({ kind: 'delivered', rows: 1, coalesced: 1 });
         expect(await pushed(workspaceId)).toEqual([0, 31]);
         expect(await queued(relay)).toBe(0);
@@ -87,7 +73,7 @@ describe('deliverCoalesced', () => {
     it('on 429 hides the companions for Retry-After and reschedules the first request', async () => {
         const { relay } = await bed.newRelay();
         await warmUp(relay);
-        await relay.deliver.queue.send(message([product(40, 't')]));
+        await relay.deliver.queue.send(productMessage([product(40, 't')]));
         await bed.emulator.injectFaults({
             operation: 'postRows',
             kind: 'status',
@@ -95,7 +81,7 @@ describe('deliverCoalesced', () => {
             retryAfterSeconds: 30,
             count: 1,
         });
-        const outcome = await deliverCoalesced(message([product(41, 't')]), relay.deliver);
+        const outcome = await deliverCoalesced(productMessage([product(41, 't')]), relay.deliver);
         expect(outcome).toMatchObject({ kind: 'rescheduled', reason: 'throttled', delaySeconds: 30, attempt: 0 });
         // The companion (released for 30 s) and the rescheduled first request are both waiting, neither visible.
         expect(await queued(relay)).toBe(2);
@@ -108,8 +94,8 @@ describe('deliverCoalesced', () => {
         // A companion whose row Power BI refuses (a string longer than the emulator now allows).
         await bed.emulator.updateLimits({ maxStringLength: 10 });
         try {
-            await relay.deliver.queue.send(message([product(50, 'x'.repeat(20))]));
-            const outcome = await deliverCoalesced(message([product(51, 'ok')]), relay.deliver);
+            await relay.deliver.queue.send(productMessage([product(50, 'x'.repeat(20))]));
+            const outcome = await deliverCoalesced(productMessage([product(51, 'ok')]), relay.deliver);
             expect(outcome).toMatchObject({ kind: 'delivered', rows: 1 });
             expect(await pushed(workspaceId)).toEqual([0, 51]);
             expect(await visible(relay)).toBe(1);

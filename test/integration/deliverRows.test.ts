@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverRows } from '../../src/push/deliverRows';
-import { rowsMessageSchema, type RowsMessage } from '../../src/queue/rowsMessage';
 import type { Relay } from '../../src/runtime/relay';
-import { relayClientId, startRelayTestBed, type RelayTestBed } from './relayTestBed';
+import { productMessage, relayClientId, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
 let bed: RelayTestBed;
 beforeAll(async () => {
@@ -20,19 +19,6 @@ const product = (id: number, tag: string) => ({
     IsCompete: true,
     ManufacturedOn: '2014-07-30T00:00:00.000Z',
 });
-
-function inlineMessage(rows: Record<string, unknown>[], extra: Partial<RowsMessage> = {}): RowsMessage {
-    return rowsMessageSchema.parse({
-        version: 1,
-        ingestionId: randomUUID(),
-        dataset: 'SalesMarketing',
-        table: 'Product',
-        rowCount: rows.length,
-        receivedAt: new Date().toISOString(),
-        rows,
-        ...extra,
-    });
-}
 
 async function pushedRows(workspaceId: string) {
     const datasets = await bed.emulator.datasets();
@@ -52,8 +38,8 @@ async function approximateCount(relay: Relay) {
 describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('creates the dataset from the config as the walkthrough does, then reuses it', async () => {
         const { relay, workspaceId } = await bed.newRelay();
-        const first = await deliverRows(inlineMessage([product(1, 'a')]), relay.deliver);
-        const second = await deliverRows(inlineMessage([product(2, 'a')]), relay.deliver);
+        const first = await deliverRows(productMessage([product(1, 'a')]), relay.deliver);
+        const second = await deliverRows(productMessage([product(2, 'a')]), relay.deliver);
         expect(first).toMatchObject({ kind: 'delivered', rows: 1, parts: 1 });
         expect(second).toMatchObject({ kind: 'delivered', rows: 1, parts: 1 });
         expect((await pushedRows(workspaceId)).map((r) => r.ProductID)).toEqual([1, 2]);
@@ -71,7 +57,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const blob = `${randomUUID()}.json`;
         await relay.deliver.blobs.put(blob, rows);
         const outcome = await deliverRows(
-            inlineMessage([], { rows: undefined, blob, rowCount: rows.length }),
+            productMessage([], { rows: undefined, blob, rowCount: rows.length }),
             relay.deliver,
         );
         expect(outcome).toMatchObject({ kind: 'delivered', rows: 25_000, parts: 3 });
@@ -82,7 +68,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('does not append rows twice when the same message is delivered again', async () => {
         const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ROWS_PER_POST: '2' });
-        const message = inlineMessage([product(1, 'r'), product(2, 'r'), product(3, 'r')]);
+        const message = productMessage([product(1, 'r'), product(2, 'r'), product(3, 'r')]);
         expect(await deliverRows(message, relay.deliver)).toMatchObject({ kind: 'delivered', parts: 2 });
         expect(await deliverRows(message, relay.deliver)).toMatchObject({
             kind: 'delivered',
@@ -95,10 +81,10 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('reschedules the remaining parts after Retry-After on 429 without spending an attempt', async () => {
         const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ROWS_PER_POST: '2' });
-        await deliverRows(inlineMessage([product(0, 'warm-up')]), relay.deliver);
+        await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
         await bed.emulator.updateLimits({ maxPostRowsRequestsPerMinute: 2 });
         try {
-            const message = inlineMessage([product(1, 't'), product(2, 't'), product(3, 't')]);
+            const message = productMessage([product(1, 't'), product(2, 't'), product(3, 't')]);
             const outcome = await deliverRows(message, relay.deliver);
             // The first part used the last request of the minute; the second was throttled until the warm-up leaves the window.
             expect(outcome).toMatchObject({ kind: 'rescheduled', reason: 'throttled', part: 1, attempt: 0 });
@@ -113,9 +99,9 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('reschedules a 503 with back-off and one more attempt, and gives up into the poison queue after the last', async () => {
         const { relay } = await bed.newRelay({ PUSH_MAX_ATTEMPTS: '3', PUSH_RETRY_BASE_SECONDS: '4' });
-        await deliverRows(inlineMessage([product(0, 'warm-up')]), relay.deliver);
+        await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
         await bed.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 503, count: 2 });
-        const message = inlineMessage([product(1, 'u')]);
+        const message = productMessage([product(1, 'u')]);
         const first = await deliverRows(message, relay.deliver);
         expect(first).toMatchObject({ kind: 'rescheduled', reason: 'transient', attempt: 1 });
         if (first.kind === 'rescheduled') expect(first.delaySeconds).toBeGreaterThanOrEqual(2);
@@ -134,7 +120,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('sends rows Power BI rejects for good (schema mismatch) to the poison queue with the service answer', async () => {
         const { relay, workspaceId } = await bed.newRelay();
-        await deliverRows(inlineMessage([product(0, 'warm-up')]), relay.deliver);
+        await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         // Someone changes the table in Power BI: ProductID becomes a string column.
         const token = (await bed.emulator.issueToken({ principalId: relayClientId })).access_token;
@@ -153,7 +139,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
             },
         );
         expect(put.status).toBe(200);
-        const message = inlineMessage([product(5, 'p')]);
+        const message = productMessage([product(5, 'p')]);
         const outcome = await deliverRows(message, relay.deliver);
         expect(outcome).toMatchObject({ kind: 'poisoned', reason: { status: 400 } });
         const [poisoned] = (await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`)) as {
@@ -171,7 +157,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('refuses to push into a same-named dataset that is not a push dataset', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await bed.emulator.createModel({ workspaceId, name: 'SalesMarketing', tables: [{ name: 'Product' }] });
-        const outcome = await deliverRows(inlineMessage([product(1, 'n')]), relay.deliver);
+        const outcome = await deliverRows(productMessage([product(1, 'n')]), relay.deliver);
         expect(outcome).toMatchObject({
             kind: 'poisoned',
             reason: { message: expect.stringContaining('is not a push dataset') },
@@ -180,7 +166,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('retries with back-off when the identity has no role in the workspace', async () => {
         const { relay } = await bed.newRelay({ AZURE_CLIENT_ID: '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d' });
-        const outcome = await deliverRows(inlineMessage([product(1, 'x')]), relay.deliver);
+        const outcome = await deliverRows(productMessage([product(1, 'x')]), relay.deliver);
         expect(outcome).toMatchObject({
             kind: 'rescheduled',
             reason: 'unauthorized',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
-import { fromQueueText } from '../../src/queue/rowsMessage';
+import { fromQueueText, rowsMessageSchema, type RowsMessage } from '../../src/queue/rowsMessage';
 import { createRelay, type Relay } from '../../src/runtime/relay';
 
 /** The managed identity the relay runs as in these tests (its client id is its principal id in the emulator). */
@@ -31,6 +31,20 @@ export const productConfig = {
         },
     ],
 };
+
+/** A rows message for SalesMarketing/Product as ingest would queue it, with rows inline unless `extra` says otherwise. */
+export function productMessage(rows: Record<string, unknown>[], extra: Partial<RowsMessage> = {}): RowsMessage {
+    return rowsMessageSchema.parse({
+        version: 1,
+        ingestionId: randomUUID(),
+        dataset: 'SalesMarketing',
+        table: 'Product',
+        rowCount: rows.length,
+        receivedAt: new Date().toISOString(),
+        rows,
+        ...extra,
+    });
+}
 
 export interface RelayTestBed {
     emulator: RunningEmulator;
