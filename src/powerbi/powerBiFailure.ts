@@ -75,3 +75,25 @@ export function classifyNetworkError(error: unknown): PowerBiFailure {
             : `Power BI could not be reached: ${cause ?? (error as Error)?.message ?? String(error)}`;
     return { kind: 'transient', message };
 }
+
+/**
+ * What a failed call says about access, for the person setting it up (powerbi-facts.md sections 3 and 5):
+ * an expired token (403 TokenExpired), a principal Power BI does not let in (401: the tenant setting, or no
+ * role in the workspace), a role too low for the call (other 403s), an id that names nothing the principal
+ * can see (404, which can also mean no permission), or a push call on a dataset that is not a push dataset
+ * (404 ItemNotFound "Dataset {id} is not Push API dataset.", microsoft/PowerBI-CSharp#105).
+ */
+export type AccessProblem = 'tokenExpired' | 'notAuthorized' | 'forbidden' | 'notFound' | 'notPushDataset';
+
+export function toAccessProblem(failure: PowerBiFailure): AccessProblem | undefined {
+    if (failure.kind === 'unauthorized') {
+        if (failure.code === 'TokenExpired') return 'tokenExpired';
+        return failure.status === 403 ? 'forbidden' : 'notAuthorized';
+    }
+    if (failure.kind === 'permanent' && failure.status === 404) {
+        return failure.code === 'ItemNotFound' && /not Push API dataset/i.test(failure.message)
+            ? 'notPushDataset'
+            : 'notFound';
+    }
+    return undefined;
+}

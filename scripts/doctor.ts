@@ -1,0 +1,150 @@
+/**
+ * Checks that the relay can reach Power BI with its settings, and names the fix for each problem.
+ *
+ *   npm run doctor                                   app settings from the environment
+ *   npm run doctor -- --settings local.settings.json app settings from a Functions settings file (its Values)
+ *   npm run doctor -- --azd                          a deployed app: values from `azd env get-values`, checked
+ *                                                    as you (`az login`), the identity's role looked up by id
+ *   add --json for machines, --principal-id <object id> to look up another identity's role
+ *
+ * Exit code 0 when every check passes, 1 when one fails, 2 for bad arguments. See infra/README.md, 3d.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { runDoctor, type DoctorInput } from '../src/doctor/runDoctor';
+import { toChecklist } from '../src/doctor/toChecklist';
+import { readAzdEnv } from './grantPowerBiAccess';
+
+export interface DoctorCliOptions {
+    settings?: string;
+    azd: boolean;
+    json: boolean;
+    principalId?: string;
+    help: boolean;
+}
+
+const usage = `Usage: npm run doctor [-- --settings <local.settings.json> | --azd] [--principal-id <object id>] [--json]
+Checks the app settings, the config file, the Power BI token, the workspace and the identity's role in it,
+the configured push datasets and the refresh targets, and prints the fix for each failure.`;
+
+export class UsageError extends Error {
+    override name = 'UsageError';
+}
+
+export function parseDoctorArgs(argv: readonly string[]): DoctorCliOptions {
+    const options: DoctorCliOptions = { azd: false, json: false, help: false };
+    for (let i = 0; i < argv.length; i++) {
+        const [flag = '', inline] = argv[i]!.split(/=(.*)/s, 2);
+        const value = () => {
+            const next = inline ?? argv[++i];
+            if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+            return next;
+        };
+        if (flag === '--settings') options.settings = value();
+        else if (flag === '--principal-id') options.principalId = value();
+        else if (flag === '--azd') options.azd = true;
+        else if (flag === '--json') options.json = true;
+        else if (flag === '--help' || flag === '-h') options.help = true;
+        else throw new UsageError(`Unknown option ${argv[i]}`);
+    }
+    if (options.settings && options.azd) throw new UsageError('Use either --settings or --azd');
+    return options;
+}
+
+/** local.settings.json: the app settings are its Values (numbers and booleans allowed, as the Functions tools do). */
+const localSettingsSchema = z.looseObject({
+    Values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+
+export function readSettingsFile(path: string): Record<string, string> {
+    let json: unknown;
+    try {
+        json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+        throw new UsageError(`Cannot read ${path}: ${(error as Error).message}`);
+    }
+    const parsed = localSettingsSchema.safeParse(json);
+    if (!parsed.success) throw new UsageError(`${path} has no "Values" object of app settings`);
+    return Object.fromEntries(Object.entries(parsed.data.Values).map(([name, value]) => [name, String(value)]));
+}
+
+/**
+ * The deployed app's settings, rebuilt from the azd outputs of infra/main.bicep. The managed identity's
+ * own token exists only inside Azure, so the checks run as the signed-in user (POWERBI_CREDENTIAL=default)
+ * and the identity's role is looked up by its object id.
+ */
+export function fromAzdValues(values: Record<string, string>): { env: Record<string, string>; principalId?: string } {
+    const env: Record<string, string> = { POWERBI_CREDENTIAL: 'default' };
+    const copy = (to: string, from: string) => {
+        if (values[from]) env[to] = values[from]!;
+    };
+    copy('POWERBI_WORKSPACE_ID', 'POWERBI_WORKSPACE_ID');
+    copy('REFRESH_SCHEDULE', 'REFRESH_SCHEDULE');
+    copy('AzureWebJobsStorage__blobServiceUri', 'AZURE_STORAGE_BLOB_ENDPOINT');
+    copy('AzureWebJobsStorage__queueServiceUri', 'AZURE_STORAGE_QUEUE_ENDPOINT');
+    copy('AzureWebJobsStorage__tableServiceUri', 'AZURE_STORAGE_TABLE_ENDPOINT');
+    return {
+        env,
+        ...(values.MANAGED_IDENTITY_PRINCIPAL_ID ? { principalId: values.MANAGED_IDENTITY_PRINCIPAL_ID } : {}),
+    };
+}
+
+export interface DoctorCliDependencies {
+    env: NodeJS.ProcessEnv;
+    readAzdEnv?: () => Promise<Record<string, string>>;
+    credential?: DoctorInput['credential'];
+    log?: (text: string) => void;
+    error?: (text: string) => void;
+}
+
+export async function main(argv: readonly string[], deps: DoctorCliDependencies): Promise<number> {
+    const log = deps.log ?? ((text: string) => console.log(text));
+    const error = deps.error ?? ((text: string) => console.error(text));
+    let input: DoctorInput;
+    let options: DoctorCliOptions;
+    try {
+        options = parseDoctorArgs(argv);
+        if (options.help) {
+            log(usage);
+            return 0;
+        }
+        let principalId = options.principalId ?? deps.env.MANAGED_IDENTITY_PRINCIPAL_ID;
+        if (options.settings) {
+            // @azure/identity reads IDENTITY_ENDPOINT and friends from process.env, so the file's values go there too.
+            Object.assign(deps.env, readSettingsFile(options.settings));
+        } else if (options.azd) {
+            const values = await (deps.readAzdEnv ?? readAzdEnv)();
+            if (Object.keys(values).length === 0) {
+                throw new UsageError(
+                    '`azd env get-values` gave nothing: install azd, `azd env select <env>`, or use --settings',
+                );
+            }
+            const azd = fromAzdValues(values);
+            Object.assign(deps.env, azd.env);
+            principalId = options.principalId ?? azd.principalId;
+        }
+        input = {
+            env: deps.env,
+            ...(principalId ? { principalId } : {}),
+            ...(deps.credential ? { credential: deps.credential } : {}),
+        };
+    } catch (problem) {
+        if (!(problem instanceof UsageError)) throw problem;
+        error(`${problem.message}\n\n${usage}`);
+        return 2;
+    }
+    const report = await runDoctor(input);
+    log(options.json ? JSON.stringify(report, null, 2) : toChecklist(report));
+    return report.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2), { env: process.env })
+        .then((code) => {
+            process.exitCode = code;
+        })
+        .catch((problem: unknown) => {
+            console.error(problem);
+            process.exitCode = 1;
+        });
+}
