@@ -11,7 +11,12 @@ export interface ObtainedToken {
 
 function credentialFix(settings: Settings): string {
     if (settings.POWERBI_CREDENTIAL === 'managedIdentity') {
+        // @azure/identity reads the App Service endpoint from the process environment, not from the app settings.
+        const endpoint = process.env.IDENTITY_ENDPOINT;
         return [
+            ...(endpoint
+                ? [`IDENTITY_ENDPOINT is ${endpoint}: is it up (locally: \`npm start\` or \`npm run emulator\`)?`]
+                : []),
             'The managed identity gave no token.',
             `In Azure: the function app must have the user-assigned identity attached, and AZURE_CLIENT_ID (${settings.AZURE_CLIENT_ID ?? 'not set'})`,
             'must be its client id (`azd env get-value MANAGED_IDENTITY_CLIENT_ID`).',
