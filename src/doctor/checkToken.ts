@@ -29,6 +29,12 @@ function credentialFix(settings: Settings): string {
 
 const expectedAudience = (scope: string) => scope.replace(/\/\.default$/, '').replace(/\/$/, '');
 
+/**
+ * Audiences Power BI accepts besides the scope's resource: the exact `aud` of its tokens is unconfirmed
+ * (the enhanced refresh docs say https://api.powerbi.com), and Entra may put the app id there instead.
+ */
+const powerBiAudiences = ['https://api.powerbi.com', '00000009-0000-0000-c000-000000000000'];
+
 function describeClaims(claims: TokenClaims): string {
     const who = isUserToken(claims)
         ? `user ${claims.upn ?? claims.unique_name ?? claims.preferred_username ?? claims.oid ?? '?'}`
@@ -80,7 +86,7 @@ export async function checkToken(
     }
     const detail = describeClaims(claims);
     const audience = expectedAudience(settings.POWERBI_SCOPE);
-    if (claims.aud !== undefined && claims.aud.replace(/\/$/, '') !== audience) {
+    if (claims.aud !== undefined && ![audience, ...powerBiAudiences].includes(claims.aud.replace(/\/$/, ''))) {
         return {
             check: {
                 name,
