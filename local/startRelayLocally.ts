@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { seedSchema, startEmulator, type LimitsOverride, type RunningEmulator } from '../emulator';
+import { readLocalSettingsFile } from './localSettingsFile';
 import { consoleLogger, startLocalHost, type HostLogger, type LocalHost } from './host/startLocalHost';
 import { startAzurite, type RunningAzurite } from './startAzurite';
 
@@ -32,17 +32,13 @@ export interface LocalRelay {
     close(): Promise<void>;
 }
 
-const localSettingsSchema = z.object({ Values: z.record(z.string(), z.string()) });
-
 /**
  * Everything `npm start` runs: Azurite, the Power BI emulator seeded with the demo workspace (local/demo.seed.json),
  * and the local Functions host with local.settings.sample.json's settings pointed at them. What started is stopped
  * again if a later step fails.
  */
 export async function startRelayLocally(options: LocalRelayOptions): Promise<LocalRelay> {
-    const sample = localSettingsSchema.parse(
-        JSON.parse(readFileSync(join(options.appRoot, 'local.settings.sample.json'), 'utf8')),
-    );
+    const sample = readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json'));
     const seed = seedSchema.parse(JSON.parse(readFileSync(join(options.appRoot, 'local', 'demo.seed.json'), 'utf8')));
     const stops: (() => Promise<void>)[] = [];
     const close = async () => {
@@ -61,7 +57,7 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
         });
         stops.push(() => emulator.close());
         const settings: Record<string, string> = {
-            ...sample.Values,
+            ...sample.values,
             AzureWebJobsStorage: azurite.connectionString,
             POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
             ...emulator.env(),

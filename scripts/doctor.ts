@@ -9,10 +9,9 @@
  *
  * Exit code 0 when every check passes, 1 when one fails, 2 for bad arguments. See infra/README.md, 3d.
  */
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { runDoctor, type DoctorInput } from '../src/doctor/runDoctor';
 import { toChecklist } from '../src/doctor/toChecklist';
+import { readLocalSettingsFile } from '../local/localSettingsFile';
 import { readAzdEnv } from './grantPowerBiAccess';
 
 export interface DoctorCliOptions {
@@ -51,23 +50,6 @@ export function parseDoctorArgs(argv: readonly string[]): DoctorCliOptions {
     return options;
 }
 
-/** local.settings.json: the app settings are its Values (numbers and booleans allowed, as the Functions tools do). */
-const localSettingsSchema = z.looseObject({
-    Values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-});
-
-export function readSettingsFile(path: string): Record<string, string> {
-    let json: unknown;
-    try {
-        json = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-        throw new UsageError(`Cannot read ${path}: ${(error as Error).message}`);
-    }
-    const parsed = localSettingsSchema.safeParse(json);
-    if (!parsed.success) throw new UsageError(`${path} has no "Values" object of app settings`);
-    return Object.fromEntries(Object.entries(parsed.data.Values).map(([name, value]) => [name, String(value)]));
-}
-
 /**
  * The deployed app's settings, rebuilt from the azd outputs of infra/main.bicep. The managed identity's
  * own token exists only inside Azure, so the checks run as the signed-in user (POWERBI_CREDENTIAL=default)
@@ -87,6 +69,14 @@ export function fromAzdValues(values: Record<string, string>): { env: Record<str
         env,
         ...(values.MANAGED_IDENTITY_PRINCIPAL_ID ? { principalId: values.MANAGED_IDENTITY_PRINCIPAL_ID } : {}),
     };
+}
+
+function readSettings(path: string): Record<string, string> {
+    try {
+        return readLocalSettingsFile(path).values;
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
 }
 
 export interface DoctorCliDependencies {
@@ -111,7 +101,7 @@ export async function main(argv: readonly string[], deps: DoctorCliDependencies)
         let principalId = options.principalId ?? deps.env.MANAGED_IDENTITY_PRINCIPAL_ID;
         if (options.settings) {
             // @azure/identity reads IDENTITY_ENDPOINT and friends from process.env, so the file's values go there too.
-            Object.assign(deps.env, readSettingsFile(options.settings));
+            Object.assign(deps.env, readSettings(options.settings));
         } else if (options.azd) {
             const values = await (deps.readAzdEnv ?? readAzdEnv)();
             if (Object.keys(values).length === 0) {

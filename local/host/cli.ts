@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { consoleLogger } from './logger';
 import { startLocalHost, type LocalHost } from './startLocalHost';
+import { readLocalSettingsFile, type LocalSettingsFile } from '../localSettingsFile';
 import { stopOnSignals } from '../stopOnSignals';
 
 const usage = `Usage: node dist/local/host/cli.js [--port 7071] [--settings local.settings.json] [--app-root .] [--verbose]
@@ -10,11 +11,6 @@ const usage = `Usage: node dist/local/host/cli.js [--port 7071] [--settings loca
 Runs the function app in --app-root (default: the current directory) like \`func start\`:
 HTTP triggers on http://127.0.0.1:<port>/api/..., queue and timer triggers, with the
 "Values" of the settings file as app settings.`;
-
-interface LocalSettingsFile {
-    Values?: Record<string, string>;
-    Host?: { LocalHttpPort?: number };
-}
 
 /** Starts the host from command-line arguments; resolves once it is listening. */
 export async function runCli(argv: string[]): Promise<LocalHost | undefined> {
@@ -34,21 +30,21 @@ export async function runCli(argv: string[]): Promise<LocalHost | undefined> {
     }
     const appRoot = resolve(values['app-root'] ?? '.');
     const settingsPath = resolve(appRoot, values.settings ?? 'local.settings.json');
-    let settingsFile: LocalSettingsFile = {};
+    let settingsFile: LocalSettingsFile = { values: {} };
     if (existsSync(settingsPath)) {
-        settingsFile = JSON.parse(readFileSync(settingsPath, 'utf8')) as LocalSettingsFile;
+        settingsFile = readLocalSettingsFile(settingsPath);
     } else if (values.settings) {
         throw new Error(`Settings file ${settingsPath} does not exist.`);
     } else {
         process.stderr.write(`No ${settingsPath}; starting without app settings.\n`);
     }
-    const port = values.port !== undefined ? Number(values.port) : (settingsFile.Host?.LocalHttpPort ?? 7071);
+    const port = values.port !== undefined ? Number(values.port) : (settingsFile.localHttpPort ?? 7071);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new Error(`--port must be a port number, got "${values.port}".`);
     }
     const host = await startLocalHost({
         appRoot,
-        settings: settingsFile.Values ?? {},
+        settings: settingsFile.values,
         port,
         logger: consoleLogger(values.verbose ? 'debug' : 'information'),
     });

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** local.settings.json as the Functions tools read it: app settings in Values (numbers and booleans allowed). */
+const localSettingsFileSchema = z.looseObject({
+    Values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    Host: z.looseObject({ LocalHttpPort: z.number().int().min(0).max(65535).optional() }).optional(),
+});
+
+export interface LocalSettingsFile {
+    values: Record<string, string>;
+    localHttpPort?: number;
+}
+
+export class LocalSettingsFileError extends Error {
+    override name = 'LocalSettingsFileError';
+}
+
+/** Reads a local.settings.json (or local.settings.sample.json); a missing or malformed file fails with its path. */
+export function readLocalSettingsFile(path: string): LocalSettingsFile {
+    let json: unknown;
+    try {
+        json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+        throw new LocalSettingsFileError(`Cannot read ${path}: ${(error as Error).message}`);
+    }
+    const parsed = localSettingsFileSchema.safeParse(json);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+        throw new LocalSettingsFileError(`${path} is not a local.settings.json: ${problems.join('; ')}`);
+    }
+    return {
+        values: Object.fromEntries(Object.entries(parsed.data.Values).map(([name, value]) => [name, String(value)])),
+        ...(parsed.data.Host?.LocalHttpPort !== undefined ? { localHttpPort: parsed.data.Host.LocalHttpPort } : {}),
+    };
+}
