@@ -49,7 +49,13 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
         } catch (error) {
             return {
                 ok: false,
-                failure: { kind: 'unauthorized', status: 401, message: `No access token: ${(error as Error).message}` },
+                failure: {
+                    kind: 'unauthorized',
+                    status: 401,
+                    // Not a Power BI answer: the credential itself failed (managed identity endpoint, az login).
+                    code: 'NoAccessToken',
+                    message: `No access token: ${(error as Error).message}`,
+                },
             };
         }
         let response: Response;
