@@ -1,0 +1,73 @@
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { fromQueueText, rowsMessageSchema, toQueueText } from '../queue/rowsMessage';
+
+export interface ReplayOptions {
+    /** List what would be replayed, change nothing. */
+    dryRun: boolean;
+    /** Only this ingestion. */
+    ingestionId?: string;
+}
+
+export interface ReplayedEntry {
+    ingestionId?: string;
+    rows?: number;
+    failure?: unknown;
+    outcome: 'replayed' | 'would replay' | 'skipped';
+    reason?: string;
+}
+
+/**
+ * Messages looked at stay hidden this long, so one run sees each once and stops when none is visible;
+ * what a dry run, a filter or a skip leaves behind reappears afterwards.
+ */
+const visibilitySeconds = 60;
+
+/**
+ * Sends rows from `<queue>-poison` back to the rows queue once the cause is fixed (workspace role, table
+ * schema, ...): the relay's own poison messages (with their `failure`) and copies the Functions host made
+ * after maxDequeueCount alike. The attempt counter starts again; the ledger still keeps parts already pushed
+ * from being pushed twice. Messages that are not rows messages are left where they are.
+ */
+export async function replayPoison(
+    queueService: QueueServiceClient,
+    queueName: string,
+    options: ReplayOptions,
+): Promise<ReplayedEntry[]> {
+    const poison = queueService.getQueueClient(`${queueName}-poison`);
+    const queue = queueService.getQueueClient(queueName);
+    if (!(await poison.exists())) return [];
+    await queue.createIfNotExists();
+    const entries: ReplayedEntry[] = [];
+    for (;;) {
+        const { receivedMessageItems } = await poison.receiveMessages({
+            numberOfMessages: 32,
+            visibilityTimeout: visibilitySeconds,
+        });
+        if (receivedMessageItems.length === 0) return entries;
+        for (const item of receivedMessageItems) {
+            let body: unknown;
+            try {
+                body = fromQueueText(item.messageText);
+            } catch {
+                entries.push({ outcome: 'skipped', reason: 'not base64 JSON' });
+                continue;
+            }
+            const { failure, ...rest } = body as { failure?: unknown };
+            const parsed = rowsMessageSchema.safeParse(rest);
+            if (!parsed.success) {
+                entries.push({ outcome: 'skipped', failure, reason: 'not a rows message' });
+                continue;
+            }
+            const message = parsed.data;
+            if (options.ingestionId !== undefined && message.ingestionId !== options.ingestionId) continue;
+            const entry = { ingestionId: message.ingestionId, rows: message.rowCount, failure };
+            if (options.dryRun) {
+                entries.push({ ...entry, outcome: 'would replay' });
+                continue;
+            }
+            await queue.sendMessage(toQueueText({ ...message, attempt: 0 }), { messageTimeToLive: -1 });
+            await poison.deleteMessage(item.messageId, item.popReceipt);
+            entries.push({ ...entry, outcome: 'replayed' });
+        }
+    }
+}
