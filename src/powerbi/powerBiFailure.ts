@@ -6,8 +6,22 @@ import { z } from 'zod';
  * on this request because repeating it cannot succeed (permanent).
  */
 export type PowerBiFailure =
-    | { kind: 'throttled'; status: number; retryAfterSeconds: number; code?: string; message: string; requestId?: string }
-    | { kind: 'transient'; status?: number; retryAfterSeconds?: number; code?: string; message: string; requestId?: string }
+    | {
+          kind: 'throttled';
+          status: number;
+          retryAfterSeconds: number;
+          code?: string;
+          message: string;
+          requestId?: string;
+      }
+    | {
+          kind: 'transient';
+          status?: number;
+          retryAfterSeconds?: number;
+          code?: string;
+          message: string;
+          requestId?: string;
+      }
     | { kind: 'unauthorized'; status: number; code?: string; message: string; requestId?: string }
     | { kind: 'permanent'; status: number; code?: string; message: string; requestId?: string };
 
@@ -40,7 +54,10 @@ function describe(status: number, bodyText: string): { code?: string; message: s
     const parsed = errorBodySchema.safeParse(json);
     if (!parsed.success) return { message: bodyText.slice(0, 500) };
     const { code, message, details } = parsed.data.error;
-    const detail = details?.map((d) => d.message).filter(Boolean).join('; ');
+    const detail = details
+        ?.map((d) => d.message)
+        .filter(Boolean)
+        .join('; ');
     return { code, message: [message ?? code ?? `HTTP ${status}`, detail].filter(Boolean).join(': ') };
 }
 
@@ -54,7 +71,14 @@ export function classifyPowerBiResponse(
     const requestId = headers.get('RequestId') ?? headers.get('x-ms-request-id') ?? undefined;
     const retryAfterSeconds = parseRetryAfter(headers.get('Retry-After'));
     if (status === 429) {
-        return { kind: 'throttled', status, retryAfterSeconds: retryAfterSeconds ?? defaultThrottleSeconds, code, message, requestId };
+        return {
+            kind: 'throttled',
+            status,
+            retryAfterSeconds: retryAfterSeconds ?? defaultThrottleSeconds,
+            code,
+            message,
+            requestId,
+        };
     }
     if (status === 408 || status >= 500) {
         return { kind: 'transient', status, retryAfterSeconds, code, message, requestId };
