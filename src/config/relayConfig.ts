@@ -32,24 +32,29 @@ const columnSchema = z
     })
     .describe('A column of a push table');
 
+/** Reports every entry of `list` whose name repeats an earlier one (`key` makes the comparison case-insensitive where needed). */
+function checkUniqueNames(
+    list: readonly { name: string }[],
+    path: string,
+    what: string,
+    ctx: z.RefinementCtx,
+    key: (name: string) => string = (name) => name,
+): void {
+    const seen = new Set<string>();
+    list.forEach((entry, index) => {
+        if (seen.has(key(entry.name))) {
+            ctx.addIssue({ code: 'custom', path: [path, index, 'name'], message: `duplicate ${what} "${entry.name}"` });
+        }
+        seen.add(key(entry.name));
+    });
+}
+
 const tableSchema = z
     .strictObject({
         name: z.string().regex(tableNamePattern, 'must be 1-100 characters allowed in a Power BI table name'),
         columns: z.array(columnSchema).min(1).max(maxTablesOrColumns),
     })
-    .superRefine((table, ctx) => {
-        const seen = new Set<string>();
-        table.columns.forEach((column, index) => {
-            if (seen.has(column.name)) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['columns', index, 'name'],
-                    message: `duplicate column "${column.name}"`,
-                });
-            }
-            seen.add(column.name);
-        });
-    });
+    .superRefine((table, ctx) => checkUniqueNames(table.columns, 'columns', 'column', ctx));
 
 const datasetSchema = z
     .strictObject({
@@ -58,19 +63,7 @@ const datasetSchema = z
         defaultRetentionPolicy: z.enum(['None', 'basicFIFO']).default('None'),
         tables: z.array(tableSchema).min(1).max(maxTablesOrColumns),
     })
-    .superRefine((dataset, ctx) => {
-        const seen = new Set<string>();
-        dataset.tables.forEach((table, index) => {
-            if (seen.has(table.name)) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['tables', index, 'name'],
-                    message: `duplicate table "${table.name}"`,
-                });
-            }
-            seen.add(table.name);
-        });
-    });
+    .superRefine((dataset, ctx) => checkUniqueNames(dataset.tables, 'tables', 'table', ctx));
 
 export const relayConfigSchema = z
     .strictObject({
@@ -82,28 +75,9 @@ export const relayConfigSchema = z
             .describe('Import models kept fresh with enhanced refreshes'),
     })
     .superRefine((config, ctx) => {
-        const seen = new Set<string>();
-        config.datasets.forEach((dataset, index) => {
-            if (seen.has(dataset.name)) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['datasets', index, 'name'],
-                    message: `duplicate dataset "${dataset.name}"`,
-                });
-            }
-            seen.add(dataset.name);
-        });
-        const targets = new Set<string>();
-        config.refreshTargets.forEach((target, index) => {
-            if (targets.has(target.name.toLowerCase())) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['refreshTargets', index, 'name'],
-                    message: `duplicate refresh target "${target.name}"`,
-                });
-            }
-            targets.add(target.name.toLowerCase());
-        });
+        checkUniqueNames(config.datasets, 'datasets', 'dataset', ctx);
+        // Target names are table keys and URL parts, so "Sales" and "sales" would collide.
+        checkUniqueNames(config.refreshTargets, 'refreshTargets', 'refresh target', ctx, (name) => name.toLowerCase());
     });
 
 export type RelayConfig = z.infer<typeof relayConfigSchema>;
