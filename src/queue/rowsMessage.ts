@@ -50,3 +50,11 @@ export function fromQueueText(text: string): unknown {
 export function fitsInQueueMessage(message: unknown): boolean {
     return toQueueText(message).length <= maxQueueMessageBytes;
 }
+
+/** Storage queues hide a message for at most 7 days. */
+const maxVisibilitySeconds = 7 * 24 * 60 * 60;
+
+/** A delay as a queue visibility timeout: whole seconds the service accepts (0 to 7 days). */
+export function toVisibilityTimeout(delaySeconds: number): number {
+    return Math.min(maxVisibilitySeconds, Math.max(0, delaySeconds));
+}

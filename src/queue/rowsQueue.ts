@@ -1,6 +1,6 @@
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { ensureOnce } from '../storage/ensureOnce';
-import { fromQueueText, toQueueText, type RowsMessage } from './rowsMessage';
+import { fromQueueText, toQueueText, toVisibilityTimeout, type RowsMessage } from './rowsMessage';
 
 /** What the relay records with rows it gives up on, so an operator can see why and replay them. */
 export interface PoisonReason {
@@ -30,9 +30,6 @@ export interface RowsQueue {
     sendPoison(message: RowsMessage | { raw: unknown }, reason: PoisonReason): Promise<void>;
 }
 
-/** Storage queues hide a message for at most 7 days. */
-const maxDelaySeconds = 7 * 24 * 60 * 60;
-
 /** The rows queue and its `<queue>-poison` twin, the name the Functions host uses for its own poison messages. */
 export function createRowsQueue(queueService: QueueServiceClient, queueName: string): RowsQueue {
     const queue = queueService.getQueueClient(queueName);
@@ -46,7 +43,7 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
         async send(message, delaySeconds = 0) {
             await ensureQueue();
             await queue.sendMessage(toQueueText(message), {
-                visibilityTimeout: Math.min(maxDelaySeconds, Math.max(0, Math.ceil(delaySeconds))),
+                visibilityTimeout: toVisibilityTimeout(Math.ceil(delaySeconds)),
                 messageTimeToLive: -1,
             });
         },
@@ -73,7 +70,7 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
                             item.messageId,
                             item.popReceipt,
                             undefined,
-                            Math.min(maxDelaySeconds, Math.ceil(delaySeconds)),
+                            toVisibilityTimeout(Math.ceil(delaySeconds)),
                         );
                     },
                 };

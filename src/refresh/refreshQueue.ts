@@ -1,5 +1,5 @@
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { toQueueText } from '../queue/rowsMessage';
+import { toQueueText, toVisibilityTimeout } from '../queue/rowsMessage';
 import { ensureOnce } from '../storage/ensureOnce';
 import type { PollMessage } from './pollMessage';
 
@@ -8,9 +8,6 @@ export interface RefreshQueue {
     /** Sends a status check that becomes visible when it is due (`message.notBefore`, at least `delaySeconds`). */
     send(message: PollMessage, delaySeconds: number): Promise<void>;
 }
-
-/** Storage queues hide a message for at most 7 days. */
-const maxDelaySeconds = 7 * 24 * 60 * 60;
 
 /**
  * The poller's queue. `timeScale` converts the relay clock's seconds into real visibility-timeout seconds:
@@ -23,7 +20,7 @@ export function createRefreshQueue(queueService: QueueServiceClient, queueName: 
         name: queueName,
         async send(message, delaySeconds) {
             await ensureQueue();
-            const visibilityTimeout = Math.min(maxDelaySeconds, Math.max(0, Math.round(delaySeconds / timeScale)));
+            const visibilityTimeout = toVisibilityTimeout(Math.round(delaySeconds / timeScale));
             // toQueueText base64-encodes, as host.json's messageEncoding requires of every producer.
             await queue.sendMessage(toQueueText(message), { visibilityTimeout, messageTimeToLive: -1 });
         },
