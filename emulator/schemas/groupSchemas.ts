@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { caseInsensitiveEnum } from './caseInsensitiveEnum';
 import { serviceType } from './requestSchemas';
 
 /*
@@ -9,17 +10,6 @@ import { serviceType } from './requestSchemas';
 
 export const groupUserAccessRights = ['None', 'Member', 'Admin', 'Contributor', 'Viewer'] as const;
 export const principalTypes = ['None', 'User', 'Group', 'App'] as const;
-
-/** Enum values are matched case-insensitively, like the other enums the emulator reads. */
-const caseInsensitiveEnum = <T extends string>(values: readonly T[]) =>
-    z.string().transform((value, ctx) => {
-        const match = values.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
-        if (match === undefined) {
-            ctx.addIssue({ code: 'custom', message: `The value '${value}' is not one of ${values.join(', ')}` });
-            return z.NEVER;
-        }
-        return match;
-    });
 
 /**
  * The `userDetails` body of Groups - Add Group User (POST) and Update Group User (PUT). `User` marks

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { caseInsensitiveEnum } from './caseInsensitiveEnum';
 
 /*
  * Request bodies, written from the definitions in Microsoft's OpenAPI spec
@@ -93,16 +94,6 @@ export type ColumnDefinition = z.infer<typeof columnSchema>;
 export const postRowsRequestSchema = serviceType('PostRowsRequest', {
     rows: z.array(rowSchema),
 });
-
-const caseInsensitiveEnum = <T extends string>(values: readonly T[]) =>
-    z.string().transform((value, ctx) => {
-        const match = values.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
-        if (match === undefined) {
-            ctx.addIssue({ code: 'custom', message: `The value '${value}' is not one of ${values.join(', ')}` });
-            return z.NEVER;
-        }
-        return match;
-    });
 
 export const refreshTypes = ['Full', 'ClearValues', 'Calculate', 'DataOnly', 'Automatic', 'Defragment'] as const;
 export const commitModes = ['Transactional', 'PartialBatch'] as const;
