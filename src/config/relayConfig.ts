@@ -53,6 +53,14 @@ const tableSchema = z
     .strictObject({
         name: z.string().regex(tableNamePattern, 'must be 1-100 characters allowed in a Power BI table name'),
         columns: z.array(columnSchema).min(1).max(maxTablesOrColumns),
+        existingRows: z
+            .number()
+            .int()
+            .nonnegative()
+            .default(0)
+            .describe(
+                'Rows the table already held before pbi-relay first pushed to it; from 250,000 rows on, Power BI allows 120 Add Rows calls an hour',
+            ),
     })
     .superRefine((table, ctx) => checkUniqueNames(table.columns, 'columns', 'column', ctx));
 

@@ -45,8 +45,23 @@ export const settingsSchema = z.object({
     PUSH_MAX_ATTEMPTS: positiveInt.default(10),
     PUSH_RETRY_BASE_SECONDS: positiveInt.default(5),
     PUSH_RETRY_MAX_SECONDS: positiveInt.default(900),
-    /** How many other small queued requests for the same table one Add Rows call may take along (0 = off; at most 32). */
-    PUSH_COALESCE_MESSAGES: z.coerce.number().int().min(0).max(32).default(32),
+    /** How many other queued requests for the same table one Add Rows call may carry (0 = off, one call per request). */
+    PUSH_COALESCE_MESSAGES: z.coerce.number().int().min(0).max(10_000).default(10_000),
+    /** Power BI refuses Add Rows bodies over 16 MB; packed calls stay under this. */
+    PUSH_MAX_BYTES_PER_POST: positiveInt.max(16_000_000).default(15_000_000),
+    /** The shared Add Rows budget of each dataset (Table storage, one entity per dataset). */
+    PUSH_GOVERNOR_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayPushGovernor'),
+    /** Power BI's documented Add Rows limits per dataset; lower them to leave room for another writer. */
+    PUSH_MAX_CALLS_PER_MINUTE: positiveInt.default(120),
+    PUSH_MAX_ROWS_PER_HOUR: positiveInt.default(1_000_000),
+    PUSH_MAX_PENDING_CALLS: positiveInt.default(5),
+    PUSH_CLIFF_TABLE_ROWS: positiveInt.default(250_000),
+    PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF: positiveInt.default(120),
+    /** How long an invocation waits for its dataset's next call slot before handing its rows back to the queue. */
+    PUSH_MAX_SLOT_WAIT_MS: positiveInt.default(1_500),
 
     /** NCRONTAB (six fields, UTC) of the timer that starts the scheduled refresh targets. */
     REFRESH_SCHEDULE: z

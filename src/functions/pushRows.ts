@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { deliverCoalesced } from '../push/deliverCoalesced';
+import { deliverRows } from '../push/deliverRows';
 import { rowsMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 
@@ -13,42 +13,35 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         return;
     }
     const message = parsed.data;
+    const report = await deliverRows(message, deliver);
     const fields = {
         ingestionId: message.ingestionId,
         dataset: message.dataset,
         table: message.table,
         rows: message.rowCount,
+        calls: report.calls,
+        rowsPushed: report.rowsPushed,
+        packed: report.packed,
+        skippedParts: report.skippedParts,
+        requestIds: report.requestIds,
+        rescheduled: report.rescheduled,
+        delaySeconds: report.delaySeconds,
+        status: report.lastFailure?.status,
+        code: report.lastFailure?.code,
+        error: report.lastFailure?.message,
+        failureRequestId: report.lastFailure?.requestId,
     };
-    const outcome = await deliverCoalesced(message, deliver);
-    switch (outcome.kind) {
-        case 'delivered':
-            context.info('pbi-relay rows delivered', {
-                ...fields,
-                rowsPushed: outcome.rows,
-                coalesced: outcome.coalesced ?? 0,
-                parts: outcome.parts,
-                skippedParts: outcome.skippedParts,
-                requestIds: outcome.requestIds,
-            });
-            return;
-        case 'rescheduled': {
-            const { reason, part, attempt, delaySeconds, failure } = outcome;
-            const log = reason === 'throttled' ? context.warn : context.error;
-            log.call(context, `pbi-relay rows rescheduled (${reason})`, {
-                ...fields,
-                part,
-                attempt,
-                delaySeconds,
-                status: failure.status,
-                code: failure.code,
-                error: failure.message,
-                requestId: failure.requestId,
-            });
-            return;
-        }
-        case 'poisoned':
-            context.error('pbi-relay rows poisoned', { ...fields, ...outcome.reason });
-            return;
+    if (report.poisoned.length > 0) {
+        context.error('pbi-relay rows poisoned', { ...fields, poisoned: report.poisoned });
+    } else if (report.rescheduled.transient || report.rescheduled.unauthorized) {
+        context.error('pbi-relay rows rescheduled (failure)', fields);
+    } else if (report.rescheduled.throttled) {
+        context.warn('pbi-relay rows rescheduled (throttled)', fields);
+    } else {
+        context.info(
+            report.rescheduled.paced ? 'pbi-relay rows waiting for a call slot' : 'pbi-relay rows delivered',
+            fields,
+        );
     }
 }
 

@@ -1,7 +1,8 @@
 import type { DatasetConfig, RelayConfig } from '../config/relayConfig';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
-import type { TableDefinition } from '../powerbi/schemas';
+import type { Dataset, TableDefinition } from '../powerbi/schemas';
+import type { DatasetClaims } from './datasetClaims';
 
 export type ResolvedDataset =
     { ok: true; workspaceId: string; datasetId: string } | { ok: false; failure: PowerBiFailure };
@@ -23,19 +24,27 @@ const permanent = (message: string): ResolvedDataset => ({
     failure: { kind: 'permanent', status: 404, message },
 });
 
+/** How often, and how long, an instance looks for a dataset another instance is creating. */
+const creationPollMs = 1_000;
+const creationWaitMs = 30_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export function createDatasetResolver(
     client: PowerBiClient,
     config: RelayConfig,
     defaultWorkspaceId: string,
+    claims: DatasetClaims,
 ): DatasetResolver {
     /** Per dataset: its id and the tables known to exist. One lookup at a time per dataset, shared by concurrent pushes. */
     const known = new Map<string, Promise<ResolvedDataset & { tables?: Set<string> }>>();
 
-    async function lookUp(dataset: DatasetConfig): Promise<ResolvedDataset & { tables?: Set<string> }> {
-        const workspaceId = dataset.workspaceId ?? defaultWorkspaceId;
+    async function found(
+        workspaceId: string,
+        dataset: DatasetConfig,
+    ): Promise<(ResolvedDataset & { tables?: Set<string> }) | undefined> {
         const listed = await client.getDatasets(workspaceId);
         if (!listed.ok) return listed;
-        const existing = listed.value.filter((d) => d.name === dataset.name);
+        const existing = listed.value.filter((d: Dataset) => d.name === dataset.name);
         const push = existing.find((d) => d.addRowsAPIEnabled === true);
         if (push) {
             const tables = await client.getTables(workspaceId, push.id);
@@ -47,6 +56,30 @@ export function createDatasetResolver(
                 `Dataset "${dataset.name}" exists in workspace ${workspaceId} but is not a push dataset (addRowsAPIEnabled is false); rename it or the configured dataset`,
             );
         }
+        return undefined;
+    }
+
+    async function lookUp(dataset: DatasetConfig): Promise<ResolvedDataset & { tables?: Set<string> }> {
+        const workspaceId = dataset.workspaceId ?? defaultWorkspaceId;
+        const existing = await found(workspaceId, dataset);
+        if (existing) return existing;
+        if ((await claims.claim(workspaceId, dataset.name)) === 'theirs') {
+            for (let waited = 0; waited < creationWaitMs; waited += creationPollMs) {
+                await sleep(creationPollMs);
+                const created = await found(workspaceId, dataset);
+                if (created) return created;
+            }
+            return {
+                ok: false,
+                failure: {
+                    kind: 'transient',
+                    message: `Another instance is creating dataset "${dataset.name}" and it has not appeared yet`,
+                },
+            };
+        }
+        // Whoever held the claim before may have finished in the meantime.
+        const createdMeanwhile = await found(workspaceId, dataset);
+        if (createdMeanwhile) return createdMeanwhile;
         const created = await client.createDataset(
             workspaceId,
             { name: dataset.name, defaultMode: 'Push', tables: dataset.tables.map(toTableDefinition) },

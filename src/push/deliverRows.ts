@@ -1,11 +1,17 @@
+import type { RelayConfig } from '../config/relayConfig';
+import type { Row } from '../ingest/validateRows';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
 import type { RowsBlobs } from '../queue/rowsBlobs';
 import type { RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason, RowsQueue } from '../queue/rowsQueue';
 import type { DatasetResolver } from './datasetResolver';
+import { gatherCompanions } from './gatherCompanions';
+import type { Member } from './member';
 import type { PushLedger } from './pushLedger';
+import type { CallGrant, PushGovernor } from './pushGovernor';
 import { retryDelaySeconds } from './retryDelay';
+import { toPushAction, type PushAction } from './toPushAction';
 
 export interface DeliverDeps {
     client: PowerBiClient;
@@ -13,146 +19,284 @@ export interface DeliverDeps {
     queue: RowsQueue;
     blobs: RowsBlobs;
     ledger: PushLedger;
+    governor: PushGovernor;
+    config: RelayConfig;
     maxRowsPerPost: number;
+    maxBytesPerPost: number;
     maxAttempts: number;
     retry: { baseSeconds: number; maxSeconds: number };
-    /** How many more small messages one Add Rows call may take along (0 turns coalescing off). */
-    coalesceMessages: number;
-    now?: () => Date;
+    /** How many queued messages one Add Rows call may carry besides the one that triggered it (0 turns packing off). */
+    packMessages: number;
+    /** How long an invocation waits for its dataset's next call slot before it hands its rows back to the queue. */
+    maxSlotWaitMs: number;
+    now: () => Date;
 }
 
-export type DeliveryOutcome =
-    | { kind: 'delivered'; rows: number; parts: number; skippedParts: number; requestIds: string[]; coalesced?: number }
-    | {
-          kind: 'rescheduled';
-          reason: 'throttled' | 'transient' | 'unauthorized';
-          part: number;
-          attempt: number;
-          delaySeconds: number;
-          failure: PowerBiFailure;
-      }
-    | { kind: 'poisoned'; reason: PoisonReason };
+/** What one invocation did, for its log line. */
+export interface DeliveryReport {
+    calls: number;
+    rowsPushed: number;
+    /** Messages that travelled with the triggering one. */
+    packed: number;
+    /** Parts the ledger already held (a redelivered message). */
+    skippedParts: number;
+    requestIds: string[];
+    /** Messages sent back to the queue to wait (for a slot, Retry-After or back-off), by reason. */
+    rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized', number>>;
+    delaySeconds?: number;
+    poisoned: PoisonReason[];
+    lastFailure?: PowerBiFailure;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Pushes one queued ingestion to Power BI in parts of at most maxRowsPerPost rows. Nothing is dropped:
- * a throttled part is rescheduled after Retry-After without spending an attempt, transient failures are
- * rescheduled with back-off until maxAttempts, and what can never succeed goes to the poison queue with
- * the service's answer. Failures of Storage itself are thrown, so the host retries the message.
+ * Pushes the queued ingestion that triggered this invocation, and as many other queued ingestions of the
+ * same table as fit, in Add Rows calls the dataset's shared budget allows. A single message is a batch of
+ * one; every message in a call has its own ledger entry, so none is pushed twice, and its own attempt count,
+ * so a failure is settled per message. Failures of Storage itself are thrown: the host retries the message.
  */
-export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Promise<DeliveryOutcome> {
+export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Promise<DeliveryReport> {
+    const report: DeliveryReport = {
+        calls: 0,
+        rowsPushed: 0,
+        packed: 0,
+        skippedParts: 0,
+        requestIds: [],
+        rescheduled: {},
+        poisoned: [],
+    };
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const pushed = await deps.ledger.pushedParts(message.ingestionId);
     const pending = Array.from({ length: partCount }, (_, part) => part).filter(
         (part) => part >= message.part && !pushed.has(part),
     );
-    const skippedParts = partCount - message.part - pending.length;
+    report.skippedParts = partCount - message.part - pending.length;
     if (pending.length === 0) {
         if (message.blob) await deps.blobs.delete(message.blob);
-        return { kind: 'delivered', rows: 0, parts: 0, skippedParts, requestIds: [] };
+        return report;
     }
-
+    const trigger = triggerMember(message, deps);
     const rows = message.rows ?? (message.blob ? await deps.blobs.get(message.blob) : undefined);
-    if (!rows) {
-        return poisonMessage(
-            message,
-            { message: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed` },
-            deps,
-        );
-    }
-    if (rows.length !== message.rowCount) {
-        return poisonMessage(
-            message,
-            { message: `The message announces ${message.rowCount} rows but carries ${rows.length}` },
-            deps,
-        );
+    if (!rows || rows.length !== message.rowCount) {
+        const text = !rows
+            ? `The claim-check blob ${message.blob} is missing; its rows cannot be pushed`
+            : `The message announces ${message.rowCount} rows but carries ${rows.length}`;
+        await poison(trigger, { message: text }, report, deps);
+        return report;
     }
 
-    const requestIds: string[] = [];
-    let rowsPushed = 0;
-    for (const part of pending) {
+    const target = await deps.resolver.resolve(message.dataset, message.table);
+    if (!target.ok) {
+        const piece: Member = { ...trigger, part: pending[0]!, rows: [], bytes: 0, last: true };
+        await settle([piece], target.failure, toPushAction(target.failure, 'resolve'), report, deps);
+        return report;
+    }
+    const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
+    const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
+    const request = {
+        table: message.table,
+        fifo: datasetConfig?.defaultRetentionPolicy === 'basicFIFO',
+        startingRows: tableConfig?.existingRows ?? 0,
+    };
+    const call: CallContext = {
+        deps,
+        report,
+        datasetKey: target.datasetId,
+        post: (batchRows) => deps.client.postRows(target.workspaceId, target.datasetId, message.table, batchRows),
+        acquire: (minRows) =>
+            acquireSlot(deps, target.datasetId, { ...request, minRows, maxRows: deps.maxRowsPerPost }),
+    };
+
+    for (const [index, part] of pending.entries()) {
         const partRows = rows.slice(part * deps.maxRowsPerPost, (part + 1) * deps.maxRowsPerPost);
-        const posted = await postToPowerBi(message, partRows, deps);
-        if (!posted.ok)
-            return posted.permanentTarget
-                ? poisonMessage(message, posted.failure, deps)
-                : settleFailure(message, part, posted.failure, deps);
-        if (posted.requestId) requestIds.push(posted.requestId);
-        rowsPushed += partRows.length;
-        await deps.ledger.recordPart(message.ingestionId, part, { rows: partRows.length, requestId: posted.requestId });
+        const piece: Member = {
+            ...trigger,
+            part,
+            rows: partRows,
+            bytes: byteLength(partRows),
+            last: index === pending.length - 1,
+        };
+        const slot = await call.acquire(partRows.length);
+        if (slot.kind === 'wait') {
+            await reschedule(piece, slot.seconds, 'paced', report);
+            return report;
+        }
+        const members = [piece];
+        if (piece.last && deps.packMessages > 0 && partRows.length < slot.grant.maxRows) {
+            const companions = await gatherCompanions(message, {
+                queue: deps.queue,
+                blobs: deps.blobs,
+                ledger: deps.ledger,
+                maxMessages: deps.packMessages,
+                maxRows: slot.grant.maxRows - partRows.length,
+                maxBytes: deps.maxBytesPerPost - piece.bytes,
+            });
+            members.push(...companions.members);
+            report.skippedParts += companions.skipped;
+            for (const bad of companions.unreadable) await poison(bad.member, bad.reason, report, deps);
+        }
+        const delivered = await postMembers(members, slot.grant, call);
+        if (!delivered.some((member) => member.trigger)) return report;
     }
     if (message.blob) await deps.blobs.delete(message.blob);
-    return { kind: 'delivered', rows: rowsPushed, parts: pending.length, skippedParts, requestIds };
+    return report;
 }
 
-export type PostResult =
-    { ok: true; requestId?: string } | { ok: false; failure: PowerBiFailure; permanentTarget: boolean };
+interface CallContext {
+    deps: DeliverDeps;
+    report: DeliveryReport;
+    datasetKey: string;
+    post(rows: readonly unknown[]): ReturnType<PowerBiClient['postRows']>;
+    acquire(minRows: number): Promise<Slot>;
+}
 
-/** Resolves the dataset (creating it when missing) and posts rows to its table. */
-export async function postToPowerBi(
-    message: RowsMessage,
-    rows: readonly unknown[],
+type Slot = { kind: 'granted'; grant: CallGrant } | { kind: 'wait'; seconds: number };
+
+/** Waits in-process for a short gap between calls; a longer one hands the rows back to the queue until then. */
+async function acquireSlot(
     deps: DeliverDeps,
-): Promise<PostResult> {
-    const target = await deps.resolver.resolve(message.dataset, message.table);
-    // Finding or creating the dataset failed for good (e.g. a same-named dataset that is not a push dataset).
-    if (!target.ok) return { ok: false, failure: target.failure, permanentTarget: target.failure.kind === 'permanent' };
-    const result = await deps.client.postRows(target.workspaceId, target.datasetId, message.table, rows);
-    if (result.ok) return { ok: true, requestId: result.requestId };
-    // The dataset or table may have been deleted since we looked it up: look it up (and create it) again next time.
-    if (result.failure.status === 404) deps.resolver.forget(message.dataset);
-    return { ok: false, failure: result.failure, permanentTarget: false };
+    datasetKey: string,
+    request: Parameters<PushGovernor['acquire']>[1],
+): Promise<Slot> {
+    const deadline = deps.now().getTime() + deps.maxSlotWaitMs;
+    for (;;) {
+        const acquired = await deps.governor.acquire(datasetKey, request);
+        if (acquired.kind === 'granted') return acquired;
+        const nowMs = deps.now().getTime();
+        if (nowMs + acquired.ms > deadline) return { kind: 'wait', seconds: Math.ceil(acquired.ms / 1000) };
+        await sleep(acquired.ms);
+    }
 }
 
 /**
- * What happens to a message whose part `part` failed: a throttled part waits Retry-After without spending an
- * attempt; transient and access failures wait with back-off and spend one; what can never succeed is poisoned.
- * A 404 on Add Rows usually means the dataset or table was deleted since it was looked up, so it is retried
- * (and recreated); "not Push API dataset" can never succeed.
+ * Posts the members' rows in one call and settles each member; returns those whose rows are in Power BI.
+ * Rows Power BI refused are split in halves, each half posted on its own slot, until the message that holds
+ * the bad row is alone and poisoned; its companions go through.
  */
-export async function settleFailure(
-    message: RowsMessage,
-    part: number,
-    failure: PowerBiFailure,
-    deps: DeliverDeps,
-): Promise<DeliveryOutcome> {
-    const isNotPush = failure.status === 404 && /not Push API dataset/i.test(failure.message);
-    if (failure.kind === 'permanent' && (failure.status !== 404 || isNotPush))
-        return poisonMessage(message, failure, deps);
-    if (failure.kind === 'throttled') {
-        const delaySeconds = failure.retryAfterSeconds;
-        await deps.queue.send({ ...message, part }, delaySeconds);
-        return { kind: 'rescheduled', reason: 'throttled', part, attempt: message.attempt, delaySeconds, failure };
-    }
-    const attempt = message.attempt + 1;
-    if (attempt >= deps.maxAttempts) {
-        return poisonMessage(
-            message,
-            { ...failure, message: `Gave up after ${attempt} attempts: ${failure.message}` },
-            deps,
+async function postMembers(members: Member[], grant: CallGrant, call: CallContext): Promise<Member[]> {
+    const { deps, report } = call;
+    const rows = members.flatMap((member) => member.rows);
+    const result = await call.post(rows);
+    report.calls += 1;
+    if (result.ok) {
+        await grant.release({ pushedRows: rows.length }).catch(() => undefined);
+        report.rowsPushed += rows.length;
+        if (result.requestId) report.requestIds.push(result.requestId);
+        await inChunks(members, (member) =>
+            deps.ledger.recordPart(member.message.ingestionId, member.part, {
+                rows: member.rows.length,
+                requestId: result.requestId,
+            }),
         );
+        await inChunks(members, (member) => member.complete());
+        report.packed += members.filter((member) => !member.trigger).length;
+        return members;
     }
-    const delaySeconds = retryDelaySeconds(
-        attempt,
-        deps.retry,
-        failure.kind === 'transient' ? failure.retryAfterSeconds : 0,
-    );
-    await deps.queue.send({ ...message, part, attempt }, delaySeconds);
-    const reason = failure.kind === 'unauthorized' ? 'unauthorized' : 'transient';
-    return { kind: 'rescheduled', reason, part, attempt, delaySeconds, failure };
+    const { failure } = result;
+    await grant
+        .release({
+            pushedRows: 0,
+            retryAfterSeconds: failure.kind === 'throttled' ? failure.retryAfterSeconds : undefined,
+        })
+        .catch(() => undefined);
+    const action = toPushAction(failure, 'post');
+    if (action.kind === 'retry' && action.forgetTarget) deps.resolver.forget(members[0]!.message.dataset);
+    if (action.kind !== 'split' || members.length === 1) {
+        await settle(members, failure, action, report, deps);
+        return [];
+    }
+    report.lastFailure = failure;
+    const half = Math.ceil(members.length / 2);
+    const delivered: Member[] = [];
+    for (const group of [members.slice(0, half), members.slice(half)]) {
+        const groupRows = group.reduce((sum, member) => sum + member.rows.length, 0);
+        const slot = await call.acquire(groupRows);
+        if (slot.kind === 'wait') {
+            await inChunks(group, (member) => reschedule(member, slot.seconds, 'paced', report));
+            continue;
+        }
+        delivered.push(...(await postMembers(group, slot.grant, call)));
+    }
+    return delivered;
 }
 
-async function poisonMessage(
-    message: RowsMessage,
-    { status, code, message: text, requestId }: Pick<PowerBiFailure, 'message'> & Partial<PowerBiFailure>,
+/** Applies a failure's action to every member: each keeps (or spends) its own attempts; a lone refused one is poisoned. */
+async function settle(
+    members: Member[],
+    failure: PowerBiFailure,
+    action: PushAction,
+    report: DeliveryReport,
     deps: DeliverDeps,
-): Promise<DeliveryOutcome> {
-    const reason: PoisonReason = {
-        status,
-        code,
-        message: text,
-        requestId,
-        at: (deps.now?.() ?? new Date()).toISOString(),
+): Promise<void> {
+    report.lastFailure = failure;
+    switch (action.kind) {
+        case 'wait':
+            await inChunks(members, (member) => reschedule(member, action.seconds, 'throttled', report));
+            return;
+        case 'split':
+        case 'poison':
+            await inChunks(members, (member) => poison(member, failure, report, deps));
+            return;
+        case 'retry': {
+            const reason = failure.kind === 'unauthorized' ? 'unauthorized' : 'transient';
+            await inChunks(members, async (member) => {
+                const attempt = member.message.attempt + 1;
+                if (attempt >= deps.maxAttempts) {
+                    await poison(
+                        member,
+                        { ...failure, message: `Gave up after ${attempt} attempts: ${failure.message}` },
+                        report,
+                        deps,
+                    );
+                    return;
+                }
+                const delay = retryDelaySeconds(attempt, deps.retry, action.serviceAskedSeconds);
+                await reschedule({ ...member, message: { ...member.message, attempt } }, delay, reason, report);
+            });
+            return;
+        }
+    }
+}
+
+async function reschedule(
+    member: Member,
+    delaySeconds: number,
+    reason: keyof DeliveryReport['rescheduled'],
+    report: DeliveryReport,
+): Promise<void> {
+    await member.resend({ ...member.message, part: member.part }, delaySeconds);
+    report.rescheduled[reason] = (report.rescheduled[reason] ?? 0) + 1;
+    report.delaySeconds = Math.max(report.delaySeconds ?? 0, delaySeconds);
+}
+
+async function poison(
+    member: Pick<Member, 'message' | 'poison'>,
+    { status, code, message: text, requestId }: Pick<PowerBiFailure, 'message'> & Partial<PowerBiFailure>,
+    report: DeliveryReport,
+    deps: DeliverDeps,
+): Promise<void> {
+    const reason: PoisonReason = { status, code, message: text, requestId, at: deps.now().toISOString() };
+    await member.poison(reason);
+    report.poisoned.push(reason);
+}
+
+/** The message the host handed to this invocation: the host deletes it when the invocation returns. */
+function triggerMember(message: RowsMessage, deps: DeliverDeps): Omit<Member, 'part' | 'rows' | 'bytes' | 'last'> {
+    return {
+        message,
+        trigger: true,
+        complete: async () => undefined,
+        resend: (changed, delaySeconds) => deps.queue.send(changed, delaySeconds),
+        poison: (reason) => deps.queue.sendPoison(message, reason),
     };
-    await deps.queue.sendPoison(message, reason);
-    return { kind: 'poisoned', reason };
+}
+
+const byteLength = (rows: readonly Row[]) => Buffer.byteLength(JSON.stringify(rows));
+
+/** Storage calls for many members at once, a bounded number at a time. */
+async function inChunks<T>(items: readonly T[], run: (item: T) => Promise<unknown>, size = 64): Promise<void> {
+    for (let start = 0; start < items.length; start += size) {
+        await Promise.all(items.slice(start, start + size).map(run));
+    }
 }

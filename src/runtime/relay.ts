@@ -5,8 +5,10 @@ import type { IngestDeps } from '../ingest/ingestRows';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
 import { createTokenProvider } from '../powerbi/tokenProvider';
+import { createDatasetClaims } from '../push/datasetClaims';
 import { createDatasetResolver } from '../push/datasetResolver';
 import type { DeliverDeps } from '../push/deliverRows';
+import { createPushGovernor } from '../push/pushGovernor';
 import { createPushLedger } from '../push/pushLedger';
 import { createRowsBlobs } from '../queue/rowsBlobs';
 import { createRowsQueue } from '../queue/rowsQueue';
@@ -33,6 +35,7 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
     const storage = createStorageClients(settings);
     const queue = createRowsQueue(storage.queueService, settings.ROWS_QUEUE);
     const blobs = createRowsBlobs(storage.blobService, settings.ROWS_CONTAINER);
+    const governorTable = storage.tableClient(settings.PUSH_GOVERNOR_TABLE);
     const client = createPowerBiClient({
         baseUrl: settings.POWERBI_API_BASE_URL,
         tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
@@ -44,14 +47,31 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
         ingest: { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs },
         deliver: {
             client,
-            resolver: createDatasetResolver(client, config, settings.POWERBI_WORKSPACE_ID),
+            config,
+            resolver: createDatasetResolver(
+                client,
+                config,
+                settings.POWERBI_WORKSPACE_ID,
+                createDatasetClaims(governorTable),
+            ),
             queue,
             blobs,
             ledger: createPushLedger(storage.tableClient(settings.PUSH_LEDGER_TABLE)),
+            governor: createPushGovernor(governorTable, {
+                callsPerMinute: settings.PUSH_MAX_CALLS_PER_MINUTE,
+                rowsPerHour: settings.PUSH_MAX_ROWS_PER_HOUR,
+                pendingCalls: settings.PUSH_MAX_PENDING_CALLS,
+                cliffTableRows: settings.PUSH_CLIFF_TABLE_ROWS,
+                callsPerHourPastCliff: settings.PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF,
+                pendingLeaseMs: settings.POWERBI_TIMEOUT_MS + 5_000,
+            }),
             maxRowsPerPost: settings.PUSH_MAX_ROWS_PER_POST,
+            maxBytesPerPost: settings.PUSH_MAX_BYTES_PER_POST,
             maxAttempts: settings.PUSH_MAX_ATTEMPTS,
-            coalesceMessages: settings.PUSH_COALESCE_MESSAGES,
+            packMessages: settings.PUSH_COALESCE_MESSAGES,
+            maxSlotWaitMs: settings.PUSH_MAX_SLOT_WAIT_MS,
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
+            now: () => new Date(),
         },
         refresh: createRefreshDeps(settings, config.refreshTargets, storage, client),
     };

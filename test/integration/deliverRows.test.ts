@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverRows } from '../../src/push/deliverRows';
+import { createRelay } from '../../src/runtime/relay';
 import type { Relay } from '../../src/runtime/relay';
-import { productMessage, relayClientId, startRelayTestBed, type RelayTestBed } from './relayTestBed';
+import { productConfig, productMessage, relayClientId, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
 let bed: RelayTestBed;
 beforeAll(async () => {
@@ -35,14 +36,39 @@ async function approximateCount(relay: Relay) {
     return (await bed.queue(relay.settings.ROWS_QUEUE).getProperties()).approximateMessagesCount ?? 0;
 }
 
+const visible = async (relay: Relay) =>
+    (await bed.queue(relay.settings.ROWS_QUEUE).peekMessages({ numberOfMessages: 32 })).peekedMessageItems;
+
+const ids = (rows: Record<string, unknown>[]) => rows.map((r) => Number(r.ProductID)).sort((a, b) => a - b);
+
+/** Creates the dataset, so later calls are Add Rows only. */
+async function warmUp(relay: Relay) {
+    await deliverRows(productMessage([product(0, 'warm-up')]), { ...relay.deliver, packMessages: 0 });
+}
+
+async function withLimits(limits: Parameters<RelayTestBed['emulator']['updateLimits']>[0], run: () => Promise<void>) {
+    await bed.emulator.updateLimits(limits);
+    try {
+        await run();
+    } finally {
+        await bed.emulator.updateLimits(defaults);
+    }
+}
+const defaults = {
+    maxPostRowsRequestsPerMinute: 120,
+    maxStringLength: 4000,
+    slowdownTableRows: 250_000,
+    maxPostRowsRequestsPerHourAfterSlowdown: 120,
+};
+
 describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('creates the dataset from the config as the walkthrough does, then reuses it', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         const first = await deliverRows(productMessage([product(1, 'a')]), relay.deliver);
         const second = await deliverRows(productMessage([product(2, 'a')]), relay.deliver);
-        expect(first).toMatchObject({ kind: 'delivered', rows: 1, parts: 1 });
-        expect(second).toMatchObject({ kind: 'delivered', rows: 1, parts: 1 });
-        expect((await pushedRows(workspaceId)).map((r) => r.ProductID)).toEqual([1, 2]);
+        expect(first).toMatchObject({ calls: 1, rowsPushed: 1, poisoned: [] });
+        expect(second).toMatchObject({ calls: 1, rowsPushed: 1, poisoned: [] });
+        expect(ids(await pushedRows(workspaceId))).toEqual([1, 2]);
         const creates = (await bed.emulator.requests()).filter(
             (r) => r.operation === 'createDataset' && r.path.includes(workspaceId),
         );
@@ -56,11 +82,11 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const rows = Array.from({ length: 25_000 }, (_, i) => product(i, 'big'));
         const blob = `${randomUUID()}.json`;
         await relay.deliver.blobs.put(blob, rows);
-        const outcome = await deliverRows(
+        const report = await deliverRows(
             productMessage([], { rows: undefined, blob, rowCount: rows.length }),
             relay.deliver,
         );
-        expect(outcome).toMatchObject({ kind: 'delivered', rows: 25_000, parts: 3 });
+        expect(report).toMatchObject({ calls: 3, rowsPushed: 25_000 });
         expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([10_000, 10_000, 5_000]);
         expect(await pushedRows(workspaceId)).toHaveLength(25_000);
         expect(await relay.deliver.blobs.get(blob)).toBeUndefined();
@@ -69,47 +95,119 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('does not append rows twice when the same message is delivered again', async () => {
         const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ROWS_PER_POST: '2' });
         const message = productMessage([product(1, 'r'), product(2, 'r'), product(3, 'r')]);
-        expect(await deliverRows(message, relay.deliver)).toMatchObject({ kind: 'delivered', parts: 2 });
-        expect(await deliverRows(message, relay.deliver)).toMatchObject({
-            kind: 'delivered',
-            parts: 0,
-            skippedParts: 2,
-        });
+        expect(await deliverRows(message, relay.deliver)).toMatchObject({ calls: 2, rowsPushed: 3 });
+        expect(await deliverRows(message, relay.deliver)).toMatchObject({ calls: 0, rowsPushed: 0, skippedParts: 2 });
         expect(await pushedRows(workspaceId)).toHaveLength(3);
         expect(await postRowsCalls(workspaceId)).toHaveLength(2);
     });
 
-    it('reschedules the remaining parts after Retry-After on 429 without spending an attempt', async () => {
-        const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ROWS_PER_POST: '2' });
-        await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
-        await bed.emulator.updateLimits({ maxPostRowsRequestsPerMinute: 2 });
-        try {
-            const message = productMessage([product(1, 't'), product(2, 't'), product(3, 't')]);
-            const outcome = await deliverRows(message, relay.deliver);
-            // The first part used the last request of the minute; the second was throttled until the warm-up leaves the window.
-            expect(outcome).toMatchObject({ kind: 'rescheduled', reason: 'throttled', part: 1, attempt: 0 });
-            if (outcome.kind === 'rescheduled') expect(outcome.delaySeconds).toBeGreaterThan(50);
-            expect(await approximateCount(relay)).toBe(1);
-            expect((await bed.queue(relay.settings.ROWS_QUEUE).peekMessages()).peekedMessageItems).toHaveLength(0);
-            expect((await pushedRows(workspaceId)).map((r) => r.ProductID)).toEqual([0, 1, 2]);
-        } finally {
-            await bed.emulator.updateLimits({ maxPostRowsRequestsPerMinute: 120 });
-        }
+    it('packs every queued request of the table into one Add Rows call, each recorded in the ledger', async () => {
+        const { relay, workspaceId } = await bed.newRelay();
+        await warmUp(relay);
+        const queued = Array.from({ length: 40 }, (_, i) => productMessage([product(10 + i, 'c')]));
+        const blob = `${randomUUID()}.json`;
+        await relay.deliver.blobs.put(blob, [product(60, 'b'), product(61, 'b')]);
+        queued.push(productMessage([], { rows: undefined, blob, rowCount: 2 }));
+        for (const m of queued) await relay.deliver.queue.send(m);
+        const first = productMessage([product(1, 'c'), product(2, 'c')]);
+        const report = await deliverRows(first, relay.deliver);
+        expect(report).toMatchObject({ calls: 1, rowsPushed: 44, packed: 41, poisoned: [] });
+        expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([1, 44]);
+        expect(ids(await pushedRows(workspaceId))).toEqual([
+            0,
+            1,
+            2,
+            ...Array.from({ length: 40 }, (_, i) => 10 + i),
+            60,
+            61,
+        ]);
+        expect(await approximateCount(relay)).toBe(0);
+        expect(await relay.deliver.blobs.get(blob)).toBeUndefined();
+        for (const m of [first, ...queued])
+            expect(await relay.deliver.ledger.pushedParts(m.ingestionId)).toEqual(new Set([0]));
+    });
+
+    it('sends messages of other tables back as new messages, visible at once and with no dequeue counted', async () => {
+        const { relay, workspaceId } = await bed.newRelay();
+        await warmUp(relay);
+        const other = productMessage([product(20, 'o')], { table: 'Other' });
+        await relay.deliver.queue.send(other);
+        const report = await deliverRows(productMessage([product(1, 'o')]), relay.deliver);
+        expect(report).toMatchObject({ calls: 1, rowsPushed: 1, packed: 0 });
+        const [back] = await visible(relay);
+        expect(back?.dequeueCount).toBe(0);
+        expect(ids(await pushedRows(workspaceId))).toEqual([0, 1]);
+    });
+
+    it('does not push a queued request again that the ledger already holds', async () => {
+        const { relay, workspaceId } = await bed.newRelay();
+        await warmUp(relay);
+        const done = productMessage([product(30, 'd')]);
+        await relay.deliver.ledger.recordPart(done.ingestionId, 0, { rows: 1 });
+        await relay.deliver.queue.send(done);
+        const report = await deliverRows(productMessage([product(31, 'd')]), relay.deliver);
+        expect(report).toMatchObject({ calls: 1, rowsPushed: 1, skippedParts: 1 });
+        expect(ids(await pushedRows(workspaceId))).toEqual([0, 31]);
+        expect(await approximateCount(relay)).toBe(0);
+    });
+
+    it('on an unpredicted 429 sends every packed request back for Retry-After, attempts unchanged, and waits before the next call', async () => {
+        const { relay } = await bed.newRelay();
+        await warmUp(relay);
+        await relay.deliver.queue.send(productMessage([product(40, 't')]));
+        await bed.emulator.injectFaults({
+            operation: 'postRows',
+            kind: 'status',
+            status: 429,
+            retryAfterSeconds: 30,
+            count: 1,
+        });
+        const report = await deliverRows(productMessage([product(41, 't')]), relay.deliver);
+        expect(report).toMatchObject({ calls: 1, rowsPushed: 0, rescheduled: { throttled: 2 }, delaySeconds: 30 });
+        expect(await approximateCount(relay)).toBe(2);
+        expect(await visible(relay)).toHaveLength(0);
+        // The governor learnt the Retry-After: the next message waits without calling Power BI.
+        const next = await deliverRows(productMessage([product(42, 't')]), relay.deliver);
+        expect(next).toMatchObject({ calls: 0, rescheduled: { paced: 1 } });
+        expect(next.delaySeconds).toBeGreaterThan(25);
+    });
+
+    it('isolates a request whose row Power BI refuses: it alone is poisoned, the others arrive', async () => {
+        const { relay, workspaceId } = await bed.newRelay();
+        await warmUp(relay);
+        await withLimits({ maxStringLength: 10 }, async () => {
+            const good = Array.from({ length: 14 }, (_, i) => productMessage([product(100 + i, 'ok')]));
+            const bad = productMessage([product(99, 'x'.repeat(20))]);
+            for (const m of [...good.slice(0, 7), bad, ...good.slice(7)]) await relay.deliver.queue.send(m);
+            const report = await deliverRows(productMessage([product(98, 'ok')]), relay.deliver);
+            expect(report.poisoned).toHaveLength(1);
+            expect(report.rowsPushed).toBe(15);
+            expect(ids(await pushedRows(workspaceId))).toEqual([
+                0,
+                98,
+                ...Array.from({ length: 14 }, (_, i) => 100 + i),
+            ]);
+            const poisoned = (await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`)) as { ingestionId: string }[];
+            expect(poisoned.map((p) => p.ingestionId)).toEqual([bad.ingestionId]);
+            // Halving finds one bad request among 16 in at most 2·log2(16) + 1 calls.
+            expect(report.calls).toBeLessThanOrEqual(9);
+            expect(await approximateCount(relay)).toBe(0);
+        });
     });
 
     it('reschedules a 503 with back-off and one more attempt, and gives up into the poison queue after the last', async () => {
         const { relay } = await bed.newRelay({ PUSH_MAX_ATTEMPTS: '3', PUSH_RETRY_BASE_SECONDS: '4' });
-        await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
+        await warmUp(relay);
         await bed.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 503, count: 2 });
         const message = productMessage([product(1, 'u')]);
         const first = await deliverRows(message, relay.deliver);
-        expect(first).toMatchObject({ kind: 'rescheduled', reason: 'transient', attempt: 1 });
-        if (first.kind === 'rescheduled') expect(first.delaySeconds).toBeGreaterThanOrEqual(2);
+        expect(first).toMatchObject({ rescheduled: { transient: 1 }, lastFailure: { status: 503 } });
+        expect(first.delaySeconds).toBeGreaterThanOrEqual(2);
+        expect(await approximateCount(relay)).toBe(1);
         const last = await deliverRows({ ...message, attempt: 2 }, relay.deliver);
-        expect(last).toMatchObject({
-            kind: 'poisoned',
-            reason: { status: 503, message: expect.stringMatching(/^Gave up after 3 attempts/) },
-        });
+        expect(last.poisoned).toEqual([
+            expect.objectContaining({ status: 503, message: expect.stringMatching(/^Gave up after 3 attempts/) }),
+        ]);
         const [poisoned] = await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`);
         expect(poisoned).toMatchObject({
             ingestionId: message.ingestionId,
@@ -120,7 +218,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('sends rows Power BI rejects for good (schema mismatch) to the poison queue with the service answer', async () => {
         const { relay, workspaceId } = await bed.newRelay();
-        await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
+        await warmUp(relay);
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         // Someone changes the table in Power BI: ProductID becomes a string column.
         const token = (await bed.emulator.issueToken({ principalId: relayClientId })).access_token;
@@ -140,8 +238,8 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         );
         expect(put.status).toBe(200);
         const message = productMessage([product(5, 'p')]);
-        const outcome = await deliverRows(message, relay.deliver);
-        expect(outcome).toMatchObject({ kind: 'poisoned', reason: { status: 400 } });
+        const report = await deliverRows(message, relay.deliver);
+        expect(report.poisoned).toEqual([expect.objectContaining({ status: 400 })]);
         const [poisoned] = (await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`)) as {
             failure: Record<string, unknown>;
         }[];
@@ -157,21 +255,80 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('refuses to push into a same-named dataset that is not a push dataset', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await bed.emulator.createModel({ workspaceId, name: 'SalesMarketing', tables: [{ name: 'Product' }] });
-        const outcome = await deliverRows(productMessage([product(1, 'n')]), relay.deliver);
-        expect(outcome).toMatchObject({
-            kind: 'poisoned',
-            reason: { message: expect.stringContaining('is not a push dataset') },
-        });
+        const report = await deliverRows(productMessage([product(1, 'n')]), relay.deliver);
+        expect(report.poisoned).toEqual([
+            expect.objectContaining({ message: expect.stringContaining('is not a push dataset') }),
+        ]);
     });
 
     it('retries with back-off when the identity has no role in the workspace', async () => {
         const { relay } = await bed.newRelay({ AZURE_CLIENT_ID: '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d' });
-        const outcome = await deliverRows(productMessage([product(1, 'x')]), relay.deliver);
-        expect(outcome).toMatchObject({
-            kind: 'rescheduled',
-            reason: 'unauthorized',
-            attempt: 1,
-            failure: { status: 401 },
+        const report = await deliverRows(productMessage([product(1, 'x')]), relay.deliver);
+        expect(report).toMatchObject({ calls: 0, rescheduled: { unauthorized: 1 }, lastFailure: { status: 401 } });
+    });
+});
+
+describe('the shared Add Rows budget', () => {
+    it('spaces calls to the per-minute budget instead of running into 429s', async () => {
+        const { relay, workspaceId } = await bed.newRelay({
+            PUSH_MAX_CALLS_PER_MINUTE: '3',
+            PUSH_COALESCE_MESSAGES: '0',
+        });
+        await withLimits({ maxPostRowsRequestsPerMinute: 3 }, async () => {
+            const reports = [];
+            for (let i = 0; i < 6; i++)
+                reports.push(await deliverRows(productMessage([product(i, 's')]), relay.deliver));
+            // 20 s apart: the first call goes at once, the others wait for their slot in the queue.
+            expect(reports.filter((r) => r.calls === 1)).toHaveLength(1);
+            expect(reports.slice(1).every((r) => r.rescheduled.paced === 1 && (r.delaySeconds ?? 0) >= 1)).toBe(true);
+            const calls = await postRowsCalls(workspaceId);
+            expect(calls.filter((c) => c.status === 429)).toHaveLength(0);
+        });
+    });
+
+    it('two instances pushing to a dataset that does not exist yet create it once', async () => {
+        const { relay, env, workspaceId } = await bed.newRelay();
+        const instances = [relay, createRelay(env), createRelay(env)];
+        const reports = await Promise.all(
+            instances.map((instance, i) => deliverRows(productMessage([product(i, 'm')]), instance.deliver)),
+        );
+        expect(reports.reduce((sum, r) => sum + r.rowsPushed + (r.rescheduled.paced ?? 0), 0)).toBe(3);
+        const creates = (await bed.emulator.requests()).filter(
+            (r) => r.operation === 'createDataset' && r.path.includes(workspaceId),
+        );
+        expect(creates).toHaveLength(1);
+        expect((await bed.emulator.datasets()).filter((d) => d.workspaceId === workspaceId)).toHaveLength(1);
+    });
+
+    it('instances share one budget: three instances at once stay within the per-minute calls', async () => {
+        const { relay, env, workspaceId } = await bed.newRelay({
+            PUSH_MAX_CALLS_PER_MINUTE: '2',
+            PUSH_COALESCE_MESSAGES: '0',
+        });
+        await withLimits({ maxPostRowsRequestsPerMinute: 2 }, async () => {
+            const instances = [relay, createRelay(env), createRelay(env)];
+            const reports = await Promise.all(
+                instances.map((instance, i) => deliverRows(productMessage([product(i + 1, 'i')]), instance.deliver)),
+            );
+            // Calls are 30 s apart: one instance calls, the other two hand their rows back until their slot.
+            expect(reports.reduce((sum, r) => sum + r.calls, 0)).toBe(1);
+            expect(reports.reduce((sum, r) => sum + (r.rescheduled.paced ?? 0), 0)).toBe(2);
+            expect((await postRowsCalls(workspaceId)).filter((c) => c.status === 429)).toHaveLength(0);
+        });
+    });
+
+    it('past the 250,000-row cliff (lowered here) spaces calls to the hourly budget and packs what is queued', async () => {
+        const { relay, workspaceId } = await bed.newRelay(
+            { PUSH_CLIFF_TABLE_ROWS: '3', PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF: '2' },
+            { datasets: [{ ...productConfig.datasets[0], defaultRetentionPolicy: 'None' }] },
+        );
+        await withLimits({ slowdownTableRows: 3, maxPostRowsRequestsPerHourAfterSlowdown: 2 }, async () => {
+            await deliverRows(productMessage([product(1, 'c'), product(2, 'c'), product(3, 'c')]), relay.deliver);
+            const first = await deliverRows(productMessage([product(4, 'c')]), relay.deliver);
+            // The table now holds 3 rows: the second call of the hour is 30 minutes after the first.
+            expect(first).toMatchObject({ calls: 0, rescheduled: { paced: 1 } });
+            expect(first.delaySeconds).toBeGreaterThan(25 * 60);
+            expect((await postRowsCalls(workspaceId)).filter((c) => c.status === 429)).toHaveLength(0);
         });
     });
 });

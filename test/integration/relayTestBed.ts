@@ -50,7 +50,10 @@ export interface RelayTestBed {
     emulator: RunningEmulator;
     azurite: RunningAzurite;
     /** A relay on a fresh workspace and fresh queue names, so tests do not see each other. */
-    newRelay(overrides?: Record<string, string>, config?: unknown): Promise<{ relay: Relay; workspaceId: string }>;
+    newRelay(
+        overrides?: Record<string, string>,
+        config?: unknown,
+    ): Promise<{ relay: Relay; workspaceId: string; env: Record<string, string> }>;
     queue(name: string): QueueClient;
     /** Receives (and deletes) every visible message of a queue, decoded. */
     drain(name: string): Promise<unknown[]>;
@@ -83,7 +86,7 @@ export async function startRelayTestBed(): Promise<RelayTestBed> {
             const suffix = randomUUID().slice(0, 8);
             const configPath = join(folder, `config-${suffix}.json`);
             writeFileSync(configPath, JSON.stringify(config));
-            const relay = createRelay({
+            const env = {
                 AzureWebJobsStorage: azurite.connectionString,
                 POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
                 POWERBI_WORKSPACE_ID: workspaceId,
@@ -93,9 +96,11 @@ export async function startRelayTestBed(): Promise<RelayTestBed> {
                 ROWS_QUEUE: `rows-${suffix}`,
                 ROWS_CONTAINER: `rows-${suffix}`,
                 PUSH_LEDGER_TABLE: `ledger${suffix}`,
+                PUSH_GOVERNOR_TABLE: `governor${suffix}`,
                 ...overrides,
-            });
-            return { relay, workspaceId };
+            };
+            // `env` wires another instance of the same app: same queue, tables, workspace and config.
+            return { relay: createRelay(env), workspaceId, env };
         },
         queue,
         async drain(name) {

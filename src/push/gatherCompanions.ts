@@ -1,0 +1,143 @@
+import type { Row } from '../ingest/validateRows';
+import type { RowsBlobs } from '../queue/rowsBlobs';
+import { rowsMessageSchema, type RowsMessage } from '../queue/rowsMessage';
+import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';
+import type { Member } from './member';
+import type { PushLedger } from './pushLedger';
+
+export interface GatherOptions {
+    queue: RowsQueue;
+    blobs: RowsBlobs;
+    ledger: PushLedger;
+    maxMessages: number;
+    maxRows: number;
+    maxBytes: number;
+}
+
+export interface Gathered {
+    members: Member[];
+    /** Messages the ledger already held: removed without pushing. */
+    skipped: number;
+    /** Messages whose rows cannot be read (a claim-check blob gone): poison them. */
+    unreadable: { member: Pick<Member, 'message' | 'poison'>; reason: { message: string } }[];
+}
+
+/** Companions stay hidden this long while their call is made; longer than any Add Rows call may take. */
+const companionVisibilitySeconds = 300;
+/** Storage queues hand out at most 32 messages a receive. */
+const receiveBatch = 32;
+/** Receives that bring nothing for this table before the queue is taken to hold nothing more for it. */
+const maxBarrenReceives = 2;
+
+/**
+ * Takes queued ingestions of the same dataset and table, whole, while they fit in the call (rows, bytes,
+ * message count). Messages for other tables, or too large to fit, go back to the queue as new messages, so
+ * their dequeue count does not grow; the ledger keeps a message sent back twice (a crash between the send
+ * and the delete) from being pushed twice.
+ */
+export async function gatherCompanions(first: RowsMessage, options: GatherOptions): Promise<Gathered> {
+    const gathered: Gathered = { members: [], skipped: 0, unreadable: [] };
+    let rowsLeft = options.maxRows;
+    let bytesLeft = options.maxBytes;
+    let barren = 0;
+    while (rowsLeft > 0 && gathered.members.length < options.maxMessages && barren < maxBarrenReceives) {
+        const received = await options.queue.receive(
+            Math.min(receiveBatch, options.maxMessages - gathered.members.length),
+            companionVisibilitySeconds,
+        );
+        if (received.length === 0) break;
+        const matching: { message: RowsMessage; received: ReceivedMessage }[] = [];
+        const returned: Promise<void>[] = [];
+        for (const candidate of received) {
+            const parsed = rowsMessageSchema.safeParse(candidate.body);
+            const message = parsed.success ? parsed.data : undefined;
+            if (
+                message &&
+                message.dataset === first.dataset &&
+                message.table === first.table &&
+                message.ingestionId !== first.ingestionId &&
+                message.part === 0 &&
+                message.rowCount <= rowsLeft
+            ) {
+                matching.push({ message, received: candidate });
+                rowsLeft -= message.rowCount;
+            } else if (message) {
+                returned.push(sendBack(candidate, message, options));
+            } else {
+                // Not a rows message: the host's own invocation poisons it with the reason.
+                returned.push(candidate.release(0));
+            }
+        }
+        await Promise.all(returned);
+        barren = matching.length === 0 ? barren + 1 : 0;
+        const loaded = await Promise.all(matching.map((entry) => load(entry.message, options)));
+        for (const [index, entry] of matching.entries()) {
+            const result = loaded[index]!;
+            if (result.kind === 'pushed') {
+                await entry.received.complete();
+                if (entry.message.blob) await options.blobs.delete(entry.message.blob);
+                gathered.skipped += 1;
+                continue;
+            }
+            const member = toMember(entry.message, entry.received, result.kind === 'rows' ? result.rows : [], options);
+            if (result.kind === 'missing') {
+                gathered.unreadable.push({ member, reason: { message: result.reason } });
+                continue;
+            }
+            if (member.bytes > bytesLeft) {
+                rowsLeft += entry.message.rowCount;
+                await sendBack(entry.received, entry.message, options);
+                bytesLeft = 0;
+                continue;
+            }
+            bytesLeft -= member.bytes;
+            gathered.members.push(member);
+        }
+        if (received.length < receiveBatch || bytesLeft <= 0) break;
+    }
+    return gathered;
+}
+
+type Loaded = { kind: 'rows'; rows: Row[] } | { kind: 'pushed' } | { kind: 'missing'; reason: string };
+
+async function load(message: RowsMessage, options: GatherOptions): Promise<Loaded> {
+    if ((await options.ledger.pushedParts(message.ingestionId)).has(0)) return { kind: 'pushed' };
+    const rows = message.rows ?? (message.blob ? await options.blobs.get(message.blob) : undefined);
+    if (!rows)
+        return {
+            kind: 'missing',
+            reason: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed`,
+        };
+    if (rows.length !== message.rowCount)
+        return { kind: 'missing', reason: `The message announces ${message.rowCount} rows but carries ${rows.length}` };
+    return { kind: 'rows', rows };
+}
+
+async function sendBack(received: ReceivedMessage, message: RowsMessage, options: GatherOptions): Promise<void> {
+    await options.queue.send(message);
+    await received.complete();
+}
+
+function toMember(message: RowsMessage, received: ReceivedMessage, rows: Row[], options: GatherOptions): Member {
+    const remove = async () => {
+        await received.complete();
+        if (message.blob) await options.blobs.delete(message.blob);
+    };
+    return {
+        message,
+        part: 0,
+        rows,
+        bytes: Buffer.byteLength(JSON.stringify(rows)),
+        last: true,
+        trigger: false,
+        complete: remove,
+        resend: async (changed, delaySeconds) => {
+            await options.queue.send(changed, delaySeconds);
+            await received.complete();
+        },
+        poison: async (reason: PoisonReason) => {
+            await options.queue.sendPoison(message, reason);
+            await received.complete();
+        },
+    };
+}

@@ -1,0 +1,26 @@
+import type { Row } from '../ingest/validateRows';
+import type { RowsMessage } from '../queue/rowsMessage';
+import type { PoisonReason } from '../queue/rowsQueue';
+
+/**
+ * One queued ingestion's part in an Add Rows call, with what settles it: the triggering message is deleted
+ * by the host when the invocation returns; a packed companion by the relay. Sending a message back is always
+ * a new message (with its own attempt count) followed by the delete of the received one, so being packed and
+ * sent back never raises a message's dequeue count towards the host's poison threshold.
+ */
+export interface Member {
+    message: RowsMessage;
+    part: number;
+    rows: Row[];
+    /** Bytes of the rows as JSON, to keep a call under Power BI's 16 MB. */
+    bytes: number;
+    /** Whether this is the message's last part (only then can others join its call). */
+    last: boolean;
+    /** The message whose invocation this is. */
+    trigger: boolean;
+    /** Its rows are in Power BI (and in the ledger): remove the message. */
+    complete(): Promise<void>;
+    /** Send the message back to the queue, visible after `delaySeconds`. */
+    resend(message: RowsMessage, delaySeconds: number): Promise<void>;
+    poison(reason: PoisonReason): Promise<void>;
+}
