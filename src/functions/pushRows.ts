@@ -30,6 +30,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         code: report.lastFailure?.code,
         error: report.lastFailure?.message,
         failureRequestId: report.lastFailure?.requestId,
+        budgetError: report.budgetError,
     };
     if (report.poisoned.length > 0) {
         context.error('pbi-relay rows poisoned', { ...fields, poisoned: report.poisoned });

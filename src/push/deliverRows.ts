@@ -46,6 +46,11 @@ export interface DeliveryReport {
     delaySeconds?: number;
     poisoned: PoisonReason[];
     lastFailure?: PowerBiFailure;
+    /**
+     * Ending a call in the shared budget failed (Storage): its pending lease runs out by itself, but the rows it
+     * carried are missing from the table's row count.
+     */
+    budgetError?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -180,7 +185,7 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
     const result = await call.post(rows);
     report.calls += 1;
     if (result.ok) {
-        await grant.release({ pushedRows: rows.length }).catch(() => undefined);
+        await release(grant, { pushedRows: rows.length }, report);
         report.rowsPushed += rows.length;
         if (result.requestId) report.requestIds.push(result.requestId);
         await inChunks(members, (member) =>
@@ -219,6 +224,19 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
         delivered.push(...(await postMembers(group, slot.grant, call)));
     }
     return delivered;
+}
+
+/** The rows are in Power BI (or refused) whatever the budget's Storage says: its failure is reported, not thrown. */
+async function release(
+    grant: CallGrant,
+    outcome: Parameters<CallGrant['release']>[0],
+    report: DeliveryReport,
+): Promise<void> {
+    try {
+        await grant.release(outcome);
+    } catch (error) {
+        report.budgetError = (error as Error).message;
+    }
 }
 
 /** Applies a failure's action to every member: each keeps (or spends) its own attempts; a lone refused one is poisoned. */
