@@ -1,7 +1,12 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { z } from 'zod';
 import { deliverRows } from '../push/deliverRows';
 import { rowsMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
+
+/** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
+const toDequeueCount = (metadata: unknown) =>
+    z.object({ dequeueCount: z.coerce.number().int().positive() }).safeParse(metadata).data?.dequeueCount ?? 2;
 
 export async function pushRowsHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
     const { deliver } = getRelay();
@@ -13,7 +18,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         return;
     }
     const message = parsed.data;
-    const report = await deliverRows(message, deliver);
+    const report = await deliverRows(message, deliver, { dequeueCount: toDequeueCount(context.triggerMetadata) });
     const fields = {
         ingestionId: message.ingestionId,
         dataset: message.dataset,

@@ -8,7 +8,7 @@ import type { PoisonReason, RowsQueue } from '../queue/rowsQueue';
 import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
-import type { PushLedger } from './pushLedger';
+import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import { retryDelaySeconds } from './retryDelay';
 import { toPushAction, type PushAction } from './toPushAction';
@@ -61,7 +61,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * one; every message in a call has its own ledger entry, so none is pushed twice, and its own attempt count,
  * so a failure is settled per message. Failures of Storage itself are thrown: the host retries the message.
  */
-export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Promise<DeliveryReport> {
+export async function deliverRows(
+    message: RowsMessage,
+    deps: DeliverDeps,
+    received: { dequeueCount: number },
+): Promise<DeliveryReport> {
     const report: DeliveryReport = {
         calls: 0,
         rowsPushed: 0,
@@ -72,7 +76,9 @@ export async function deliverRows(message: RowsMessage, deps: DeliverDeps): Prom
         poisoned: [],
     };
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
-    const pushed = await deps.ledger.pushedParts(message.ingestionId);
+    const pushed = mayHaveBeenPushed(message, received.dequeueCount)
+        ? await deps.ledger.pushedParts(message.ingestionId)
+        : new Set<number>();
     const pending = Array.from({ length: partCount }, (_, part) => part).filter(
         (part) => part >= message.part && !pushed.has(part),
     );
@@ -188,11 +194,13 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
         await release(grant, { pushedRows: rows.length }, report);
         report.rowsPushed += rows.length;
         if (result.requestId) report.requestIds.push(result.requestId);
-        await inChunks(members, (member) =>
-            deps.ledger.recordPart(member.message.ingestionId, member.part, {
+        await deps.ledger.recordParts(
+            members.map((member) => ({
+                ingestionId: member.message.ingestionId,
+                part: member.part,
                 rows: member.rows.length,
                 requestId: result.requestId,
-            }),
+            })),
         );
         await inChunks(members, (member) => member.complete());
         report.packed += members.filter((member) => !member.trigger).length;
@@ -305,7 +313,7 @@ function triggerMember(message: RowsMessage, deps: DeliverDeps): Omit<Member, 'p
         message,
         trigger: true,
         complete: async () => undefined,
-        resend: (changed, delaySeconds) => deps.queue.send(changed, delaySeconds),
+        resend: (changed, delaySeconds) => deps.queue.send({ ...changed, requeued: true }, delaySeconds),
         poison: (reason) => deps.queue.sendPoison(message, reason),
     };
 }

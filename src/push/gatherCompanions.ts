@@ -3,7 +3,7 @@ import type { RowsBlobs } from '../queue/rowsBlobs';
 import { rowsMessageSchema, type RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';
 import type { Member } from './member';
-import type { PushLedger } from './pushLedger';
+import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
 
 export interface GatherOptions {
     queue: RowsQueue;
@@ -70,7 +70,7 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
         }
         await Promise.all(returned);
         barren = matching.length === 0 ? barren + 1 : 0;
-        const loaded = await Promise.all(matching.map((entry) => load(entry.message, options)));
+        const loaded = await Promise.all(matching.map((entry) => load(entry.message, entry.received, options)));
         for (const [index, entry] of matching.entries()) {
             const result = loaded[index]!;
             if (result.kind === 'pushed') {
@@ -100,8 +100,12 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
 
 type Loaded = { kind: 'rows'; rows: Row[] } | { kind: 'pushed' } | { kind: 'missing'; reason: string };
 
-async function load(message: RowsMessage, options: GatherOptions): Promise<Loaded> {
-    if ((await options.ledger.pushedParts(message.ingestionId)).has(0)) return { kind: 'pushed' };
+async function load(message: RowsMessage, received: ReceivedMessage, options: GatherOptions): Promise<Loaded> {
+    if (
+        mayHaveBeenPushed(message, received.dequeueCount) &&
+        (await options.ledger.pushedParts(message.ingestionId)).has(0)
+    )
+        return { kind: 'pushed' };
     const rows = message.rows ?? (message.blob ? await options.blobs.get(message.blob) : undefined);
     if (!rows)
         return {
@@ -114,7 +118,7 @@ async function load(message: RowsMessage, options: GatherOptions): Promise<Loade
 }
 
 async function sendBack(received: ReceivedMessage, message: RowsMessage, options: GatherOptions): Promise<void> {
-    await options.queue.send(message);
+    await options.queue.send({ ...message, requeued: true });
     await received.complete();
 }
 
@@ -132,7 +136,7 @@ function toMember(message: RowsMessage, received: ReceivedMessage, rows: Row[], 
         trigger: false,
         complete: remove,
         resend: async (changed, delaySeconds) => {
-            await options.queue.send(changed, delaySeconds);
+            await options.queue.send({ ...changed, requeued: true }, delaySeconds);
             await received.complete();
         },
         poison: async (reason: PoisonReason) => {

@@ -1,4 +1,5 @@
-import type { TableClient } from '@azure/data-tables';
+import { createHash } from 'node:crypto';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { ensureOnce } from '../storage/ensureOnce';
 
 /**
@@ -8,10 +9,35 @@ import { ensureOnce } from '../storage/ensureOnce';
  */
 export interface PushLedger {
     pushedParts(ingestionId: string): Promise<Set<number>>;
-    recordPart(ingestionId: string, part: number, entry: { rows: number; requestId?: string }): Promise<void>;
+    /** Records the parts of one Add Rows call (many ingestions when requests were packed) in few Storage requests. */
+    recordParts(entries: readonly LedgerEntry[]): Promise<void>;
 }
 
+export interface LedgerEntry {
+    ingestionId: string;
+    part: number;
+    rows: number;
+    requestId?: string;
+}
+
+/**
+ * Whether the ledger can hold parts of this message: only if it was received before (the invocation or
+ * instance that had it may have pushed before it died) or the relay sent it again. Skipping the look-up
+ * otherwise saves a Table query for nearly every message.
+ */
+export const mayHaveBeenPushed = (message: { requeued?: true }, dequeueCount: number) =>
+    dequeueCount > 1 || message.requeued === true;
+
 const partKey = (part: number) => part.toString().padStart(6, '0');
+/**
+ * Entries are spread over 16 partitions by a hash of the ingestion id, so the entries of one packed call
+ * (up to 10,000 ingestions) are written in batches of 100 (an entity group transaction holds one partition,
+ * at most 100 entities) instead of one request each.
+ */
+const shardOf = (ingestionId: string) => `s${createHash('sha256').update(ingestionId).digest('hex')[0]}`;
+/** Row keys exclude / \ # ? and control characters; base64url of the id has none of them. */
+const idKey = (ingestionId: string) => Buffer.from(ingestionId, 'utf8').toString('base64url');
+const maxBatch = 100;
 
 export function createPushLedger(table: TableClient): PushLedger {
     // createTable already treats 409 TableAlreadyExists as success.
@@ -20,21 +46,48 @@ export function createPushLedger(table: TableClient): PushLedger {
         async pushedParts(ingestionId) {
             await ensureTable();
             const parts = new Set<number>();
+            const prefix = `${idKey(ingestionId)}:`;
             const entities = table.listEntities<{ rowKey: string }>({
-                queryOptions: { filter: `PartitionKey eq '${ingestionId.replace(/'/g, "''")}'`, select: ['RowKey'] },
+                queryOptions: {
+                    filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
+                    select: ['RowKey'],
+                },
             });
-            for await (const entity of entities) parts.add(Number(entity.rowKey));
+            for await (const entity of entities) parts.add(Number(entity.rowKey.slice(prefix.length)));
+            // Entries written before the ledger was sharded: one partition per ingestion.
+            const earlier = table.listEntities<{ rowKey: string }>({
+                queryOptions: { filter: odata`PartitionKey eq ${ingestionId}`, select: ['RowKey'] },
+            });
+            for await (const entity of earlier) if (/^\d{6}$/.test(entity.rowKey)) parts.add(Number(entity.rowKey));
             return parts;
         },
-        async recordPart(ingestionId, part, entry) {
+        async recordParts(entries) {
+            if (entries.length === 0) return;
             await ensureTable();
-            await table.upsertEntity({
-                partitionKey: ingestionId,
-                rowKey: partKey(part),
-                rows: entry.rows,
-                requestId: entry.requestId ?? '',
-                pushedAt: new Date().toISOString(),
-            });
+            const pushedAt = new Date().toISOString();
+            const byShard = new Map<string, TransactionAction[]>();
+            for (const entry of entries) {
+                const shard = shardOf(entry.ingestionId);
+                const actions = byShard.get(shard) ?? [];
+                actions.push([
+                    'upsert',
+                    {
+                        partitionKey: shard,
+                        rowKey: `${idKey(entry.ingestionId)}:${partKey(entry.part)}`,
+                        ingestionId: entry.ingestionId,
+                        rows: entry.rows,
+                        requestId: entry.requestId ?? '',
+                        pushedAt,
+                    },
+                ]);
+                byShard.set(shard, actions);
+            }
+            const batches = [...byShard.values()].flatMap((actions) =>
+                Array.from({ length: Math.ceil(actions.length / maxBatch) }, (_, i) =>
+                    actions.slice(i * maxBatch, (i + 1) * maxBatch),
+                ),
+            );
+            await Promise.all(batches.map((batch) => table.submitTransaction(batch)));
         },
     };
 }

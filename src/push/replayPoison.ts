@@ -65,7 +65,7 @@ export async function replayPoison(
                 entries.push({ ...entry, outcome: 'would replay' });
                 continue;
             }
-            await queue.sendMessage(toQueueText({ ...message, attempt: 0 }), { messageTimeToLive: -1 });
+            await queue.sendMessage(toQueueText({ ...message, attempt: 0, requeued: true }), { messageTimeToLive: -1 });
             await poison.deleteMessage(item.messageId, item.popReceipt);
             entries.push({ ...entry, outcome: 'replayed' });
         }

@@ -22,6 +22,11 @@ export const rowsMessageSchema = z
         blob: z.string().min(1).optional(),
         part: z.number().int().nonnegative().default(0),
         attempt: z.number().int().nonnegative().default(0),
+        /**
+         * Sent again by the relay (rescheduled, handed back after packing, replayed): the ledger may hold some of
+         * its parts. A message that is neither this nor received before (dequeue count 1) cannot have been pushed.
+         */
+        requeued: z.literal(true).optional(),
     })
     .refine((message) => (message.rows === undefined) !== (message.blob === undefined), {
         message: 'exactly one of rows or blob must be present',

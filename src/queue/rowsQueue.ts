@@ -15,6 +15,8 @@ export interface PoisonReason {
 export interface ReceivedMessage {
     /** The decoded JSON body, or the raw text when it is not JSON. */
     body: unknown;
+    /** How often the message has been received, this time included. */
+    dequeueCount: number;
     /** Deletes the message: its rows are pushed. */
     complete(): Promise<void>;
     /** Makes the message visible again after `delaySeconds`. */
@@ -62,6 +64,7 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
                 }
                 return {
                     body,
+                    dequeueCount: item.dequeueCount,
                     complete: async () => {
                         await queue.deleteMessage(item.messageId, item.popReceipt);
                     },

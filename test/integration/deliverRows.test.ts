@@ -5,6 +5,10 @@ import { createRelay } from '../../src/runtime/relay';
 import type { Relay } from '../../src/runtime/relay';
 import { productConfig, productMessage, relayClientId, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
+/** The first delivery of a message the relay never sent back; a redelivery is received a second time. */
+const fresh = { dequeueCount: 1 };
+const again = { dequeueCount: 2 };
+
 let bed: RelayTestBed;
 beforeAll(async () => {
     bed = await startRelayTestBed();
@@ -43,7 +47,7 @@ const ids = (rows: Record<string, unknown>[]) => rows.map((r) => Number(r.Produc
 
 /** Creates the dataset, so later calls are Add Rows only. */
 async function warmUp(relay: Relay) {
-    await deliverRows(productMessage([product(0, 'warm-up')]), { ...relay.deliver, packMessages: 0 });
+    await deliverRows(productMessage([product(0, 'warm-up')]), { ...relay.deliver, packMessages: 0 }, fresh);
 }
 
 async function withLimits(limits: Parameters<RelayTestBed['emulator']['updateLimits']>[0], run: () => Promise<void>) {
@@ -64,8 +68,8 @@ const defaults = {
 describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('creates the dataset from the config as the walkthrough does, then reuses it', async () => {
         const { relay, workspaceId } = await bed.newRelay();
-        const first = await deliverRows(productMessage([product(1, 'a')]), relay.deliver);
-        const second = await deliverRows(productMessage([product(2, 'a')]), relay.deliver);
+        const first = await deliverRows(productMessage([product(1, 'a')]), relay.deliver, fresh);
+        const second = await deliverRows(productMessage([product(2, 'a')]), relay.deliver, fresh);
         expect(first).toMatchObject({ calls: 1, rowsPushed: 1, poisoned: [] });
         expect(second).toMatchObject({ calls: 1, rowsPushed: 1, poisoned: [] });
         expect(ids(await pushedRows(workspaceId))).toEqual([1, 2]);
@@ -85,6 +89,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const report = await deliverRows(
             productMessage([], { rows: undefined, blob, rowCount: rows.length }),
             relay.deliver,
+            fresh,
         );
         expect(report).toMatchObject({ calls: 3, rowsPushed: 25_000 });
         expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([10_000, 10_000, 5_000]);
@@ -95,8 +100,12 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('does not append rows twice when the same message is delivered again', async () => {
         const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ROWS_PER_POST: '2' });
         const message = productMessage([product(1, 'r'), product(2, 'r'), product(3, 'r')]);
-        expect(await deliverRows(message, relay.deliver)).toMatchObject({ calls: 2, rowsPushed: 3 });
-        expect(await deliverRows(message, relay.deliver)).toMatchObject({ calls: 0, rowsPushed: 0, skippedParts: 2 });
+        expect(await deliverRows(message, relay.deliver, fresh)).toMatchObject({ calls: 2, rowsPushed: 3 });
+        expect(await deliverRows(message, relay.deliver, again)).toMatchObject({
+            calls: 0,
+            rowsPushed: 0,
+            skippedParts: 2,
+        });
         expect(await pushedRows(workspaceId)).toHaveLength(3);
         expect(await postRowsCalls(workspaceId)).toHaveLength(2);
     });
@@ -110,7 +119,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         queued.push(productMessage([], { rows: undefined, blob, rowCount: 2 }));
         for (const m of queued) await relay.deliver.queue.send(m);
         const first = productMessage([product(1, 'c'), product(2, 'c')]);
-        const report = await deliverRows(first, relay.deliver);
+        const report = await deliverRows(first, relay.deliver, fresh);
         expect(report).toMatchObject({ calls: 1, rowsPushed: 44, packed: 41, poisoned: [] });
         expect((await postRowsCalls(workspaceId)).map((r) => r.rows)).toEqual([1, 44]);
         expect(ids(await pushedRows(workspaceId))).toEqual([
@@ -132,20 +141,20 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         await warmUp(relay);
         const other = productMessage([product(20, 'o')], { table: 'Other' });
         await relay.deliver.queue.send(other);
-        const report = await deliverRows(productMessage([product(1, 'o')]), relay.deliver);
+        const report = await deliverRows(productMessage([product(1, 'o')]), relay.deliver, fresh);
         expect(report).toMatchObject({ calls: 1, rowsPushed: 1, packed: 0 });
         const [back] = await visible(relay);
         expect(back?.dequeueCount).toBe(0);
         expect(ids(await pushedRows(workspaceId))).toEqual([0, 1]);
     });
 
-    it('does not push a queued request again that the ledger already holds', async () => {
+    it('does not push a queued request again that the ledger already holds (sent back after it was pushed)', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await warmUp(relay);
-        const done = productMessage([product(30, 'd')]);
-        await relay.deliver.ledger.recordPart(done.ingestionId, 0, { rows: 1 });
+        const done = productMessage([product(30, 'd')], { requeued: true });
+        await relay.deliver.ledger.recordParts([{ ingestionId: done.ingestionId, part: 0, rows: 1 }]);
         await relay.deliver.queue.send(done);
-        const report = await deliverRows(productMessage([product(31, 'd')]), relay.deliver);
+        const report = await deliverRows(productMessage([product(31, 'd')]), relay.deliver, fresh);
         expect(report).toMatchObject({ calls: 1, rowsPushed: 1, skippedParts: 1 });
         expect(ids(await pushedRows(workspaceId))).toEqual([0, 31]);
         expect(await approximateCount(relay)).toBe(0);
@@ -162,12 +171,12 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
             retryAfterSeconds: 30,
             count: 1,
         });
-        const report = await deliverRows(productMessage([product(41, 't')]), relay.deliver);
+        const report = await deliverRows(productMessage([product(41, 't')]), relay.deliver, fresh);
         expect(report).toMatchObject({ calls: 1, rowsPushed: 0, rescheduled: { throttled: 2 }, delaySeconds: 30 });
         expect(await approximateCount(relay)).toBe(2);
         expect(await visible(relay)).toHaveLength(0);
         // The governor learnt the Retry-After: the next message waits without calling Power BI.
-        const next = await deliverRows(productMessage([product(42, 't')]), relay.deliver);
+        const next = await deliverRows(productMessage([product(42, 't')]), relay.deliver, fresh);
         expect(next).toMatchObject({ calls: 0, rescheduled: { paced: 1 } });
         expect(next.delaySeconds).toBeGreaterThan(25);
     });
@@ -179,7 +188,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
             const good = Array.from({ length: 14 }, (_, i) => productMessage([product(100 + i, 'ok')]));
             const bad = productMessage([product(99, 'x'.repeat(20))]);
             for (const m of [...good.slice(0, 7), bad, ...good.slice(7)]) await relay.deliver.queue.send(m);
-            const report = await deliverRows(productMessage([product(98, 'ok')]), relay.deliver);
+            const report = await deliverRows(productMessage([product(98, 'ok')]), relay.deliver, fresh);
             expect(report.poisoned).toHaveLength(1);
             expect(report.rowsPushed).toBe(15);
             expect(ids(await pushedRows(workspaceId))).toEqual([
@@ -200,11 +209,11 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         await warmUp(relay);
         await bed.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 503, count: 2 });
         const message = productMessage([product(1, 'u')]);
-        const first = await deliverRows(message, relay.deliver);
+        const first = await deliverRows(message, relay.deliver, fresh);
         expect(first).toMatchObject({ rescheduled: { transient: 1 }, lastFailure: { status: 503 } });
         expect(first.delaySeconds).toBeGreaterThanOrEqual(2);
         expect(await approximateCount(relay)).toBe(1);
-        const last = await deliverRows({ ...message, attempt: 2 }, relay.deliver);
+        const last = await deliverRows({ ...message, attempt: 2 }, relay.deliver, fresh);
         expect(last.poisoned).toEqual([
             expect.objectContaining({ status: 503, message: expect.stringMatching(/^Gave up after 3 attempts/) }),
         ]);
@@ -238,7 +247,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         );
         expect(put.status).toBe(200);
         const message = productMessage([product(5, 'p')]);
-        const report = await deliverRows(message, relay.deliver);
+        const report = await deliverRows(message, relay.deliver, fresh);
         expect(report.poisoned).toEqual([expect.objectContaining({ status: 400 })]);
         const [poisoned] = (await bed.drain(`${relay.settings.ROWS_QUEUE}-poison`)) as {
             failure: Record<string, unknown>;
@@ -255,7 +264,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
     it('refuses to push into a same-named dataset that is not a push dataset', async () => {
         const { relay, workspaceId } = await bed.newRelay();
         await bed.emulator.createModel({ workspaceId, name: 'SalesMarketing', tables: [{ name: 'Product' }] });
-        const report = await deliverRows(productMessage([product(1, 'n')]), relay.deliver);
+        const report = await deliverRows(productMessage([product(1, 'n')]), relay.deliver, fresh);
         expect(report.poisoned).toEqual([
             expect.objectContaining({ message: expect.stringContaining('is not a push dataset') }),
         ]);
@@ -263,7 +272,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
 
     it('retries with back-off when the identity has no role in the workspace', async () => {
         const { relay } = await bed.newRelay({ AZURE_CLIENT_ID: '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d' });
-        const report = await deliverRows(productMessage([product(1, 'x')]), relay.deliver);
+        const report = await deliverRows(productMessage([product(1, 'x')]), relay.deliver, fresh);
         expect(report).toMatchObject({ calls: 0, rescheduled: { unauthorized: 1 }, lastFailure: { status: 401 } });
     });
 });
@@ -277,7 +286,7 @@ describe('the shared Add Rows budget', () => {
         await withLimits({ maxPostRowsRequestsPerMinute: 3 }, async () => {
             const reports = [];
             for (let i = 0; i < 6; i++)
-                reports.push(await deliverRows(productMessage([product(i, 's')]), relay.deliver));
+                reports.push(await deliverRows(productMessage([product(i, 's')]), relay.deliver, fresh));
             // 20 s apart: the first call goes at once, the others wait for their slot in the queue.
             expect(reports.filter((r) => r.calls === 1)).toHaveLength(1);
             expect(reports.slice(1).every((r) => r.rescheduled.paced === 1 && (r.delaySeconds ?? 0) >= 1)).toBe(true);
@@ -290,7 +299,7 @@ describe('the shared Add Rows budget', () => {
         const { relay, env, workspaceId } = await bed.newRelay();
         const instances = [relay, createRelay(env), createRelay(env)];
         const reports = await Promise.all(
-            instances.map((instance, i) => deliverRows(productMessage([product(i, 'm')]), instance.deliver)),
+            instances.map((instance, i) => deliverRows(productMessage([product(i, 'm')]), instance.deliver, fresh)),
         );
         expect(reports.reduce((sum, r) => sum + r.rowsPushed + (r.rescheduled.paced ?? 0), 0)).toBe(3);
         const creates = (await bed.emulator.requests()).filter(
@@ -308,7 +317,9 @@ describe('the shared Add Rows budget', () => {
         await withLimits({ maxPostRowsRequestsPerMinute: 2 }, async () => {
             const instances = [relay, createRelay(env), createRelay(env)];
             const reports = await Promise.all(
-                instances.map((instance, i) => deliverRows(productMessage([product(i + 1, 'i')]), instance.deliver)),
+                instances.map((instance, i) =>
+                    deliverRows(productMessage([product(i + 1, 'i')]), instance.deliver, fresh),
+                ),
             );
             // Calls are 30 s apart: one instance calls, the other two hand their rows back until their slot.
             expect(reports.reduce((sum, r) => sum + r.calls, 0)).toBe(1);
@@ -323,8 +334,12 @@ describe('the shared Add Rows budget', () => {
             { datasets: [{ ...productConfig.datasets[0], defaultRetentionPolicy: 'None' }] },
         );
         await withLimits({ slowdownTableRows: 3, maxPostRowsRequestsPerHourAfterSlowdown: 2 }, async () => {
-            await deliverRows(productMessage([product(1, 'c'), product(2, 'c'), product(3, 'c')]), relay.deliver);
-            const first = await deliverRows(productMessage([product(4, 'c')]), relay.deliver);
+            await deliverRows(
+                productMessage([product(1, 'c'), product(2, 'c'), product(3, 'c')]),
+                relay.deliver,
+                fresh,
+            );
+            const first = await deliverRows(productMessage([product(4, 'c')]), relay.deliver, fresh);
             // The table now holds 3 rows: the second call of the hour is 30 minutes after the first.
             expect(first).toMatchObject({ calls: 0, rescheduled: { paced: 1 } });
             expect(first.delaySeconds).toBeGreaterThan(25 * 60);

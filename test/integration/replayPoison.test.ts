@@ -5,6 +5,9 @@ import { toQueueText } from '../../src/queue/rowsMessage';
 import { createStorageClients } from '../../src/storage/storageClients';
 import { productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
+/** The first delivery of a message. */
+const fresh = { dequeueCount: 1 };
+
 let bed: RelayTestBed;
 beforeAll(async () => {
     bed = await startRelayTestBed();
@@ -17,10 +20,10 @@ const product = (id: number) => ({ ProductID: id, Name: `Product ${id}` });
 
 async function poisonedRelay() {
     const { relay, workspaceId } = await bed.newRelay({ PUSH_MAX_ATTEMPTS: '1' });
-    await deliverRows(productMessage([product(0)]), relay.deliver);
+    await deliverRows(productMessage([product(0)]), relay.deliver, fresh);
     await bed.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 503, count: 1 });
     const message = productMessage([product(1), product(2)]);
-    expect((await deliverRows(message, relay.deliver)).poisoned).toHaveLength(1);
+    expect((await deliverRows(message, relay.deliver, fresh)).poisoned).toHaveLength(1);
     // Something else in the poison queue: not ours, left alone.
     await bed.queue(`${relay.settings.ROWS_QUEUE}-poison`).sendMessage(toQueueText({ hello: 'world' }));
     return { relay, workspaceId, message, queueService: createStorageClients(relay.settings).queueService };
@@ -58,7 +61,7 @@ describe('replayPoison', () => {
             rows: [product(1), product(2)],
         });
         expect(requeued).not.toHaveProperty('failure');
-        expect(await deliverRows(productMessage([], requeued as object), relay.deliver)).toMatchObject({
+        expect(await deliverRows(productMessage([], requeued as object), relay.deliver, fresh)).toMatchObject({
             rowsPushed: 2,
             poisoned: [],
         });

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPushLedger, mayHaveBeenPushed } from '../../src/push/pushLedger';
+import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+
+let azurite: RunningAzurite;
+beforeAll(async () => {
+    azurite = await startAzurite();
+});
+afterAll(async () => {
+    await azurite?.stop();
+});
+
+const newTable = () =>
+    TableClient.fromConnectionString(azurite.connectionString, `ledger${randomUUID().slice(0, 8)}`, {
+        allowInsecureConnection: true,
+    });
+
+describe('the push ledger', () => {
+    it('records the parts of a packed call of 1,000 ingestions in batches and finds each again', async () => {
+        const table = newTable();
+        const ledger = createPushLedger(table);
+        const ids = Array.from({ length: 1_000 }, () => randomUUID());
+        await ledger.recordParts(ids.map((ingestionId) => ({ ingestionId, part: 0, rows: 1, requestId: 'r' })));
+        await ledger.recordParts([{ ingestionId: ids[0]!, part: 3, rows: 10 }]);
+        expect(await ledger.pushedParts(ids[0]!)).toEqual(new Set([0, 3]));
+        expect(await ledger.pushedParts(ids[999]!)).toEqual(new Set([0]));
+        expect(await ledger.pushedParts(randomUUID())).toEqual(new Set());
+        // 16 partitions: at most 16 × ceil(1,000 / 16 / 100) entity group transactions, not 1,000 requests.
+        const partitions = new Set<string>();
+        for await (const entity of table.listEntities()) partitions.add(entity.partitionKey!);
+        expect(partitions.size).toBe(16);
+    });
+
+    it('keys ingestion ids with characters Table storage forbids in row keys', async () => {
+        const ledger = createPushLedger(newTable());
+        const id = 'source/event#1?x\\y';
+        await ledger.recordParts([{ ingestionId: id, part: 0, rows: 1 }]);
+        expect(await ledger.pushedParts(id)).toEqual(new Set([0]));
+        expect(await ledger.pushedParts('source/event#1?x\\z')).toEqual(new Set());
+    });
+
+    it('still reads entries written before the ledger was sharded (one partition per ingestion)', async () => {
+        const table = newTable();
+        await table.createTable();
+        const id = randomUUID();
+        await table.upsertEntity({ partitionKey: id, rowKey: '000000', rows: 1, requestId: '', pushedAt: '' });
+        await table.upsertEntity({ partitionKey: id, rowKey: '000002', rows: 1, requestId: '', pushedAt: '' });
+        expect(await createPushLedger(table).pushedParts(id)).toEqual(new Set([0, 2]));
+    });
+
+    it('is asked only about messages that were received before or sent back by the relay', () => {
+        expect(mayHaveBeenPushed({}, 1)).toBe(false);
+        expect(mayHaveBeenPushed({}, 2)).toBe(true);
+        expect(mayHaveBeenPushed({ requeued: true }, 1)).toBe(true);
+    });
+});
