@@ -113,7 +113,6 @@ export async function deliverRows(
     const call: CallContext = {
         deps,
         report,
-        datasetKey: target.datasetId,
         post: (batchRows) => deps.client.postRows(target.workspaceId, target.datasetId, message.table, batchRows),
         acquire: (minRows) =>
             acquireSlot(deps, target.datasetId, { ...request, minRows, maxRows: deps.maxRowsPerPost }),
@@ -142,6 +141,10 @@ export async function deliverRows(
                 maxMessages: deps.packMessages,
                 maxRows: slot.grant.maxRows - partRows.length,
                 maxBytes: deps.maxBytesPerPost - piece.bytes,
+            }).catch(async (error: unknown) => {
+                // Storage failed while packing: give the slot's rows back before the host retries the message.
+                await release(slot.grant, { pushedRows: 0 }, report);
+                throw error;
             });
             members.push(...companions.members);
             report.skippedParts += companions.skipped;
@@ -157,7 +160,6 @@ export async function deliverRows(
 interface CallContext {
     deps: DeliverDeps;
     report: DeliveryReport;
-    datasetKey: string;
     post(rows: readonly unknown[]): ReturnType<PowerBiClient['postRows']>;
     acquire(minRows: number): Promise<Slot>;
 }
