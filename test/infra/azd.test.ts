@@ -166,6 +166,9 @@ describe('cross-file references', () => {
         ]);
         for (const kind of ['var', 'resource', 'module'] as const)
             for (const d of declarationsOf(main.root, kind)) declared.add(d.name);
+        // A lambda's parameter (`queue => ...`) is declared by the lambda.
+        for (const lambda of descendants(main.root, 'lambda_expression'))
+            for (const parameter of lambda.namedChildren.slice(0, -1)) declared.add(parameter.text);
         const functions = new Set([
             'loadJsonContent',
             'toLower',
@@ -175,6 +178,7 @@ describe('cross-file references', () => {
             'union',
             'guid',
             'items',
+            'map',
         ]);
         for (const node of descendants(main.root, 'identifier')) {
             const parent = node.parent;
