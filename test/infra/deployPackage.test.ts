@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import {
+    existsSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    realpathSync,
+    rmSync,
+    symlinkSync,
+    unlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ignore from 'ignore';
@@ -131,4 +140,3 @@ describe('the .funcignore rules (gitignore semantics, as azd applies them)', () 
         expect(files.filter((file) => file.startsWith('emulator/'))).toEqual([]);
     });
 });
-

@@ -19,9 +19,7 @@ export function deployPackageFiles(root: string): string[] {
     })
         .split('\0')
         .filter((file) => file !== '');
-    return [...new Set(listed)]
-        .filter((file) => existsSync(path.join(root, file)) && isPackaged(rules, file))
-        .sort();
+    return [...new Set(listed)].filter((file) => existsSync(path.join(root, file)) && isPackaged(rules, file)).sort();
 }
 
 export function funcIgnore(root: string): Ignore {

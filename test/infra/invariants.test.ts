@@ -304,7 +304,8 @@ describe('AVM modules', () => {
 
     it('lists every pin in infra/README.md', () => {
         const readme = readFileSync(path.join(infraDir, 'README.md'), 'utf8');
-        for (const [module, version] of pinned) expect(readme, `${module} ${version}`).toContain(`${module}:${version}`);
+        for (const [module, version] of pinned)
+            expect(readme, `${module} ${version}`).toContain(`${module}:${version}`);
     });
 
     it.each(listBicepFiles())('%s uses only pinned registry modules and existing local modules', (file) => {
