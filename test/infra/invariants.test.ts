@@ -302,10 +302,21 @@ describe('AVM modules', () => {
         ['avm/res/insights/component', '0.8.0'],
     ]);
 
-    it('lists every pin in infra/README.md', () => {
-        const readme = readFileSync(path.join(infraDir, 'README.md'), 'utf8');
-        for (const [module, version] of pinned)
-            expect(readme, `${module} ${version}`).toContain(`${module}:${version}`);
+    it('lists every pin in infra/README.md with each parameter passed to it', () => {
+        const readme = readFileSync(path.join(infraDir, 'README.md'), 'utf8').split('\n');
+        for (const file of listBicepFiles()) {
+            const { root } = loadBicep(file);
+            for (const module of declarationsOf(root, 'module')) {
+                const registry = /^br\/public:(.+)$/.exec(module.target ?? '');
+                if (!registry) continue;
+                const row = readme.find((line) => line.startsWith('|') && line.includes(`\`${registry[1]}\``));
+                expect(row, `infra/README.md has no row for ${registry[1]}`).toBeDefined();
+                for (const key of properties(params(module)).keys())
+                    expect(row, `infra/README.md does not record ${registry[1]} parameter ${key}`).toContain(
+                        `\`${key}`,
+                    );
+            }
+        }
     });
 
     it.each(listBicepFiles())('%s uses only pinned registry modules and existing local modules', (file) => {
