@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { z } from 'zod';
 
 /**
  * azd's packaging of a function app, reproduced offline (azure-dev cli/azd/pkg/project/project_utils.go,
@@ -52,23 +53,25 @@ export function stageDeployPackage(root: string, dest: string): string[] {
 }
 
 /**
- * The installed production dependencies (what `npm install --omit=dev` would keep), as the top-level
- * folders under node_modules: `npm ls --omit=dev --all --parseable` lists every package of the production
- * tree, nested ones inside their parent's folder.
+ * The installed production dependencies (what `npm install --omit=dev` keeps), as the top-level folders
+ * under node_modules: package-lock.json marks every package that only devDependencies need with
+ * `dev: true`; nested packages live inside their parent's folder.
  */
 export function productionPackages(root: string): string[] {
-    const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-        cwd: root,
-        encoding: 'utf8',
-    });
-    const top = new Set<string>();
-    for (const line of listed.split('\n')) {
-        const relative = path.relative(root, line.trim()).split(path.sep).join('/');
-        const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(relative);
-        if (match) top.add(match[1]!);
-    }
-    return [...top].sort();
+    const lock = lockSchema.parse(JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')));
+    return Object.entries(lock.packages)
+        .flatMap(([key, entry]) => {
+            const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(key);
+            return match && entry.dev !== true ? [match[1]!] : [];
+        })
+        .filter((name) => existsSync(path.join(root, 'node_modules', name)))
+        .sort();
 }
+
+const lockSchema = z.object({
+    lockfileVersion: z.number().min(2),
+    packages: z.record(z.string(), z.looseObject({ dev: z.boolean().optional() })),
+});
 
 /** A node_modules folder in `dest` that links only `packages` from `root`'s node_modules. */
 export function linkPackages(root: string, dest: string, packages: string[]): void {
