@@ -1,4 +1,10 @@
-import { AzureCliCredential, AzureDeveloperCliCredential, ChainedTokenCredential } from '@azure/identity';
+import {
+    AzureCliCredential,
+    AzureDeveloperCliCredential,
+    ChainedTokenCredential,
+    type AccessToken,
+    type TokenCredential,
+} from '@azure/identity';
 
 /**
  * The signed-in deployer's token for `scope`: Azure CLI first (`az login`), then the Azure Developer CLI
@@ -9,16 +15,19 @@ export function deployerTokenProvider(
     scope: string,
     tenantId: string | undefined,
     service: string,
+    credential: TokenCredential = new ChainedTokenCredential(
+        new AzureCliCredential(tenantId ? { tenantId } : {}),
+        new AzureDeveloperCliCredential(tenantId ? { tenantId } : {}),
+    ),
 ): () => Promise<string> {
-    const options = tenantId ? { tenantId } : {};
-    const credential = new ChainedTokenCredential(
-        new AzureCliCredential(options),
-        new AzureDeveloperCliCredential(options),
-    );
+    // Each getToken runs the CLI again; a token is reused until five minutes before it expires.
+    let cached: AccessToken | undefined;
     return async () => {
+        if (cached && cached.expiresOnTimestamp - Date.now() > 5 * 60_000) return cached.token;
         try {
             const token = await credential.getToken(scope);
             if (!token) throw new Error('no token returned');
+            cached = token;
             return token.token;
         } catch (problem) {
             // ChainedTokenCredential throws an AggregateAuthenticationError whose `errors` say why each CLI failed.
