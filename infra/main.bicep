@@ -66,7 +66,7 @@ param principalId string = deployer().objectId
   'User'
   'ServicePrincipal'
 ])
-@description('Kind of principal that principalId names (ServicePrincipal when deploying from CI).')
+@description('Kind of principal that principalId names. azd sets it (AZURE_PRINCIPAL_TYPE) from the account it is signed in with: ServicePrincipal when deploying from CI.')
 param principalType string = 'User'
 
 @description('Also give the deploying principal the Storage data roles (blob, queue, table), for local runs and inspection against the cloud storage. Off by default: least privilege.')

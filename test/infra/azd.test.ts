@@ -44,6 +44,7 @@ describe('infra/main.parameters.json', () => {
         ['environmentName', 'AZURE_ENV_NAME'],
         ['location', 'AZURE_LOCATION'],
         ['principalId', 'AZURE_PRINCIPAL_ID'],
+        ['principalType', 'AZURE_PRINCIPAL_TYPE'], // azd's own value, whatever the environment holds
         ['powerBiWorkspaceId', 'POWERBI_WORKSPACE_ID'],
         ['refreshSchedule', 'REFRESH_SCHEDULE'],
         ['storageSkuName', 'PBI_RELAY_STORAGE_SKU'],
