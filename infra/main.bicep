@@ -66,7 +66,7 @@ param principalId string = deployer().objectId
   'User'
   'ServicePrincipal'
 ])
-@description('Kind of principal that principalId names (ServicePrincipal when deploying from CI).')
+@description('Kind of principal that principalId names. azd sets it (AZURE_PRINCIPAL_TYPE) from the account it is signed in with: ServicePrincipal when deploying from CI.')
 param principalType string = 'User'
 
 @description('Also give the deploying principal the Storage data roles (blob, queue, table), for local runs and inspection against the cloud storage. Off by default: least privilege.')
@@ -74,6 +74,17 @@ param grantDeployerDataAccess bool = false
 
 @description('Optional e-mail address that receives the refresh-failure alert. Empty: the alert fires in Azure Monitor without notifications.')
 param alertEmailAddress string = ''
+
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+  'Standard_RAGRS'
+  'Standard_RAGZRS'
+])
+@description('Redundancy of the storage account (queues, tables, claim-check blobs, the deployment package). LRS as the Functions quickstart; ZRS or GZRS where the region offers them and the data must survive a zone or region outage.')
+param storageSkuName string = 'Standard_LRS'
 
 @description('Optional overrides of generated resource names.')
 param resourceGroupName string = ''
@@ -101,7 +112,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
 
 // The app's only identity: Storage (AzureWebJobsStorage and the relay's own clients), Application Insights
 // ingestion, and Power BI (after the Power BI side is granted, see infra/README.md).
-module apiUserAssignedIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module apiUserAssignedIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.6.0' = {
   name: 'apiUserAssignedIdentity'
   scope: rg
   params: {
@@ -111,31 +122,58 @@ module apiUserAssignedIdentity 'br/public:avm/res/managed-identity/user-assigned
   }
 }
 
-module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+// The module turns skuName 'FC1' into sku { name: 'FC1', tier: 'FlexConsumption' } (serverfarm 0.7.0 main.bicep).
+module appServicePlan 'br/public:avm/res/web/serverfarm:0.7.0' = {
   name: 'appserviceplan'
   scope: rg
   params: {
     name: !empty(appServicePlanName) ? appServicePlanName : '${abbrs.webServerFarms}${resourceToken}'
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
-    reserved: true
+    skuName: 'FC1'
+    kind: 'functionapp'
+    reserved: true // Linux
+    zoneRedundant: false
     location: location
     tags: tags
   }
 }
 
-module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+// Every diagnostic setting sends to the one Log Analytics workspace. `allLogs` is the category group that
+// each of these resource types offers (blob/queue/table: StorageRead, StorageWrite, StorageDelete; the
+// function app: FunctionAppLogs and the platform's other logs); AllMetrics every metric.
+var logsAndMetricsToWorkspace = [
+  {
+    name: 'to-log-analytics'
+    workspaceResourceId: monitoring.outputs.logAnalyticsId
+    logCategoriesAndGroups: [
+      { categoryGroup: 'allLogs' }
+    ]
+    metricCategories: [
+      { category: 'AllMetrics' }
+    ]
+  }
+]
+
+// Queues (with their -poison queues: the Functions host would create them on demand, but with them in place
+// the deployment owns every queue and the README can point at them before the first failure) and tables,
+// named in storage-names.json, which api.bicep shares: an app setting can never name a queue or table that
+// the deployment did not create.
+var storageQueues = map(items(storageNames.queues), queue => { name: queue.value })
+var storageTables = map(items(storageNames.tables), table => { name: table.value })
+
+module storage 'br/public:avm/res/storage/storage-account:0.33.0' = {
   name: 'storage'
   scope: rg
   params: {
     name: !empty(storageAccountName) ? storageAccountName : '${abbrs.storageStorageAccounts}${resourceToken}'
     location: location
     tags: tags
+    skuName: storageSkuName
     allowBlobPublicAccess: false
     allowSharedKeyAccess: false // no account keys: every client uses Entra ID (RBAC in app/rbac.bicep)
+    defaultToOAuthAuthentication: true // the portal and tools use Entra ID too
+    allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
     dnsEndpointType: 'Standard'
     publicNetworkAccess: 'Enabled'
     networkAcls: {
@@ -147,16 +185,52 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
         { name: deploymentStorageContainerName }
         { name: storageNames.containers.rows } // claim-check payloads of large ingests
       ]
+      diagnosticSettings: logsAndMetricsToWorkspace
     }
-  }
-}
-
-// Queues, tables and the blob lifecycle rule, as plain resources on the account above.
-module storageData 'app/storage-data.bicep' = {
-  name: 'storageData'
-  scope: rg
-  params: {
-    storageAccountName: storage.outputs.name
+    queueServices: {
+      queues: storageQueues
+      diagnosticSettings: logsAndMetricsToWorkspace
+    }
+    tableServices: {
+      tables: storageTables
+      diagnosticSettings: logsAndMetricsToWorkspace
+    }
+    // Claim-check row payloads are read once by the push function; anything older is garbage. Scoped by
+    // prefix to the rows container, so the deployment-package container is never touched.
+    managementPolicyRules: [
+      {
+        name: 'delete-old-row-payloads'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: {
+            blobTypes: [
+              'blockBlob'
+            ]
+            prefixMatch: [
+              '${storageNames.containers.rows}/'
+            ]
+          }
+          actions: {
+            baseBlob: {
+              delete: {
+                daysAfterModificationGreaterThan: storageNames.rowsBlobRetentionDays
+              }
+            }
+          }
+        }
+      }
+    ]
+    // The account itself has metrics only (its logs are the services' above).
+    diagnosticSettings: [
+      {
+        name: 'to-log-analytics'
+        workspaceResourceId: monitoring.outputs.logAnalyticsId
+        metricCategories: [
+          { category: 'AllMetrics' }
+        ]
+      }
+    ]
   }
 }
 
@@ -174,9 +248,15 @@ module monitoring 'app/monitoring.bicep' = {
   }
 }
 
+// After the role assignments: the deployment-package container is written with the identity, and a first
+// `azd up` must not reach it before Storage Blob Data Owner exists (the postprovision hook then waits until
+// it is in effect, see infra/README.md).
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
+  dependsOn: [
+    rbac
+  ]
   params: {
     name: functionAppName
     location: location
@@ -184,7 +264,8 @@ module api 'app/api.bicep' = {
     serviceName: 'api'
     appServicePlanId: appServicePlan.outputs.resourceId
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    storageAccountName: storageData.outputs.storageAccountName
+    storageAccountName: storage.outputs.name
+    logAnalyticsId: monitoring.outputs.logAnalyticsId
     deploymentStorageContainerName: deploymentStorageContainerName
     identityId: apiUserAssignedIdentity.outputs.resourceId
     identityClientId: apiUserAssignedIdentity.outputs.clientId
@@ -214,10 +295,11 @@ output SERVICE_API_NAME string = api.outputs.SERVICE_API_NAME
 output AZURE_FUNCTION_NAME string = api.outputs.SERVICE_API_NAME
 output AZURE_FUNCTION_URL string = 'https://${api.outputs.defaultHostname}'
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString
-output AZURE_STORAGE_ACCOUNT_NAME string = storageData.outputs.storageAccountName
-output AZURE_STORAGE_BLOB_ENDPOINT string = storageData.outputs.blobEndpoint
-output AZURE_STORAGE_QUEUE_ENDPOINT string = storageData.outputs.queueEndpoint
-output AZURE_STORAGE_TABLE_ENDPOINT string = storageData.outputs.tableEndpoint
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_ACCOUNT_ID string = storage.outputs.resourceId
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.serviceEndpoints.blob
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.serviceEndpoints.queue
+output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.serviceEndpoints.table
 // Deliberately not AZURE_CLIENT_ID: that name in the azd environment would steer local credentials.
 output MANAGED_IDENTITY_CLIENT_ID string = apiUserAssignedIdentity.outputs.clientId
 output MANAGED_IDENTITY_PRINCIPAL_ID string = apiUserAssignedIdentity.outputs.principalId

@@ -16,8 +16,8 @@
  * See infra/README.md, "Power BI access", for the tenant setting and security group this relies on.
  */
 import { execFile } from 'node:child_process';
-import { AzureCliCredential, AzureDeveloperCliCredential, ChainedTokenCredential } from '@azure/identity';
 import { z } from 'zod';
+import { deployerTokenProvider } from './deployerToken';
 
 export const grantableRoles = ['Member', 'Contributor', 'Admin'] as const;
 export type GrantableRole = (typeof grantableRoles)[number];
@@ -359,7 +359,8 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
 
     const baseUrl = nonEmpty(env.POWERBI_API_BASE_URL) ?? defaultBaseUrl;
     const getToken =
-        deps.getToken ?? cliTokenProvider(nonEmpty(env.POWERBI_SCOPE) ?? defaultScope, nonEmpty(env.AZURE_TENANT_ID));
+        deps.getToken ??
+        deployerTokenProvider(nonEmpty(env.POWERBI_SCOPE) ?? defaultScope, nonEmpty(env.AZURE_TENANT_ID), 'Power BI');
     log(
         `pbi-relay: granting ${request.role} on Power BI workspace ${request.workspaceId} to managed identity ${request.principalId} (${baseUrl})`,
     );
@@ -386,32 +387,6 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
         error((problem as Error).message);
         return 1;
     }
-}
-
-/** The deployer's token: Azure CLI first (`az login`), then the Azure Developer CLI (`azd auth login`). */
-function cliTokenProvider(scope: string, tenantId: string | undefined): () => Promise<string> {
-    const options = tenantId ? { tenantId } : {};
-    const credential = new ChainedTokenCredential(
-        new AzureCliCredential(options),
-        new AzureDeveloperCliCredential(options),
-    );
-    return async () => {
-        try {
-            const token = await credential.getToken(scope);
-            if (!token) throw new Error('no token returned');
-            return token.token;
-        } catch (problem) {
-            // ChainedTokenCredential throws an AggregateAuthenticationError whose `errors` say why each CLI failed.
-            const causes = (problem as { errors?: unknown }).errors;
-            const reasons = (Array.isArray(causes) ? causes : [problem]).map(
-                (cause) => String((cause as Error).message ?? cause).split('\n')[0],
-            );
-            throw new PowerBiAccessError(
-                `Could not get a Power BI token for the signed-in user:\n  ${reasons.join('\n  ')}\n` +
-                    `Sign in with \`az login${tenantId ? ` --tenant ${tenantId}` : ''}\` and run the script again.`,
-            );
-        }
-    };
 }
 
 if (require.main === module) {

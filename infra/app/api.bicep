@@ -9,6 +9,8 @@ param serviceName string = 'api'
 param appServicePlanId string
 param applicationInsightsName string
 param storageAccountName string
+@description('Resource id of the Log Analytics workspace that receives the app\'s diagnostic logs and metrics.')
+param logAnalyticsId string
 param deploymentStorageContainerName string
 @description('Resource id of the user-assigned managed identity.')
 param identityId string
@@ -66,7 +68,7 @@ var relayAppSettings = {
 
 var allAppSettings = union(extraAppSettings, storageAppSettings, monitoringAppSettings, relayAppSettings)
 
-module api 'br/public:avm/res/web/site:0.15.1' = {
+module api 'br/public:avm/res/web/site:0.24.0' = {
   name: '${serviceName}-flex-consumption'
   params: {
     kind: 'functionapp,linux'
@@ -105,7 +107,39 @@ module api 'br/public:avm/res/web/site:0.15.1' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
     }
-    appSettingsKeyValuePairs: allAppSettings
+    // The app settings are exactly these: retainCurrentAppSettings (default true) would merge in the app's
+    // current settings, so a setting removed here would linger on the app. No storageAccountResourceId or
+    // applicationInsightResourceId either: those make the module add its own storage and agent settings.
+    configs: [
+      {
+        name: 'appsettings'
+        retainCurrentAppSettings: false
+        properties: allAppSettings
+      }
+    ]
+    // No basic (user name and password) publishing: azd deploys with Entra ID. The module's default is allow.
+    basicPublishingCredentialsPolicies: [
+      {
+        name: 'scm'
+        allow: false
+      }
+      {
+        name: 'ftp'
+        allow: false
+      }
+    ]
+    diagnosticSettings: [
+      {
+        name: 'to-log-analytics'
+        workspaceResourceId: logAnalyticsId
+        logCategoriesAndGroups: [
+          { categoryGroup: 'allLogs' }
+        ]
+        metricCategories: [
+          { category: 'AllMetrics' }
+        ]
+      }
+    ]
   }
 }
 

@@ -26,7 +26,7 @@ resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   }
 }
 
-module applicationInsights 'br/public:avm/res/insights/component:0.6.0' = {
+module applicationInsights 'br/public:avm/res/insights/component:0.8.0' = {
   name: 'applicationInsights'
   params: {
     name: applicationInsightsName
@@ -34,6 +34,18 @@ module applicationInsights 'br/public:avm/res/insights/component:0.6.0' = {
     tags: tags
     workspaceResourceId: logAnalytics.id
     disableLocalAuth: true // ingestion only with Entra ID (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)
+    disableIpMasking: false // the module's default (true) would store callers' full IP addresses
+    // Metrics only: this component is workspace-based, so its logs (AppTraces, AppRequests, ...) are already
+    // in the workspace; a log diagnostic setting to the same workspace would store each of them twice.
+    diagnosticSettings: [
+      {
+        name: 'to-log-analytics'
+        workspaceResourceId: logAnalytics.id
+        metricCategories: [
+          { category: 'AllMetrics' }
+        ]
+      }
+    ]
   }
 }
 

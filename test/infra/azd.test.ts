@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import {
     bodyObject,
     declarationsOf,
@@ -14,7 +15,6 @@ import {
     repoRoot,
     stringLiteral,
 } from './bicepTree';
-import { get, parseYamlSubset, YamlSubsetError } from './miniYaml';
 
 const main = loadBicep('infra/main.bicep');
 
@@ -44,67 +44,92 @@ describe('infra/main.parameters.json', () => {
         ['environmentName', 'AZURE_ENV_NAME'],
         ['location', 'AZURE_LOCATION'],
         ['principalId', 'AZURE_PRINCIPAL_ID'],
+        ['principalType', 'AZURE_PRINCIPAL_TYPE'], // azd's own value, whatever the environment holds
         ['powerBiWorkspaceId', 'POWERBI_WORKSPACE_ID'],
         ['refreshSchedule', 'REFRESH_SCHEDULE'],
+        ['storageSkuName', 'PBI_RELAY_STORAGE_SKU'],
     ])('maps %s from %s', (name, variable) => {
         expect(String(mapped[name]?.value)).toMatch(new RegExp(`^\\$\\{${variable}(=[^}]*)?\\}$`));
     });
 });
 
 describe('azure.yaml', () => {
-    const yaml = parseYamlSubset(readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8'));
+    const document = parseDocument(readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8'), { uniqueKeys: true });
+    const azureYaml = document.toJS() as {
+        name: string;
+        services: Record<string, Record<string, unknown>>;
+        hooks: Record<string, unknown>;
+    };
+    const scripts =
+        (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> })
+            .scripts ?? {};
+    // The properties of a hook in azure-dev's schemas/v1.0/azure.yaml.json (definitions.hook); azd >= 1.10
+    // takes a list of hooks for one event and runs them in order (cli/azd/pkg/ext/hooks_config.go).
+    const hookKeys = [
+        'shell',
+        'kind',
+        'dir',
+        'run',
+        'continueOnError',
+        'interactive',
+        'windows',
+        'posix',
+        'secrets',
+        'config',
+    ];
+    const postprovision = azureYaml.hooks.postprovision as Record<string, Record<string, unknown>>[];
 
-    it('declares the api service as a TypeScript function app at the repo root', () => {
-        expect(get(yaml, 'name')).toBe('pbi-relay');
-        expect(get(yaml, 'services.api.project')).toBe('.');
-        expect(get(yaml, 'services.api.language')).toBe('ts');
-        expect(get(yaml, 'services.api.host')).toBe('function');
-        const services = get(yaml, 'services');
-        expect(Object.keys(services as object)).toEqual(['api']);
+    it('parses as YAML without errors or warnings', () => {
+        expect(document.errors).toEqual([]);
+        expect(document.warnings).toEqual([]);
     });
 
-    it.each(['posix', 'windows'])(
-        'runs the Power BI grant after provisioning (%s), skipped without a workspace id',
-        (platform) => {
-            const run = get(yaml, `hooks.postprovision.${platform}.run`);
-            expect(typeof run).toBe('string');
-            expect(run).toContain('npm run grant-powerbi-access');
+    it('declares the api service as a TypeScript function app at the repo root, built remotely', () => {
+        expect(azureYaml.name).toBe('pbi-relay');
+        expect(Object.keys(azureYaml.services)).toEqual(['api']);
+        expect(azureYaml.services.api).toEqual({ project: '.', language: 'ts', host: 'function', remoteBuild: true });
+    });
+
+    it('has only hook events and hook properties that azd knows', () => {
+        expect(Object.keys(azureYaml.hooks)).toEqual(['postprovision']);
+        expect(Array.isArray(postprovision)).toBe(true);
+        for (const hook of postprovision) {
+            expect(Object.keys(hook).sort()).toEqual(['posix', 'windows']);
+            for (const platform of Object.values(hook))
+                for (const key of Object.keys(platform)) expect(hookKeys, key).toContain(key);
+        }
+    });
+
+    it.each([
+        [0, 'wait-for-storage-access'],
+        [1, 'grant-powerbi-access'],
+    ])('postprovision hook %i runs npm run %s on both platforms, without stopping azd', (index, script) => {
+        const hook = postprovision[index]!;
+        expect(scripts[script], `package.json has no ${script} script`).toBeDefined();
+        for (const [platform, shell] of [
+            ['posix', 'sh'],
+            ['windows', 'pwsh'],
+        ] as const) {
+            expect(hook[platform]!.shell).toBe(shell);
+            expect(hook[platform]!.continueOnError).toBe(true);
+            expect(hook[platform]!.interactive).toBe(true);
+            expect(String(hook[platform]!.run)).toContain(`npm run ${script}`);
+        }
+    });
+
+    it('skips the Power BI grant without a workspace id', () => {
+        for (const platform of ['posix', 'windows']) {
+            const run = String(postprovision[1]![platform]!.run);
             expect(run).toContain('POWERBI_WORKSPACE_ID');
-            expect(get(yaml, `hooks.postprovision.${platform}.shell`)).toBe(platform === 'posix' ? 'sh' : 'pwsh');
-            expect(get(yaml, `hooks.postprovision.${platform}.continueOnError`)).toBe('true');
-        },
-    );
-
-    it('has a grant-powerbi-access npm script when package.json declares one', () => {
-        const scripts =
-            (
-                JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
-                    scripts?: Record<string, string>;
-                }
-            ).scripts ?? {};
-        const script = scripts['grant-powerbi-access'];
-        // Added by the lead; until then the hook reports a missing script and azd continues (continueOnError).
-        if (script !== undefined) expect(script).toMatch(/grantPowerBiAccess/);
+            expect(run).toContain('PBI_RELAY_GRANT_POWERBI_ACCESS');
+        }
     });
 
-    describe('the YAML subset reader', () => {
-        it('reads nested maps and block scalars', () => {
-            const parsed = parseYamlSubset(
-                ['a:', '  b: 1 # note', '  c: |', '    line 1', '    line 2', "d: 'x y'", ''].join('\n'),
-            );
-            expect(parsed).toEqual({ a: { b: '1', c: 'line 1\nline 2\n' }, d: 'x y' });
-        });
-
-        it.each([
-            ['a:\n\tb: 1', 'tab'],
-            ['a: 1\na: 2', 'duplicate'],
-            ['a:\n  - b', 'expected "key: value"'],
-            ['a: [1, 2]', 'unsupported'],
-            ['a:\n  b: 1\n c: 2', 'unexpected'],
-        ])('rejects %j', (source, message) => {
-            expect(() => parseYamlSubset(source)).toThrow(YamlSubsetError);
-            expect(() => parseYamlSubset(source)).toThrow(message);
-        });
+    it('names only npm scripts that package.json has', () => {
+        const text = readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8');
+        const named = [...text.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!);
+        expect(named.length).toBeGreaterThanOrEqual(2);
+        for (const name of named) expect(scripts[name], name).toBeDefined();
     });
 });
 
@@ -166,6 +191,9 @@ describe('cross-file references', () => {
         ]);
         for (const kind of ['var', 'resource', 'module'] as const)
             for (const d of declarationsOf(main.root, kind)) declared.add(d.name);
+        // A lambda's parameter (`queue => ...`) is declared by the lambda.
+        for (const lambda of descendants(main.root, 'lambda_expression'))
+            for (const parameter of lambda.namedChildren.slice(0, -1)) declared.add(parameter.text);
         const functions = new Set([
             'loadJsonContent',
             'toLower',
@@ -175,6 +203,7 @@ describe('cross-file references', () => {
             'union',
             'guid',
             'items',
+            'map',
         ]);
         for (const node of descendants(main.root, 'identifier')) {
             const parent = node.parent;

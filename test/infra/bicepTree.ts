@@ -247,12 +247,24 @@ export function descendants(node: Node, ...types: string[]): Node[] {
     return node.descendantsOfType(types);
 }
 
-/** The app settings of the function app: the keys of `appSettingsKeyValuePairs` in api.bicep's site module. */
+/**
+ * The app settings of the function app: the keys of the `properties` of the `appsettings` entry of
+ * `configs` in api.bicep's site module.
+ */
 export function functionAppSettings(apiRoot: Node): ObjectKey[] {
+    return objectKeys(apiRoot, appSettingsConfig(apiRoot, 'properties'));
+}
+
+/** A property of the `appsettings` entry of the site module's `configs`. */
+export function appSettingsConfig(apiRoot: Node, key: string): Node {
     const site = declarations(apiRoot).find(
         (d) => d.kind === 'module' && d.target?.startsWith('br/public:avm/res/web/site:'),
     );
-    const pairs = property(property(site && bodyObject(site), 'params'), 'appSettingsKeyValuePairs');
-    if (!pairs) throw new Error('api.bicep: the site module sets no appSettingsKeyValuePairs');
-    return objectKeys(apiRoot, pairs);
+    const configs = property(property(site && bodyObject(site), 'params'), 'configs');
+    const entry = configs?.namedChildren.find(
+        (config) => config.type === 'object' && stringLiteral(property(config, 'name')) === 'appsettings',
+    );
+    const value = property(entry, key);
+    if (!value) throw new Error(`api.bicep: the site module's appsettings config sets no ${key}`);
+    return value;
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+    appSettingsConfig,
     bodyObject,
     condition,
     declarationsOf,
@@ -25,12 +26,26 @@ import {
 const main = loadBicep('infra/main.bicep');
 const api = loadBicep('infra/app/api.bicep');
 const rbac = loadBicep('infra/app/rbac.bicep');
-const storageData = loadBicep('infra/app/storage-data.bicep');
 const monitoring = loadBicep('infra/app/monitoring.bicep');
 
 const text = (node: Node | undefined): string | undefined => node?.text.trim();
 const literal = (node: Node | undefined): string | undefined => stringLiteral(node);
 const params = (declaration: Declaration): Node | undefined => property(bodyObject(declaration), 'params');
+
+/** The diagnostic settings array `list` (`[{...}]` or a variable holding it) as (workspace, logs, metrics). */
+function diagnosticSettings(root: Node, list: Node | undefined) {
+    const resolved = list?.type === 'identifier' ? find(root, 'var', list.text).value : list;
+    const entries = resolved?.namedChildren.filter((n) => n.type === 'object') ?? [];
+    return entries.map((entry) => ({
+        workspace: text(property(entry, 'workspaceResourceId')),
+        logs: (property(entry, 'logCategoriesAndGroups')?.namedChildren ?? [])
+            .filter((n) => n.type === 'object')
+            .map((n) => literal(property(n, 'categoryGroup')) ?? literal(property(n, 'category'))),
+        metrics: (property(entry, 'metricCategories')?.namedChildren ?? [])
+            .filter((n) => n.type === 'object')
+            .map((n) => literal(property(n, 'category'))),
+    }));
+}
 
 function allFiles(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {
@@ -43,13 +58,40 @@ describe('storage account', () => {
     const storage = find(main.root, 'module', 'storage');
 
     it('uses the pinned AVM module', () => {
-        expect(storage.target).toBe('br/public:avm/res/storage/storage-account:0.8.3');
+        expect(storage.target).toBe('br/public:avm/res/storage/storage-account:0.33.0');
     });
 
-    it('turns off shared keys and public blob access, and requires TLS 1.2', () => {
+    it('turns off shared keys, public blob access and cross-tenant replication, and requires TLS 1.2', () => {
         expect(text(property(params(storage), 'allowSharedKeyAccess'))).toBe('false');
         expect(text(property(params(storage), 'allowBlobPublicAccess'))).toBe('false');
+        expect(text(property(params(storage), 'allowCrossTenantReplication'))).toBe('false');
+        expect(text(property(params(storage), 'defaultToOAuthAuthentication'))).toBe('true');
         expect(literal(property(params(storage), 'minimumTlsVersion'))).toBe('TLS1_2');
+    });
+
+    it('takes its redundancy from a parameter, LRS unless chosen otherwise', () => {
+        expect(text(property(params(storage), 'skuName'))).toBe('storageSkuName');
+        const sku = find(main.root, 'param', 'storageSkuName');
+        expect(literal(sku.value)).toBe('Standard_LRS');
+        const allowed = decoratorArgument(sku, 'allowed')?.namedChildren.map((child) => stringLiteral(child));
+        expect(allowed).toEqual(expect.arrayContaining(['Standard_LRS', 'Standard_ZRS', 'Standard_GZRS']));
+        expect(allowed?.every((name) => name?.startsWith('Standard_'))).toBe(true);
+    });
+
+    it.each(['blobServices', 'queueServices', 'tableServices'])(
+        'sends the logs and metrics of %s to the Log Analytics workspace',
+        (service) => {
+            const settings = diagnosticSettings(main.root, property(params(storage), `${service}.diagnosticSettings`));
+            expect(settings).toEqual([
+                { workspace: 'monitoring.outputs.logAnalyticsId', logs: ['allLogs'], metrics: ['AllMetrics'] },
+            ]);
+        },
+    );
+
+    it('sends the account metrics to the Log Analytics workspace', () => {
+        expect(diagnosticSettings(main.root, property(params(storage), 'diagnosticSettings'))).toEqual([
+            { workspace: 'monitoring.outputs.logAnalyticsId', logs: [], metrics: ['AllMetrics'] },
+        ]);
     });
 
     it('is the only storage account the deployment creates (others are `existing` references)', () => {
@@ -101,7 +143,7 @@ describe('function app (api.bicep)', () => {
     const setting = (key: string): string | undefined => text(settings.get(key)?.value);
 
     it('is a Flex Consumption app on the pinned AVM site module, Node 22', () => {
-        expect(site.target).toBe('br/public:avm/res/web/site:0.15.1');
+        expect(site.target).toBe('br/public:avm/res/web/site:0.24.0');
         expect(literal(property(params(site), 'kind'))).toBe('functionapp,linux');
         expect(literal(property(params(site), 'functionAppConfig.runtime.name'))).toBe('node');
         expect(literal(property(params(site), 'functionAppConfig.runtime.version'))).toBe('22');
@@ -116,6 +158,42 @@ describe('function app (api.bicep)', () => {
         expect(literal(property(auth, 'type'))).toBe('UserAssignedIdentity');
         expect(text(property(auth, 'userAssignedIdentityResourceId'))).toBe('identityId');
         expect(literal(property(params(site), 'functionAppConfig.deployment.storage.type'))).toBe('blobContainer');
+    });
+
+    it('allows no basic publishing credentials, for scm nor ftp', () => {
+        const policies = property(params(site), 'basicPublishingCredentialsPolicies')?.namedChildren.filter(
+            (n) => n.type === 'object',
+        );
+        expect(
+            policies?.map((policy) => [literal(property(policy, 'name')), text(property(policy, 'allow'))]).sort(),
+        ).toEqual([
+            ['ftp', 'false'],
+            ['scm', 'false'],
+        ]);
+    });
+
+    it('sends its logs and metrics to the Log Analytics workspace', () => {
+        expect(diagnosticSettings(api.root, property(params(site), 'diagnosticSettings'))).toEqual([
+            { workspace: 'logAnalyticsId', logs: ['allLogs'], metrics: ['AllMetrics'] },
+        ]);
+        expect(text(property(params(find(main.root, 'module', 'api')), 'logAnalyticsId'))).toBe(
+            'monitoring.outputs.logAnalyticsId',
+        );
+    });
+
+    it('replaces the app settings instead of merging them with the current ones', () => {
+        expect(text(appSettingsConfig(api.root, 'retainCurrentAppSettings'))).toBe('false');
+        expect(text(appSettingsConfig(api.root, 'properties'))).toBe('allAppSettings');
+        const config = property(params(site), 'configs')?.namedChildren.find((n) => n.type === 'object');
+        // These would make the module add AzureWebJobsStorage__accountName and the agent setting itself.
+        expect(property(config, 'storageAccountResourceId')).toBeUndefined();
+        expect(property(config, 'applicationInsightResourceId')).toBeUndefined();
+        expect(property(params(site), 'appSettingsKeyValuePairs')).toBeUndefined();
+    });
+
+    it('is deployed only after the role assignments', () => {
+        const module = find(main.root, 'module', 'api');
+        expect(text(property(bodyObject(module), 'dependsOn'))).toMatch(/^\[\s*rbac\s*\]$/);
     });
 
     it('is tagged for azd with the service name that azure.yaml uses', () => {
@@ -185,9 +263,10 @@ describe('FC1 plan and azd wiring (main.bicep)', () => {
 
     it('creates an FC1 Flex Consumption plan', () => {
         const plan = find(main.root, 'module', 'appServicePlan');
-        expect(plan.target).toBe('br/public:avm/res/web/serverfarm:0.1.1');
-        expect(literal(property(params(plan), 'sku.name'))).toBe('FC1');
-        expect(literal(property(params(plan), 'sku.tier'))).toBe('FlexConsumption');
+        expect(plan.target).toBe('br/public:avm/res/web/serverfarm:0.7.0');
+        // serverfarm 0.7.0 sets tier FlexConsumption itself for skuName FC1.
+        expect(literal(property(params(plan), 'skuName'))).toBe('FC1');
+        expect(literal(property(params(plan), 'kind'))).toBe('functionapp');
         expect(text(property(params(plan), 'reserved'))).toBe('true');
     });
 
@@ -214,15 +293,31 @@ describe('FC1 plan and azd wiring (main.bicep)', () => {
 });
 
 describe('AVM modules', () => {
-    // The pins of the Azure-Samples functions-quickstart-typescript-azd template (conventions.md section 1).
+    // Each pin, and the parameters checked against the module's main.bicep at that tag: infra/README.md.
     const pinned = new Map([
-        ['avm/res/managed-identity/user-assigned-identity', '0.4.1'],
-        ['avm/res/web/serverfarm', '0.1.1'],
-        ['avm/res/web/site', '0.15.1'],
-        ['avm/res/storage/storage-account', '0.8.3'],
-        ['avm/res/operational-insights/workspace', '0.11.1'],
-        ['avm/res/insights/component', '0.6.0'],
+        ['avm/res/managed-identity/user-assigned-identity', '0.6.0'],
+        ['avm/res/web/serverfarm', '0.7.0'],
+        ['avm/res/web/site', '0.24.0'],
+        ['avm/res/storage/storage-account', '0.33.0'],
+        ['avm/res/insights/component', '0.8.0'],
     ]);
+
+    it('lists every pin in infra/README.md with each parameter passed to it', () => {
+        const readme = readFileSync(path.join(infraDir, 'README.md'), 'utf8').split('\n');
+        for (const file of listBicepFiles()) {
+            const { root } = loadBicep(file);
+            for (const module of declarationsOf(root, 'module')) {
+                const registry = /^br\/public:(.+)$/.exec(module.target ?? '');
+                if (!registry) continue;
+                const row = readme.find((line) => line.startsWith('|') && line.includes(`\`${registry[1]}\``));
+                expect(row, `infra/README.md has no row for ${registry[1]}`).toBeDefined();
+                for (const key of properties(params(module)).keys())
+                    expect(row, `infra/README.md does not record ${registry[1]} parameter ${key}`).toContain(
+                        `\`${key}`,
+                    );
+            }
+        }
+    });
 
     it.each(listBicepFiles())('%s uses only pinned registry modules and existing local modules', (file) => {
         const { root, abs } = loadBicep(file);
@@ -365,13 +460,15 @@ describe('queues, tables and blobs', () => {
     });
 
     it('creates every queue and table from storage-names.json', () => {
-        expect(text(find(storageData.root, 'var', 'storageNames').value)).toBe("loadJsonContent('storage-names.json')");
-        const queues = find(storageData.root, 'resource', 'queues');
-        expect(queues.target).toMatch(/^Microsoft\.Storage\/storageAccounts\/queueServices\/queues@/);
-        expect(queues.value?.text).toMatch(/^\[\s*for queue in items\(storageNames\.queues\):/);
-        const tables = find(storageData.root, 'resource', 'tables');
-        expect(tables.target).toMatch(/^Microsoft\.Storage\/storageAccounts\/tableServices\/tables@/);
-        expect(tables.value?.text).toMatch(/^\[\s*for table in items\(storageNames\.tables\):/);
+        const storage = params(find(main.root, 'module', 'storage'));
+        expect(text(property(storage, 'queueServices.queues'))).toBe('storageQueues');
+        expect(text(find(main.root, 'var', 'storageQueues').value)).toBe(
+            'map(items(storageNames.queues), queue => { name: queue.value })',
+        );
+        expect(text(property(storage, 'tableServices.tables'))).toBe('storageTables');
+        expect(text(find(main.root, 'var', 'storageTables').value)).toBe(
+            'map(items(storageNames.tables), table => { name: table.value })',
+        );
     });
 
     it('creates the claim-check container on the account', () => {
@@ -381,8 +478,9 @@ describe('queues, tables and blobs', () => {
     });
 
     it('deletes claim-check blobs after the retention period, and only in that container', () => {
-        const policy = bodyObject(find(storageData.root, 'resource', 'lifecycle'));
-        const rule = property(policy, 'properties.policy.rules')?.namedChildren.find((n) => n.type === 'object');
+        const rules = property(params(find(main.root, 'module', 'storage')), 'managementPolicyRules');
+        const rule = rules?.namedChildren.find((n) => n.type === 'object');
+        expect(rules?.namedChildren.filter((n) => n.type === 'object')).toHaveLength(1);
         expect(text(property(rule, 'definition.filters.prefixMatch'))).toMatch(
             /^\[\s*'\$\{storageNames\.containers\.rows\}\/'\s*\]$/,
         );
@@ -394,9 +492,21 @@ describe('queues, tables and blobs', () => {
 });
 
 describe('monitoring', () => {
+    it('masks client IP addresses in Application Insights', () => {
+        const insights = find(monitoring.root, 'module', 'applicationInsights');
+        expect(text(property(params(insights), 'disableIpMasking'))).toBe('false');
+    });
+
+    it('sends the Application Insights metrics to the workspace (its logs are already there)', () => {
+        const insights = find(monitoring.root, 'module', 'applicationInsights');
+        expect(diagnosticSettings(monitoring.root, property(params(insights), 'diagnosticSettings'))).toEqual([
+            { workspace: 'logAnalytics.id', logs: [], metrics: ['AllMetrics'] },
+        ]);
+    });
+
     it('disables local auth on Application Insights and Log Analytics', () => {
         const insights = find(monitoring.root, 'module', 'applicationInsights');
-        expect(insights.target).toBe('br/public:avm/res/insights/component:0.6.0');
+        expect(insights.target).toBe('br/public:avm/res/insights/component:0.8.0');
         expect(text(property(params(insights), 'disableLocalAuth'))).toBe('true');
         expect(text(property(params(insights), 'workspaceResourceId'))).toBe('logAnalytics.id');
         const workspace = find(monitoring.root, 'resource', 'logAnalytics');

@@ -114,9 +114,10 @@ describe('app settings in api.bicep against src/config/settings.ts', () => {
             const value = entry
                 ? storageName(entry.value.text)
                 : (settingsSchema.shape as Record<string, { parse(v: unknown): unknown }>)[key]!.parse(undefined);
-            expect(created.has(value), `${key} = ${String(value)} is not created by infra/app/storage-data.bicep`).toBe(
-                true,
-            );
+            expect(
+                created.has(value),
+                `${key} = ${String(value)} is not created by the storage module in infra/main.bicep`,
+            ).toBe(true);
         }
     });
 

@@ -10,7 +10,6 @@ describe('Bicep syntax (tree-sitter-bicep)', () => {
                 'infra/main.bicep',
                 'infra/app/api.bicep',
                 'infra/app/rbac.bicep',
-                'infra/app/storage-data.bicep',
                 'infra/app/monitoring.bicep',
             ]),
         );
