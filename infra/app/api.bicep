@@ -61,6 +61,7 @@ var relayAppSettings = {
   ROWS_QUEUE: storageNames.queues.rows
   ROWS_CONTAINER: storageNames.containers.rows
   PUSH_LEDGER_TABLE: storageNames.tables.pushLedger
+  PUSH_GOVERNOR_TABLE: storageNames.tables.pushGovernor
   REFRESH_QUEUE: storageNames.queues.refreshPoll
   REFRESH_TABLE: storageNames.tables.refreshes
   REFRESH_LOCK_TABLE: storageNames.tables.refreshLocks
