@@ -40,6 +40,11 @@ export const settingsSchema = z.object({
         .string()
         .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
         .default('pbiRelayPushLedger'),
+    /**
+     * Days a ledger entry is kept. A message redelivered or replayed from the poison queue after this may push
+     * its parts again; claim-check blobs expire after 30 days (infra lifecycle rule), so keep it at least that.
+     */
+    PUSH_LEDGER_RETENTION_DAYS: positiveInt.default(30),
     INGEST_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
     PUSH_MAX_ROWS_PER_POST: positiveInt.max(10_000).default(10_000),
     PUSH_MAX_ATTEMPTS: positiveInt.default(10),

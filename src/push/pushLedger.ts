@@ -11,6 +11,12 @@ export interface PushLedger {
     pushedParts(ingestionId: string): Promise<Set<number>>;
     /** Records the parts of one Add Rows call (many ingestions when requests were packed) in few Storage requests. */
     recordParts(entries: readonly LedgerEntry[]): Promise<void>;
+    /**
+     * Deletes entries pushed before `pushedBefore`, partition by partition in batches of 100, until none is
+     * left or `stopAtMs` has passed; returns how many it deleted. The next run goes on where this
+     * one stopped, so each run's cost is bounded whatever the traffic.
+     */
+    sweep(pushedBefore: Date, stopAtMs: number): Promise<number>;
 }
 
 export interface LedgerEntry {
@@ -38,8 +44,9 @@ const shardOf = (ingestionId: string) => `s${createHash('sha256').update(ingesti
 /** Row keys exclude / \ # ? and control characters; base64url of the id has none of them. */
 const idKey = (ingestionId: string) => Buffer.from(ingestionId, 'utf8').toString('base64url');
 const maxBatch = 100;
+const shards = Array.from({ length: 16 }, (_, i) => `s${i.toString(16)}`);
 
-export function createPushLedger(table: TableClient): PushLedger {
+export function createPushLedger(table: TableClient, now: () => Date = () => new Date()): PushLedger {
     // createTable already treats 409 TableAlreadyExists as success.
     const ensureTable = ensureOnce(() => table.createTable());
     return {
@@ -64,7 +71,7 @@ export function createPushLedger(table: TableClient): PushLedger {
         async recordParts(entries) {
             if (entries.length === 0) return;
             await ensureTable();
-            const pushedAt = new Date().toISOString();
+            const pushedAt = now().toISOString();
             const byShard = new Map<string, TransactionAction[]>();
             for (const entry of entries) {
                 const shard = shardOf(entry.ingestionId);
@@ -88,6 +95,46 @@ export function createPushLedger(table: TableClient): PushLedger {
                 ),
             );
             await Promise.all(batches.map((batch) => table.submitTransaction(batch)));
+        },
+        async sweep(pushedBefore, stopAtMs) {
+            await ensureTable();
+            let deleted = 0;
+            const cutoff = pushedBefore.toISOString();
+            for (const shard of shards) {
+                for (;;) {
+                    if (now().getTime() >= stopAtMs) return deleted;
+                    const pages = table
+                        .listEntities<{ rowKey: string }>({
+                            queryOptions: {
+                                filter: odata`PartitionKey eq ${shard} and pushedAt lt ${cutoff}`,
+                                select: ['RowKey'],
+                            },
+                        })
+                        .byPage({ maxPageSize: maxBatch });
+                    const page = (await pages.next()).value as { rowKey: string }[] | undefined;
+                    if (!page || page.length === 0) break;
+                    await table.submitTransaction(
+                        page.map((entity) => ['delete', { partitionKey: shard, rowKey: entity.rowKey }] as const),
+                    );
+                    deleted += page.length;
+                }
+            }
+            // Entries written before the ledger was sharded, each in its own partition (an ingestion id).
+            while (now().getTime() < stopAtMs) {
+                const pages = table
+                    .listEntities<{ partitionKey: string; rowKey: string }>({
+                        queryOptions: {
+                            filter: odata`pushedAt lt ${cutoff} and (PartitionKey lt ${'s0'} or PartitionKey gt ${'sf'})`,
+                            select: ['PartitionKey', 'RowKey'],
+                        },
+                    })
+                    .byPage({ maxPageSize: maxBatch });
+                const page = (await pages.next()).value as { partitionKey: string; rowKey: string }[] | undefined;
+                if (!page || page.length === 0) break;
+                await Promise.all(page.map((entity) => table.deleteEntity(entity.partitionKey, entity.rowKey)));
+                deleted += page.length;
+            }
+            return deleted;
         },
     };
 }

@@ -55,4 +55,34 @@ describe('the push ledger', () => {
         expect(mayHaveBeenPushed({}, 2)).toBe(true);
         expect(mayHaveBeenPushed({ requeued: true }, 1)).toBe(true);
     });
+
+    it('sweeps entries older than the retention, old layout included, and keeps the rest', async () => {
+        const table = newTable();
+        const old = createPushLedger(table, () => new Date('2026-01-01T00:00:00Z'));
+        const oldIds = Array.from({ length: 250 }, () => randomUUID());
+        await old.recordParts(oldIds.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })));
+        const legacy = randomUUID();
+        await table.upsertEntity({
+            partitionKey: legacy,
+            rowKey: '000000',
+            rows: 1,
+            pushedAt: '2026-01-01T00:00:00.000Z',
+        });
+        const ledger = createPushLedger(table);
+        const recent = randomUUID();
+        await ledger.recordParts([{ ingestionId: recent, part: 0, rows: 1 }]);
+        expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(251);
+        expect(await ledger.pushedParts(oldIds[0]!)).toEqual(new Set());
+        expect(await ledger.pushedParts(legacy)).toEqual(new Set());
+        expect(await ledger.pushedParts(recent)).toEqual(new Set([0]));
+    });
+
+    it('stops sweeping when its time is up and goes on in the next run', async () => {
+        const table = newTable();
+        const old = createPushLedger(table, () => new Date('2026-01-01T00:00:00Z'));
+        await old.recordParts(Array.from({ length: 50 }, () => ({ ingestionId: randomUUID(), part: 0, rows: 1 })));
+        const ledger = createPushLedger(table);
+        expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() - 1)).toBe(0);
+        expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(50);
+    });
 });

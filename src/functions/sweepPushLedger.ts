@@ -1,0 +1,22 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { getRelay } from '../runtime/relay';
+
+/** One run deletes for at most this long, so a large backlog of old entries is worked off over several runs. */
+const sweepBudgetMs = 60_000;
+
+export async function sweepPushLedgerHandler(timer: Timer, context: InvocationContext): Promise<void> {
+    const { deliver, settings } = getRelay();
+    const pushedBefore = new Date(Date.now() - settings.PUSH_LEDGER_RETENTION_DAYS * 24 * 60 * 60 * 1000);
+    const deleted = await deliver.ledger.sweep(pushedBefore, Date.now() + sweepBudgetMs);
+    context.info('pbi-relay push ledger swept', {
+        deleted,
+        pushedBefore: pushedBefore.toISOString(),
+        isPastDue: timer.isPastDue,
+    });
+}
+
+app.timer('sweepPushLedger', {
+    // Hourly, at a minute no other timer of the app uses.
+    schedule: '0 17 * * * *',
+    handler: sweepPushLedgerHandler,
+});
