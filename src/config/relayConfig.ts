@@ -53,6 +53,12 @@ const tableSchema = z
     .strictObject({
         name: z.string().regex(tableNamePattern, 'must be 1-100 characters allowed in a Power BI table name'),
         columns: z.array(columnSchema).min(1).max(maxTablesOrColumns),
+        unknownColumns: z
+            .enum(['reject', 'drop'])
+            .default('reject')
+            .describe(
+                'What a row property that is not a column does: reject the request (the default) or drop the property (the 202 answer lists the dropped names)',
+            ),
     })
     .superRefine((table, ctx) => checkUniqueNames(table.columns, 'columns', 'column', ctx));
 
