@@ -13,8 +13,7 @@ export interface RowError {
 
 /** `droppedColumns` names the properties left out because the table drops unknown columns (`unknownColumns: "drop"`). */
 export type RowsValidation =
-    | { ok: true; rows: Row[]; droppedColumns: string[] }
-    | { ok: false; errors: RowError[]; invalidRows: number };
+    { ok: true; rows: Row[]; droppedColumns: string[] } | { ok: false; errors: RowError[]; invalidRows: number };
 
 /** Power BI rejects Int64.MinValue/MaxValue and Double.MinValue/MaxValue (api-dataset-properties). */
 const doubleMax = Number.MAX_VALUE;

@@ -1,7 +1,9 @@
 import { isAbsolute, join } from 'node:path';
 import { loadRelayConfig, type RelayConfig } from '../config/relayConfig';
 import { loadSettings, type Settings } from '../config/settings';
+import { createIdempotencyStore } from '../ingest/idempotencyStore';
 import type { IngestDeps } from '../ingest/ingestRows';
+import type { SourceDeps } from '../ingest/sources/ingestSource';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
 import { createTokenProvider } from '../powerbi/tokenProvider';
@@ -19,6 +21,7 @@ export interface Relay {
     settings: Settings;
     config: RelayConfig;
     ingest: IngestDeps;
+    sources: SourceDeps;
     deliver: DeliverDeps;
     refresh: RefreshDeps;
 }
@@ -38,10 +41,17 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
         tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
+    const ingest: IngestDeps = { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs };
     return {
         settings,
         config,
-        ingest: { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs },
+        ingest,
+        sources: {
+            ...ingest,
+            idempotency: createIdempotencyStore(storage.tableClient(settings.IDEMPOTENCY_TABLE), {
+                retentionHours: settings.IDEMPOTENCY_RETENTION_HOURS,
+            }),
+        },
         deliver: {
             client,
             resolver: createDatasetResolver(client, config, settings.POWERBI_WORKSPACE_ID),

@@ -109,7 +109,10 @@ describe('row validation by column type', () => {
         const impossible = await post({ t: '2014-02-30' });
         expect(impossible.status).toBe(400);
         expect(impossible.body.error.details).toEqual([
-            { message: "Column 't' of type DateTime could not parse '2014-02-30' as a date-time.", target: 'rows[0].t' },
+            {
+                message: "Column 't' of type DateTime could not parse '2014-02-30' as a date-time.",
+                target: 'rows[0].t',
+            },
         ]);
         expect((await post({ t: '9999-12-31T23:59:59.999Z' })).status).toBe(200);
         expect((await storedRows()).map((row) => row.t)).toEqual(['9999-12-31T23:59:59.997Z']);

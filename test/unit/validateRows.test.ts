@@ -74,8 +74,14 @@ describe('validateRows', () => {
         [{ Id: 1, Ratio: Number.MAX_VALUE }, 'Ratio: must not be Double.MaxValue or Double.MinValue'],
         [{ Id: 1, Ratio: 'NaN' }, 'Ratio: must be a finite JSON number (Double)'],
         [{ Id: 1, Flag: 'true' }, 'Flag: must be true or false (Boolean)'],
-        [{ Id: 1, At: '2023-02-29' }, 'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999'],
-        [{ Id: 1, At: 1406678400000 }, 'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999'],
+        [
+            { Id: 1, At: '2023-02-29' },
+            'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999',
+        ],
+        [
+            { Id: 1, At: 1406678400000 },
+            'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999',
+        ],
         [{ Id: 1, Text: 'x'.repeat(4001) }, 'Text: is 4001 characters long; Power BI accepts at most 4000'],
         [{ Id: 1, Amount: 1.23456 }, 'Amount: has more than 4 decimal places (Decimal scale 4)'],
         [
@@ -139,7 +145,12 @@ describe('validateRows', () => {
             },
             'test',
         ).datasets[0]!.tables[0]!;
-        expect(validateRows(dropping, [{ Id: 1, sender: 'x', zone: 1 }, { Id: 2, action: null }])).toEqual({
+        expect(
+            validateRows(dropping, [
+                { Id: 1, sender: 'x', zone: 1 },
+                { Id: 2, action: null },
+            ]),
+        ).toEqual({
             ok: true,
             rows: [{ Id: 1 }, { Id: 2 }],
             droppedColumns: ['action', 'sender', 'zone'],
