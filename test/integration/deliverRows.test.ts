@@ -97,6 +97,30 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         }
     });
 
+    it.each(['envelope', 'plain'] as const)(
+        'reschedules after Retry-After on a 429 whose body is the %s form, without spending an attempt',
+        async (body) => {
+            const { relay, workspaceId } = await bed.newRelay();
+            await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
+            await bed.emulator.injectFaults({
+                operation: 'postRows',
+                kind: 'status',
+                status: 429,
+                retryAfterSeconds: 42,
+                body,
+            });
+            const outcome = await deliverRows(productMessage([product(1, body)]), relay.deliver);
+            expect(outcome).toMatchObject({
+                kind: 'rescheduled',
+                reason: 'throttled',
+                part: 0,
+                attempt: 0,
+                delaySeconds: 42,
+            });
+            expect((await pushedRows(workspaceId)).map((r) => r.ProductID)).toEqual([0]);
+        },
+    );
+
     it('reschedules a 503 with back-off and one more attempt, and gives up into the poison queue after the last', async () => {
         const { relay } = await bed.newRelay({ PUSH_MAX_ATTEMPTS: '3', PUSH_RETRY_BASE_SECONDS: '4' });
         await deliverRows(productMessage([product(0, 'warm-up')]), relay.deliver);
