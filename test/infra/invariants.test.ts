@@ -357,6 +357,7 @@ describe('queues, tables and blobs', () => {
             'pbi-rows-poison',
         ]);
         expect(Object.values(names.tables).sort()).toEqual([
+            'pbiRelayIdempotency',
             'pbiRelayPushLedger',
             'pbiRelayRefreshLocks',
             'pbiRelayRefreshes',

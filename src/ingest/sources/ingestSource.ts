@@ -4,7 +4,7 @@ import { commitRows, type CommitDeps, type CommitOutcome } from '../commitRows';
 import type { Claim, IdempotencyStore } from '../idempotencyStore';
 import { readJsonBody, type JsonBodyRejection } from '../readJsonBody';
 import { mapSourceEvents, type MappedEvent, type MappingRejection } from './mapSourceEvents';
-import { toSourcePayload } from './toSourceEvents';
+import { toSourcePayload } from './toSourcePayload';
 
 export interface SourceRequest {
     source: string;

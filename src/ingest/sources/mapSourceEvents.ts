@@ -1,5 +1,5 @@
 import { describeJsonataError, type Mapping, type SourceConfig } from '../../config/sourceSchema';
-import type { SourceEvent } from './toSourceEvents';
+import type { SourceEvent } from './toSourcePayload';
 
 /** The rows one event mapped to, with the id that deduplicates it. */
 export interface MappedEvent {
