@@ -42,6 +42,9 @@ export function findSource(config: RelayConfig, name: string): SourceConfig | un
     return config.sources.find((source) => source.name === name);
 }
 
+/** Claims in flight at once, so a large batch does not open thousands of Table storage requests together. */
+const claimConcurrency = 16;
+
 /** Keeps the first event of each id; later ones in the same request are duplicates. */
 function withoutRepeats(events: MappedEvent[]): MappedEvent[] {
     const seen = new Set<string>();
@@ -89,26 +92,21 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
     const scope = `source:${source.name}`;
     const claims: Claim[] = [];
     const releaseAll = () => Promise.allSettled(claims.map((claim) => deps.idempotency.release(claim)));
-    let duplicates = mapped.events.length - unique.length;
-    const fresh: MappedEvent[] = [];
+    const committed = new Set<MappedEvent>();
+    let inProgress = false;
     try {
-        const results = await Promise.all(
-            unique.map(async (event) => ({
-                event,
-                result: event.id === undefined ? undefined : await deps.idempotency.claim(scope, event.id),
-            })),
-        );
-        for (const { event, result } of results) {
-            if (result?.kind === 'claimed') claims.push(result.claim);
-            if (result?.kind === 'committed') duplicates += 1;
-            else fresh.push(event);
-        }
-        if (results.some(({ result }) => result?.kind === 'inProgress')) {
-            await releaseAll();
-            return {
-                kind: 'inProgress',
-                message: `Another request of source "${source.name}" is committing one of these events; retry shortly`,
-            };
+        for (let start = 0; start < unique.length && !inProgress; start += claimConcurrency) {
+            const settled = await Promise.allSettled(
+                unique.slice(start, start + claimConcurrency).map(async (event) => {
+                    if (event.id === undefined) return;
+                    const result = await deps.idempotency.claim(scope, event.id);
+                    if (result.kind === 'claimed') claims.push(result.claim);
+                    else if (result.kind === 'committed') committed.add(event);
+                    else inProgress = true;
+                }),
+            );
+            const failed = settled.find((result) => result.status === 'rejected');
+            if (failed) throw failed.reason;
         }
     } catch (error) {
         await releaseAll();
@@ -117,6 +115,15 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
             message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
         };
     }
+    if (inProgress) {
+        await releaseAll();
+        return {
+            kind: 'inProgress',
+            message: `Another request of source "${source.name}" is committing one of these events; retry shortly`,
+        };
+    }
+    const fresh = unique.filter((event) => !committed.has(event));
+    const duplicates = mapped.events.length - fresh.length;
 
     const counts: EventCounts = { events: payload.events.length, filtered: mapped.filtered, duplicates };
     const rows = fresh.flatMap((event) => event.rows);
