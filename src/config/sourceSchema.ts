@@ -79,7 +79,7 @@ export const sourceSchema = z
             .min(1)
             .optional()
             .describe(
-                'For json payloads: JSONata expression giving the id that deduplicates redeliveries, e.g. $headers."x-github-delivery" (CloudEvents and Event Grid events are deduplicated by their id)',
+                'For json payloads: JSONata expression giving the id that deduplicates redeliveries, e.g. $headers.`x-github-delivery` (CloudEvents and Event Grid events are deduplicated by their id)',
             ),
         allowedOrigins: z
             .array(z.string().min(1))
