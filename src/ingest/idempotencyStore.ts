@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RestError, type TableClient } from '@azure/data-tables';
+import { odata, RestError, type TableClient } from '@azure/data-tables';
 import { ensureOnce } from '../storage/ensureOnce';
 
 /**
@@ -14,6 +14,11 @@ export interface IdempotencyStore {
     complete(claim: Claim, result: string): Promise<void>;
     /** Gives the claim up (the commit failed), so the sender's retry can claim it again. */
     release(claim: Claim): Promise<void>;
+    /**
+     * Deletes what was last written before `asOf` minus the retention (committed ids past it, abandoned claims), at most
+     * `maxDeletes` per call, since Table storage has no expiry of its own. Returns how many it deleted.
+     */
+    purgeExpired(asOf: Date, maxDeletes?: number): Promise<number>;
 }
 
 export interface Claim {
@@ -120,6 +125,24 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
             } catch (error) {
                 if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
             }
+        },
+        async purgeExpired(asOf, maxDeletes = 5000) {
+            await ensureTable();
+            const cutoff = new Date(asOf.getTime() - retentionMs);
+            const expired = table.listEntities<{ partitionKey: string; rowKey: string }>({
+                queryOptions: { filter: odata`Timestamp lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] },
+            });
+            let deleted = 0;
+            for await (const entity of expired) {
+                if (deleted >= maxDeletes) break;
+                try {
+                    await table.deleteEntity(entity.partitionKey, entity.rowKey);
+                    deleted += 1;
+                } catch (error) {
+                    if (!isStatus(error, 404)) throw error;
+                }
+            }
+            return deleted;
         },
     };
 }

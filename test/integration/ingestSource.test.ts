@@ -386,6 +386,20 @@ describe('the idempotency store', () => {
         expect(await store.claim('source:x', 'stale')).toEqual({ kind: 'inProgress' });
     });
 
+    it('purges the ids written before the retention, and keeps the recent ones', async () => {
+        const store = createIdempotencyStore(table(), { retentionHours: 1 });
+        for (const id of ['a', 'b', 'c']) {
+            const claimed = await store.claim('source:x', id);
+            if (claimed.kind === 'claimed' && id !== 'c') await store.complete(claimed.claim, `ingestion-${id}`);
+        }
+        expect(await store.purgeExpired(new Date())).toBe(0);
+        expect((await store.claim('source:x', 'a')).kind).toBe('committed');
+        const anHourOn = new Date(Date.now() + 3600_000 + 60_000);
+        expect(await store.purgeExpired(anHourOn, 2)).toBe(2);
+        expect(await store.purgeExpired(anHourOn)).toBe(1);
+        expect((await store.claim('source:x', 'a')).kind).toBe('claimed');
+    });
+
     it('answers inProgress (409 at the endpoint) while another request holds an event, and enqueues nothing', async () => {
         const headers = { 'content-type': 'application/cloudevents+json' };
         const [first] = JSON.parse(fixture('device-telemetry-batch.json')) as { source: string }[];
