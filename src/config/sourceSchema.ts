@@ -87,6 +87,20 @@ export const sourceSchema = z
             .describe(
                 'Origins the CloudEvents webhook OPTIONS handshake allows (WebHook-Request-Origin); "*" allows any',
             ),
+        signature: z
+            .strictObject({
+                scheme: z
+                    .enum(['github', 'stripe'])
+                    .describe(
+                        'github: X-Hub-Signature-256 (HMAC-SHA256 of the body); stripe: Stripe-Signature (HMAC-SHA256 of "t.body", at most 5 minutes old)',
+                    ),
+                secretSetting: z
+                    .string()
+                    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an app setting name')
+                    .describe('The app setting that holds the signing secret (e.g. a Key Vault reference in Azure)'),
+            })
+            .optional()
+            .describe("Verify the sender's signature; requests without a valid one get 401 and change nothing"),
         mappingTimeoutMs: z.number().int().positive().max(60_000).default(1000).describe('Time bound per mapping'),
         maxRows: z
             .number()

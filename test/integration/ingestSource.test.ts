@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore } from '../../src/ingest/idempotencyStore';
@@ -33,6 +34,14 @@ const config = {
         { name: 'many', dataset: 'Stripe', table: 'Payments', maxRows: 5, rows: "[1..6].{ 'ChargeId': $string($) }" },
         { name: 'scalar', dataset: 'Stripe', table: 'Payments', rows: '42' },
         {
+            name: 'signed-github',
+            dataset: 'GitHub',
+            table: 'Commits',
+            signature: { scheme: 'github', secretSetting: 'GITHUB_WEBHOOK_SECRET' },
+            eventId: '$headers.`x-github-delivery`',
+            rows: "commits.{ 'Repository': $$.repository.full_name, 'CommitId': id }",
+        },
+        {
             name: 'extra',
             dataset: 'Devices',
             table: 'Readings',
@@ -46,7 +55,10 @@ let bed: RelayTestBed;
 let relay: Relay;
 beforeAll(async () => {
     bed = await startRelayTestBed();
-    ({ relay } = await bed.newRelay({ IDEMPOTENCY_TABLE: `idem${Date.now()}` }, config));
+    ({ relay } = await bed.newRelay(
+        { IDEMPOTENCY_TABLE: `idem${Date.now()}`, GITHUB_WEBHOOK_SECRET: 'It is a secret to everybody' },
+        config,
+    ));
 });
 afterAll(async () => {
     await bed?.close();
@@ -333,6 +345,31 @@ describe('source requests that cannot be mapped change nothing', () => {
         expect((await drainRows())[0]?.rows).toEqual([
             { DeviceId: 'devices/sensor-01', Time: '2024-03-08T09:15:02.125Z' },
         ]);
+    });
+});
+
+describe('signed sources', () => {
+    it('commits a GitHub delivery only with a valid X-Hub-Signature-256 over its raw body', async () => {
+        const body = fixture('github-push.json');
+        const signature = `sha256=${createHmac('sha256', 'It is a secret to everybody').update(body).digest('hex')}`;
+        const headers = { 'x-github-event': 'push', 'x-github-delivery': 'signed-1' };
+        expect(await send('signed-github', body, headers)).toMatchObject({
+            kind: 'rejected',
+            status: 401,
+            code: 'InvalidSignature',
+        });
+        const forged = { ...headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` };
+        expect(await send('signed-github', body, forged)).toMatchObject({ status: 401, code: 'InvalidSignature' });
+        expect(await drainRows()).toEqual([]);
+        const signed = { ...headers, 'x-hub-signature-256': signature };
+        expect(await send('signed-github', body, signed)).toMatchObject({ kind: 'accepted', rows: 2 });
+        expect(await drainRows()).toHaveLength(1);
+    });
+
+    it('refuses to start without the signing secret, naming the setting and the source', async () => {
+        await expect(bed.newRelay({}, config)).rejects.toThrow(
+            'Invalid app settings: GITHUB_WEBHOOK_SECRET: source "signed-github" needs its signing secret',
+        );
     });
 });
 

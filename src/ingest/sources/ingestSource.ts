@@ -5,6 +5,7 @@ import type { Claim, IdempotencyStore } from '../idempotencyStore';
 import { readJsonBody, type JsonBodyRejection } from '../readJsonBody';
 import { mapSourceEvents, type MappedEvent, type MappingRejection } from './mapSourceEvents';
 import { toSourcePayload } from './toSourcePayload';
+import { verifySignature, type SignatureCheck } from './verifySignature';
 
 export interface SourceRequest {
     source: string;
@@ -19,6 +20,8 @@ export interface SourceDeps extends CommitDeps {
     config: RelayConfig;
     maxBodyBytes: number;
     idempotency: IdempotencyStore;
+    /** The signing secret of each source with a `signature`, by source name (read from its `secretSetting`). */
+    signingSecrets: Record<string, string>;
 }
 
 /** How many events a request carried, how many the filter skipped and how many were already committed. */
@@ -36,6 +39,7 @@ export type SourceOutcome =
     | JsonBodyRejection
     | MappingRejection
     | { kind: 'rejected'; status: 404 | 415; code: string; message: string }
+    | Exclude<SignatureCheck, { kind: 'valid' }>
     | { kind: 'inProgress'; message: string };
 
 export function findSource(config: RelayConfig, name: string): SourceConfig | undefined {
@@ -79,6 +83,19 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
 
     const body = await readJsonBody(request, deps.maxBodyBytes);
     if (body.kind === 'rejected') return body;
+    if (source.signature !== undefined) {
+        const secret = deps.signingSecrets[source.name];
+        const check =
+            secret === undefined
+                ? ({
+                      kind: 'rejected',
+                      status: 401,
+                      code: 'InvalidSignature',
+                      message: `No signing secret is configured for source "${source.name}"`,
+                  } as const)
+                : verifySignature(source.signature.scheme, secret, request.headers, body.bytes);
+        if (check.kind === 'rejected') return check;
+    }
     const payload = toSourcePayload(
         source,
         { contentType: request.contentType, eventGridEventType: request.headers['aeg-event-type'] ?? null },
