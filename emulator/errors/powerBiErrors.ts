@@ -181,6 +181,14 @@ export const powerBiErrors = {
             `The request entity's media type '${contentType}' is not supported for this resource.`,
         ),
 
+    /** The service's answer to formatString, isHidden, etc. on a PushStreaming dataset (issue 12, observed). */
+    unsupportedColumnProperties: () =>
+        new PowerBiError(
+            400,
+            'InvalidRequest',
+            'This dataset or endpoint does not support column properties other than name and dataType.',
+        ),
+
     // --- 429 -----------------------------------------------------------------------------
     /** Message seen with push APIs (community thread 3989426). */
     tooManyRequests: (retryAfterSeconds: number) =>

@@ -25,7 +25,8 @@ export type OperationName = (typeof operationNames)[number];
 
 /**
  * The next `count` calls of `operation` (optionally only for one dataset) answer with an injected fault:
- * status: 429 (with Retry-After), 500 or 503 in the error envelope;
+ * status: 429 (with Retry-After), 500 or 503, with `body` "envelope" ({"error":{"code","message"}}, the default) or
+ * "plain" ({"message"}, the body observed on Power BI 429s);
  * hang: never answer (until the client gives up or the emulator closes);
  * reset: destroy the connection without an answer;
  * delay: handle the call normally after `delayMs` real milliseconds (it counts as pending meanwhile).
@@ -35,6 +36,7 @@ export const faultSchema = z.strictObject({
     kind: z.enum(['status', 'hang', 'reset', 'delay']),
     count: z.number().int().positive().default(1),
     status: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
+    body: z.enum(['envelope', 'plain']).default('envelope'),
     retryAfterSeconds: z.number().int().nonnegative().optional(),
     delayMs: z.number().int().nonnegative().optional(),
     datasetId: z.string().optional(),

@@ -16,6 +16,7 @@ import {
     postRowsRequestSchema,
     tableSchema,
     type CreateDatasetRequest,
+    type TableDefinition,
 } from '../schemas/requestSchemas';
 import type { StoredDataset, StoredTable } from '../state/StoredEntities';
 
@@ -66,6 +67,16 @@ export const createDataset: Handler = async (runtime, context, params) => {
     runtime.logger.info('push dataset created', { datasetId: dataset.id, tables: dataset.tables.length });
     return { status: 201, body: { id: dataset.id, name: dataset.name, defaultRetentionPolicy: policy } };
 };
+
+/** PushStreaming datasets take columns with name and dataType only; the service refuses any other property. */
+function rejectColumnProperties(tables: readonly TableDefinition[]): void {
+    const extra = tables.some((table) =>
+        table.columns.some((column) =>
+            Object.entries(column).some(([key, value]) => value !== undefined && key !== 'name' && key !== 'dataType'),
+        ),
+    );
+    if (extra) throw powerBiErrors.unsupportedColumnProperties();
+}
 
 /** Validates a CreateDatasetRequest beyond its shape (limits, types, names) and builds the dataset. */
 export function buildPushDataset(
@@ -125,6 +136,7 @@ export function buildPushDataset(
         }
     });
     if (problems.length > 0) throw powerBiErrors.badRequest(problems);
+    if (mode === 'PushStreaming') rejectColumnProperties(request.tables);
     // Rows given inline in the table definitions are validated like a POST rows call.
     request.tables.forEach((definition, index) => {
         const table = tables[index]!;
@@ -217,7 +229,10 @@ export const getTables: Handler = async (runtime, context, params) => {
     };
 };
 
-/** PUT .../datasets/{datasetId}/tables/{tableName}: replaces the table's schema; rows of kept columns survive. */
+/**
+ * PUT .../datasets/{datasetId}/tables/{tableName}: replaces the table's schema and deletes its rows, as a public
+ * client's documentation reports the service does (Microsoft's reference does not say; see README).
+ */
 export const putTable: Handler = async (runtime, context, params) => {
     context.log.operation = 'putTable';
     const workspace = access(runtime, context, params);
@@ -236,16 +251,7 @@ export const putTable: Handler = async (runtime, context, params) => {
     }
     const replacement = toStoredTable(definition, 'requestMessage', runtime.limits, problems);
     if (problems.length > 0) throw powerBiErrors.badRequest(problems);
-    const kept = new Map(
-        replacement.columns
-            .filter((column) =>
-                existing.columns.some((old) => old.name === column.name && old.canonicalType === column.canonicalType),
-            )
-            .map((column) => [column.name, true]),
-    );
-    replacement.rows = existing.rows.map((row) =>
-        Object.fromEntries(Object.entries(row).filter(([name]) => kept.has(name))),
-    );
+    if (dataset.defaultMode === 'PushStreaming') rejectColumnProperties([definition]);
     dataset.tables = dataset.tables.map((table) => (table === existing ? replacement : table));
     runtime.store.changed();
     return { status: 200, body: { name: replacement.name } };

@@ -132,7 +132,8 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
                               ? powerBiErrors.injectedUnavailable(fault.retryAfterSeconds)
                               : powerBiErrors.injectedServerError();
                     request.resume();
-                    finish({ status: error.status, body: error.toBody(), headers: error.headers });
+                    const body = fault.body === 'plain' ? { message: error.message } : error.toBody();
+                    finish({ status: error.status, body, headers: error.headers });
                     return true;
                 }
                 case 'reset':

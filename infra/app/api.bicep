@@ -65,6 +65,7 @@ var relayAppSettings = {
   REFRESH_QUEUE: storageNames.queues.refreshPoll
   REFRESH_TABLE: storageNames.tables.refreshes
   REFRESH_LOCK_TABLE: storageNames.tables.refreshLocks
+  IDEMPOTENCY_TABLE: storageNames.tables.idempotency
 }
 
 var allAppSettings = union(extraAppSettings, storageAppSettings, monitoringAppSettings, relayAppSettings)

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dataTypes, toDataType } from '../powerbi/dataTypes';
 import { refreshTargetSchema } from './refreshTargetSchema';
+import { sourceSchema } from './sourceSchema';
 
 /** Power BI's own name rules (OpenAPI definition Table.name), so a config the service would reject fails at start-up. */
 const tableNamePattern = /^[\t\n\r #\-0-9@-Z^_a-z~-\u{D7FF}\u{E000}-\u{FFFD}\u{10000}-\u{10FFFF}]{1,100}$/u;
@@ -61,6 +62,12 @@ const tableSchema = z
             .describe(
                 'Rows the table already held before pbi-relay first pushed to it; from 250,000 rows on, Power BI allows 120 Add Rows calls an hour',
             ),
+        unknownColumns: z
+            .enum(['reject', 'drop'])
+            .default('reject')
+            .describe(
+                'What a row property that is not a column does: reject the request (the default) or drop the property (the 202 answer lists the dropped names)',
+            ),
     })
     .superRefine((table, ctx) => checkUniqueNames(table.columns, 'columns', 'column', ctx));
 
@@ -81,9 +88,30 @@ export const relayConfigSchema = z
             .array(refreshTargetSchema)
             .default([])
             .describe('Import models kept fresh with enhanced refreshes'),
+        sources: z
+            .array(sourceSchema)
+            .default([])
+            .describe('Senders with their own JSON (webhooks, CloudEvents, Event Grid), mapped to rows'),
     })
     .superRefine((config, ctx) => {
         checkUniqueNames(config.datasets, 'datasets', 'dataset', ctx);
+        checkUniqueNames(config.sources, 'sources', 'source', ctx, (name) => name.toLowerCase());
+        config.sources.forEach((source, index) => {
+            const dataset = config.datasets.find((d) => d.name === source.dataset);
+            if (dataset === undefined) {
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['sources', index, 'dataset'],
+                    message: `source "${source.name}" names dataset "${source.dataset}", which is not configured`,
+                });
+            } else if (!dataset.tables.some((t) => t.name === source.table)) {
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['sources', index, 'table'],
+                    message: `source "${source.name}" names table "${source.table}", which dataset "${dataset.name}" does not have`,
+                });
+            }
+        });
         // Target names are table keys and URL parts, so "Sales" and "sales" would collide.
         checkUniqueNames(config.refreshTargets, 'refreshTargets', 'refresh target', ctx, (name) => name.toLowerCase());
     });

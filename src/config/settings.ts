@@ -46,6 +46,13 @@ export const settingsSchema = z.object({
      */
     PUSH_LEDGER_RETENTION_DAYS: positiveInt.default(30),
     INGEST_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
+    /** Where the sources remember the event ids they committed (Event Grid retries with the same id). */
+    IDEMPOTENCY_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayIdempotency'),
+    /** How long a committed event id is remembered; a copy arriving later is committed again. */
+    IDEMPOTENCY_RETENTION_HOURS: positiveInt.default(24),
     PUSH_MAX_ROWS_PER_POST: positiveInt.max(10_000).default(10_000),
     PUSH_MAX_ATTEMPTS: positiveInt.default(10),
     PUSH_RETRY_BASE_SECONDS: positiveInt.default(5),

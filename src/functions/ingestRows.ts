@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ingestRows } from '../ingest/ingestRows';
+import { toAcceptedBody, toErrorBody } from '../ingest/toResponseBody';
 import { getRelay } from '../runtime/relay';
 
 export async function ingestRowsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -23,13 +24,19 @@ export async function ingestRowsHandler(request: HttpRequest, context: Invocatio
                 table,
                 rows: outcome.rows,
                 claimCheck: outcome.claimCheck,
+                droppedColumns: outcome.droppedColumns,
             });
-            return { status: 202, jsonBody: { ingestionId: outcome.ingestionId, rows: outcome.rows } };
-        case 'rejected': {
-            const { status, code, message, rowErrors, invalidRows } = outcome;
-            context.warn('pbi-relay rows rejected', { dataset, table, status, code, message, invalidRows });
-            return { status, jsonBody: { error: { code, message, ...(rowErrors ? { invalidRows, rowErrors } : {}) } } };
-        }
+            return { status: 202, jsonBody: toAcceptedBody(outcome) };
+        case 'rejected':
+            context.warn('pbi-relay rows rejected', {
+                dataset,
+                table,
+                status: outcome.status,
+                code: outcome.code,
+                message: outcome.message,
+                invalidRows: 'invalidRows' in outcome ? outcome.invalidRows : undefined,
+            });
+            return { status: outcome.status, jsonBody: toErrorBody(outcome) };
         case 'unavailable':
             context.error('pbi-relay rows not enqueued', { dataset, table, message: outcome.message });
             return {

@@ -1,5 +1,6 @@
 import type { ColumnConfig, TableConfig } from '../config/relayConfig';
 import type { DataType } from '../powerbi/dataTypes';
+import { parseDateTime } from './parseDateTime';
 
 export type RowValue = string | number | boolean | null;
 export type Row = Record<string, RowValue>;
@@ -10,7 +11,9 @@ export interface RowError {
     reason: string;
 }
 
-export type RowsValidation = { ok: true; rows: Row[] } | { ok: false; errors: RowError[]; invalidRows: number };
+/** `droppedColumns` names the properties left out because the table drops unknown columns (`unknownColumns: "drop"`). */
+export type RowsValidation =
+    { ok: true; rows: Row[]; droppedColumns: string[] } | { ok: false; errors: RowError[]; invalidRows: number };
 
 /** Power BI rejects Int64.MinValue/MaxValue and Double.MinValue/MaxValue (api-dataset-properties). */
 const doubleMax = Number.MAX_VALUE;
@@ -19,10 +22,6 @@ const maxDecimalDigits = 28;
 const maxDecimalScale = 4;
 /** Keeps an error response readable when a sender posts thousands of bad rows. */
 const maxReportedErrors = 1000;
-
-/** ISO 8601 date or date-time; without an offset the value is taken as UTC. */
-const isoDateTime =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 type ValueCheck = { ok: true; value: RowValue } | { ok: false; reason: string };
 
@@ -84,31 +83,14 @@ function checkString(value: unknown): ValueCheck {
 }
 
 function checkDateTime(value: unknown): ValueCheck {
-    const reason = 'must be an ISO 8601 date-time string, e.g. 2024-05-01T12:30:00Z';
-    if (typeof value !== 'string') {
-        return { ok: false, reason };
+    const ms = typeof value === 'string' ? parseDateTime(value) : undefined;
+    if (ms === undefined) {
+        return {
+            ok: false,
+            reason: 'must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999',
+        };
     }
-    const match = isoDateTime.exec(value.trim());
-    if (!match) {
-        return { ok: false, reason };
-    }
-    const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone] = match;
-    const offset =
-        zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
-    const millis = fraction.padEnd(3, '0').slice(0, 3);
-    const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${offset}`);
-    const calendarValid =
-        !Number.isNaN(date.getTime()) &&
-        Number(month) >= 1 &&
-        Number(month) <= 12 &&
-        Number(day) <= new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate() &&
-        Number(hour) < 24 &&
-        Number(minute) < 60 &&
-        Number(second) < 60;
-    if (!calendarValid) {
-        return { ok: false, reason: `is not a real date-time: ${reason}` };
-    }
-    return { ok: true, value: date.toISOString() };
+    return { ok: true, value: new Date(ms).toISOString() };
 }
 
 const checks: Record<DataType, (value: unknown) => ValueCheck> = {
@@ -125,8 +107,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Checks every row against the table's columns the way Power BI's Add Rows would, and normalises
- * DateTime values to UTC. Either every row is valid or the result lists what is wrong with each bad row.
+ * Checks every row against the table's columns the way Power BI's Add Rows would (leaving out properties that
+ * are not columns when the table drops them), and normalises DateTime values to UTC. Either every row is valid or the result lists what is wrong with each bad row.
  */
 export function validateRows(table: TableConfig, rows: readonly unknown[]): RowsValidation {
     const columns = new Map<string, ColumnConfig>(table.columns.map((column) => [column.name, column]));
@@ -134,6 +116,7 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
     const errors: RowError[] = [];
     let invalidRows = 0;
     const normalised: Row[] = [];
+    const dropped = new Set<string>();
 
     rows.forEach((candidate, index) => {
         const report = (error: RowError) => {
@@ -148,6 +131,10 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
         let rowValid = true;
         for (const [name, value] of Object.entries(candidate)) {
             const column = columns.get(name);
+            if (column === undefined && table.unknownColumns === 'drop') {
+                dropped.add(name);
+                continue;
+            }
             if (column === undefined) {
                 report({
                     row: index,
@@ -187,5 +174,7 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
         }
     });
 
-    return invalidRows === 0 ? { ok: true, rows: normalised } : { ok: false, errors, invalidRows };
+    return invalidRows === 0
+        ? { ok: true, rows: normalised, droppedColumns: [...dropped].sort() }
+        : { ok: false, errors, invalidRows };
 }

@@ -1,7 +1,9 @@
 import { isAbsolute, join } from 'node:path';
 import { loadRelayConfig, type RelayConfig } from '../config/relayConfig';
-import { loadSettings, type Settings } from '../config/settings';
+import { loadSettings, SettingsError, type Settings } from '../config/settings';
+import { createIdempotencyStore } from '../ingest/idempotencyStore';
 import type { IngestDeps } from '../ingest/ingestRows';
+import type { SourceDeps } from '../ingest/sources/ingestSource';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
 import { createTokenProvider } from '../powerbi/tokenProvider';
@@ -21,6 +23,7 @@ export interface Relay {
     settings: Settings;
     config: RelayConfig;
     ingest: IngestDeps;
+    sources: SourceDeps;
     deliver: DeliverDeps;
     refresh: RefreshDeps;
 }
@@ -41,10 +44,18 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
         tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
+    const ingest: IngestDeps = { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs };
     return {
         settings,
         config,
-        ingest: { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs },
+        ingest,
+        sources: {
+            ...ingest,
+            idempotency: createIdempotencyStore(storage.tableClient(settings.IDEMPOTENCY_TABLE), {
+                retentionHours: settings.IDEMPOTENCY_RETENTION_HOURS,
+            }),
+            signingSecrets: readSigningSecrets(config, env),
+        },
         deliver: {
             client,
             config,
@@ -75,6 +86,20 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
         },
         refresh: createRefreshDeps(settings, config.refreshTargets, storage, client),
     };
+}
+
+/** Each signed source's secret from its app setting; a missing one stops start-up naming the setting and the source. */
+function readSigningSecrets(config: RelayConfig, env: NodeJS.ProcessEnv): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const source of config.sources) {
+        if (source.signature === undefined) continue;
+        const secret = env[source.signature.secretSetting]?.trim();
+        if (secret) secrets[source.name] = secret;
+        else missing.push(`${source.signature.secretSetting}: source "${source.name}" needs its signing secret`);
+    }
+    if (missing.length > 0) throw new SettingsError(`Invalid app settings: ${missing.join('; ')}`);
+    return secrets;
 }
 
 let relay: Relay | undefined;

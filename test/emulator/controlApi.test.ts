@@ -292,6 +292,28 @@ describe('fault injection', () => {
         expect((await api.get(`/v1.0/myorg/groups/${workspaceId}/datasets`)).status).toBe(200);
     });
 
+    it('answers a status fault with the plain {"message"} body observed on Power BI 429s when body is "plain"', async () => {
+        await emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 429, body: 'plain' });
+        const response = await api.post(rowsPath, { rows: [{ ProductID: 1 }] });
+        expect(response.status).toBe(429);
+        expect(response.headers.get('Retry-After')).toBe('1');
+        expect(response.body).toEqual({
+            message:
+                'You have exceeded the amount of requests allowed in the current time frame and further requests will fail.',
+        });
+        expect((await emulator.faults()).length).toBe(0);
+        expect(
+            (
+                await control.post('/_emulator/faults', {
+                    operation: 'postRows',
+                    kind: 'status',
+                    status: 429,
+                    body: 'html',
+                })
+            ).status,
+        ).toBe(400);
+    });
+
     it('only faults the chosen dataset when datasetId is given', async () => {
         await emulator.injectFaults({
             operation: 'postRows',

@@ -87,7 +87,7 @@ describe('push datasets', () => {
         expect(cleared?.tables[0]?.rowCount).toBe(0);
     });
 
-    it('replaces a table schema with PUT, keeping values of unchanged columns', async () => {
+    it('replaces a table schema with PUT and deletes the rows it held', async () => {
         const id = await createSalesDataset(bed);
         await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, { rows: [productRow(1)] });
         const put = await bed.api.put(`${bed.group}/datasets/${id}/tables/Product`, {
@@ -100,7 +100,7 @@ describe('push datasets', () => {
         expect(put.status).toBe(200);
         expect(put.body).toEqual({ name: 'Product' });
         const [dataset] = (await bed.emulator.datasets()).filter((candidate) => candidate.id === id);
-        expect(dataset?.tables[0]?.rows).toEqual([{ ProductID: 1 }]);
+        expect(dataset?.tables[0]?.rows).toEqual([]);
         const rejected = await bed.api.post(`${bed.group}/datasets/${id}/tables/Product/rows`, {
             rows: [productRow(2)],
         });
@@ -109,6 +109,37 @@ describe('push datasets', () => {
             rows: [{ ProductID: 2, NewColumn: 'x' }],
         });
         expect(accepted.status).toBe(200);
+    });
+
+    it('refuses column properties other than name and dataType on a PushStreaming dataset, at create and PUT', async () => {
+        const streaming = {
+            name: 'Streaming',
+            defaultMode: 'PushStreaming',
+            tables: [{ name: 'T', columns: [{ name: 'At', dataType: 'DateTime', formatString: 'yyyy-MM-dd' }] }],
+        };
+        const refused = await bed.api.post(`${bed.group}/datasets`, streaming);
+        expect(refused.status).toBe(400);
+        expect(refused.body).toEqual({
+            error: {
+                code: 'InvalidRequest',
+                message: 'This dataset or endpoint does not support column properties other than name and dataType.',
+            },
+        });
+        const plain = { ...streaming, tables: [{ name: 'T', columns: [{ name: 'At', dataType: 'DateTime' }] }] };
+        const created = await bed.api.post(`${bed.group}/datasets`, plain);
+        expect(created.status).toBe(201);
+        const put = await bed.api.put(`${bed.group}/datasets/${created.body.id}/tables/T`, {
+            name: 'T',
+            columns: [{ name: 'At', dataType: 'DateTime', isHidden: true }],
+        });
+        expect(put.status).toBe(400);
+        expect(put.body.error.code).toBe('InvalidRequest');
+        const push = await bed.api.post(`${bed.group}/datasets`, {
+            ...streaming,
+            name: 'PushOnly',
+            defaultMode: 'Push',
+        });
+        expect(push.status).toBe(201);
     });
 
     it('rejects PUT with a different table name than the URL, and PUT of an unknown table', async () => {

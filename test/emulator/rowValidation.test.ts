@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptedDateTimes, refusedDateTimes } from '../support/dateTimeFormats';
 import { startTestBed, type TestBed } from './support/powerBiTestBed';
 
 let bed: TestBed;
@@ -91,6 +92,30 @@ describe('row validation by column type', () => {
             '2025-01-06T09:30:00.000Z',
             '2025-01-06T09:30:00.007Z',
         ]);
+    });
+
+    it('accepts exactly the DateTime forms the relay accepts, each as the same UTC instant (within 1/300 s)', async () => {
+        await bed.api.delete(rowsPath);
+        for (const [input] of acceptedDateTimes) expect((await post({ t: input })).status, input).toBe(200);
+        const stored = (await storedRows()).map((row) => Date.parse(String(row.t)));
+        acceptedDateTimes.forEach(([input, utc], index) => {
+            expect(Math.abs(stored[index]! - Date.parse(utc)), input).toBeLessThanOrEqual(2);
+        });
+        for (const input of refusedDateTimes) expect((await post({ t: input })).status, input).toBe(400);
+    });
+
+    it('refuses impossible dates instead of rolling them over, and never rounds past year 9999', async () => {
+        await bed.api.delete(rowsPath);
+        const impossible = await post({ t: '2014-02-30' });
+        expect(impossible.status).toBe(400);
+        expect(impossible.body.error.details).toEqual([
+            {
+                message: "Column 't' of type DateTime could not parse '2014-02-30' as a date-time.",
+                target: 'rows[0].t',
+            },
+        ]);
+        expect((await post({ t: '9999-12-31T23:59:59.999Z' })).status).toBe(200);
+        expect((await storedRows()).map((row) => row.t)).toEqual(['9999-12-31T23:59:59.997Z']);
     });
 
     it('is all-or-nothing: one bad row rejects the whole request', async () => {

@@ -173,10 +173,10 @@ describe('CreateDatasetRequest validation', () => {
         ).toBe(400);
     });
 
-    it('accepts measures and optional column properties from the spec', async () => {
+    it('accepts measures and optional column properties from the spec on a Push dataset', async () => {
         const response = await create({
             name: 'd',
-            defaultMode: 'PushStreaming',
+            defaultMode: 'Push',
             tables: [
                 {
                     name: 'T',

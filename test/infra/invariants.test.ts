@@ -452,6 +452,7 @@ describe('queues, tables and blobs', () => {
             'pbi-rows-poison',
         ]);
         expect(Object.values(names.tables).sort()).toEqual([
+            'pbiRelayIdempotency',
             'pbiRelayPushGovernor',
             'pbiRelayPushLedger',
             'pbiRelayRefreshLocks',

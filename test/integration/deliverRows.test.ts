@@ -204,6 +204,24 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         });
     });
 
+    it.each(['envelope', 'plain'] as const)(
+        'reschedules after Retry-After on a 429 whose body is the %s form, without spending an attempt',
+        async (body) => {
+            const { relay, workspaceId } = await bed.newRelay();
+            await warmUp(relay);
+            await bed.emulator.injectFaults({
+                operation: 'postRows',
+                kind: 'status',
+                status: 429,
+                retryAfterSeconds: 42,
+                body,
+            });
+            const report = await deliverRows(productMessage([product(1, body)]), relay.deliver, fresh);
+            expect(report).toMatchObject({ calls: 1, rowsPushed: 0, rescheduled: { throttled: 1 }, delaySeconds: 42 });
+            expect((await pushedRows(workspaceId)).map((r) => r.ProductID)).toEqual([0]);
+        },
+    );
+
     it('reschedules a 503 with back-off and one more attempt, and gives up into the poison queue after the last', async () => {
         const { relay } = await bed.newRelay({ PUSH_MAX_ATTEMPTS: '3', PUSH_RETRY_BASE_SECONDS: '4' });
         await warmUp(relay);

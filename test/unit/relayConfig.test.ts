@@ -77,6 +77,62 @@ describe('relay config', () => {
         ).toThrow('datasets.0.tables.0.name: must be 1-100 characters allowed in a Power BI table name');
     });
 
+    it('loads the shipped sources with their JSONata compiled and defaults filled in', () => {
+        const config = loadRelayConfig(join(root, 'pbi-relay.config.json'));
+        expect(
+            config.sources.map((s) => `${s.name}>${s.dataset}/${s.table}:${s.accept.join('+')}:${s.maxRows}`),
+        ).toEqual([
+            'github-push>GitHub/Commits:json:10000',
+            'stripe>Stripe/Payments:json:10000',
+            'azure-monitor-alerts>AzureMonitor/Alerts:json:10000',
+            'device-telemetry>Devices/Readings:cloudevents+eventgrid:10000',
+        ]);
+        expect(config.sources[3]?.allowedOrigins).toEqual(['eventgrid.azure.net']);
+        expect(typeof config.sources[0]?.rows.expression.evaluate).toBe('function');
+    });
+
+    it('names a source whose JSONata does not parse, or whose dataset or table does not exist', () => {
+        const datasets = [{ name: 'D', tables: [{ name: 'T', columns: [{ name: 'C', dataType: 'String' }] }] }];
+        expect(() =>
+            parseRelayConfig(
+                {
+                    datasets,
+                    sources: [
+                        { name: 'a', dataset: 'D', table: 'T', rows: '{ "C": payload.' },
+                        { name: 'b', dataset: 'X', table: 'T', rows: '$' },
+                        { name: 'c', dataset: 'D', table: 'U', rows: '$', filter: 'type =' },
+                        { name: 'A', dataset: 'D', table: 'T', rows: '$' },
+                        { name: 'bad/name', dataset: 'D', table: 'T', rows: '$' },
+                    ],
+                },
+                'test',
+            ),
+        ).toThrow(
+            new RegExp(
+                [
+                    'sources\\.0\\.rows: not a valid JSONata expression: .* at character \\d+',
+                    'sources\\.2\\.filter: not a valid JSONata expression',
+                    'sources\\.4\\.name: must be 1-64 letters',
+                ].join('.*'),
+            ),
+        );
+        expect(() =>
+            parseRelayConfig(
+                {
+                    datasets,
+                    sources: [
+                        { name: 'b', dataset: 'X', table: 'T', rows: '$' },
+                        { name: 'c', dataset: 'D', table: 'U', rows: '$' },
+                        { name: 'B', dataset: 'D', table: 'T', rows: '$' },
+                    ],
+                },
+                'test',
+            ),
+        ).toThrow(
+            'Invalid config test: sources.2.name: duplicate source "B"; sources.0.dataset: source "b" names dataset "X", which is not configured; sources.1.table: source "c" names table "U", which dataset "D" does not have',
+        );
+    });
+
     it('reports a missing or malformed file by path', () => {
         expect(() => loadRelayConfig(join(root, 'missing.json'))).toThrow(/^Cannot read config .*missing\.json/);
         expect(() => loadRelayConfig(join(root, 'package-lock.json'))).toThrow(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRelayConfig } from '../../src/config/relayConfig';
 import { validateRows } from '../../src/ingest/validateRows';
+import { acceptedDateTimes, refusedDateTimes } from '../support/dateTimeFormats';
 
 const config = parseRelayConfig(
     {
@@ -40,6 +41,7 @@ describe('validateRows', () => {
         expect(result).toEqual({
             ok: true,
             rows: [{ Id: 1, Ratio: 0.5, Flag: true, At: '2024-05-01T12:30:00.000Z', Text: 'x', Amount: 12.3456 }],
+            droppedColumns: [],
         });
     });
 
@@ -54,6 +56,17 @@ describe('validateRows', () => {
         ]);
     });
 
+    it.each(acceptedDateTimes)('accepts the DateTime %j as %s', (input, utc) => {
+        const result = validateRows(table, [{ Id: 1, At: input }]);
+        expect(result.ok && result.rows[0]!.At).toBe(utc);
+    });
+
+    it.each(refusedDateTimes)('refuses the DateTime %j', (input) => {
+        expect(errorsOf({ Id: 1, At: input })).toEqual([
+            'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999',
+        ]);
+    });
+
     it.each([
         [{ Id: 1.5 }, 'Id: must be a whole JSON number (Int64)'],
         [{ Id: '1' }, 'Id: must be a whole JSON number (Int64)'],
@@ -61,10 +74,13 @@ describe('validateRows', () => {
         [{ Id: 1, Ratio: Number.MAX_VALUE }, 'Ratio: must not be Double.MaxValue or Double.MinValue'],
         [{ Id: 1, Ratio: 'NaN' }, 'Ratio: must be a finite JSON number (Double)'],
         [{ Id: 1, Flag: 'true' }, 'Flag: must be true or false (Boolean)'],
-        [{ Id: 1, At: '07/30/2014' }, 'At: must be an ISO 8601 date-time string, e.g. 2024-05-01T12:30:00Z'],
         [
             { Id: 1, At: '2023-02-29' },
-            'At: is not a real date-time: must be an ISO 8601 date-time string, e.g. 2024-05-01T12:30:00Z',
+            'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999',
+        ],
+        [
+            { Id: 1, At: 1406678400000 },
+            'At: must be a real date-time string: ISO 8601 (e.g. 2024-05-01T12:30:00Z) or M/D/YYYY[ h:mm[:ss][ AM|PM]], years 1 to 9999',
         ],
         [{ Id: 1, Text: 'x'.repeat(4001) }, 'Text: is 4001 characters long; Power BI accepts at most 4000'],
         [{ Id: 1, Amount: 1.23456 }, 'Amount: has more than 4 decimal places (Decimal scale 4)'],
@@ -109,5 +125,36 @@ describe('validateRows', () => {
             expect(result.errors).toHaveLength(1000);
             expect(result.invalidRows).toBe(5000);
         }
+    });
+
+    it('drops properties that are not columns when the table says unknownColumns "drop", and names them', () => {
+        const dropping = parseRelayConfig(
+            {
+                datasets: [
+                    {
+                        name: 'Hooks',
+                        tables: [
+                            {
+                                name: 'Events',
+                                unknownColumns: 'drop',
+                                columns: [{ name: 'Id', dataType: 'Int64', required: true }],
+                            },
+                        ],
+                    },
+                ],
+            },
+            'test',
+        ).datasets[0]!.tables[0]!;
+        expect(
+            validateRows(dropping, [
+                { Id: 1, sender: 'x', zone: 1 },
+                { Id: 2, action: null },
+            ]),
+        ).toEqual({
+            ok: true,
+            rows: [{ Id: 1 }, { Id: 2 }],
+            droppedColumns: ['action', 'sender', 'zone'],
+        });
+        expect(validateRows(table, [{ Id: 1 }])).toEqual({ ok: true, rows: [{ Id: 1 }], droppedColumns: [] });
     });
 });

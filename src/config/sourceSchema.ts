@@ -1,0 +1,125 @@
+import jsonata from 'jsonata';
+import { z } from 'zod';
+
+/** How a source's payloads arrive: plain JSON, CloudEvents 1.0 (structured or batched JSON), the Event Grid schema. */
+export const sourceFormats = ['json', 'cloudevents', 'eventgrid'] as const;
+
+/** A compiled JSONata expression, with its text kept for error messages. */
+export interface Mapping {
+    text: string;
+    expression: jsonata.Expression;
+}
+
+interface Guardrails {
+    timeoutMs: number;
+    maxRows: number;
+}
+
+/** JSONata's position is the character offset just after the offending token. */
+export function describeJsonataError(error: unknown): string {
+    const { message, position, token } = error as Partial<jsonata.JsonataError>;
+    const at = position !== undefined ? ` at character ${position}` : '';
+    return `${message ?? String(error)}${at}${token !== undefined ? ` (near "${token}")` : ''}`;
+}
+
+function compile(
+    text: string,
+    guardrails: Guardrails,
+    path: (string | number)[],
+    ctx: z.RefinementCtx,
+): Mapping | undefined {
+    try {
+        // timeout, stack and sequence are jsonata's own guardrails (checked on every evaluation step).
+        const expression = jsonata(text, {
+            timeout: guardrails.timeoutMs,
+            stack: 500,
+            sequence: guardrails.maxRows,
+        });
+        return { text, expression };
+    } catch (error) {
+        ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `not a valid JSONata expression: ${describeJsonataError(error)}`,
+        });
+        return undefined;
+    }
+}
+
+export const sourceSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, - or _ (it is a URL segment)')
+            .describe('POST /api/sources/{name} receives this source'),
+        dataset: z.string().min(1).describe('The configured dataset the rows go to'),
+        table: z.string().min(1).describe('The table of that dataset the rows go to'),
+        accept: z
+            .array(z.enum(sourceFormats))
+            .min(1)
+            .default(['json'])
+            .describe(
+                'json: any JSON body; cloudevents: CloudEvents 1.0 structured or batched JSON; eventgrid: the Event Grid event schema (with its validation handshake)',
+            ),
+        filter: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+                'JSONata expression evaluated per payload (per event for CloudEvents and Event Grid): only those for which it is true are mapped',
+            ),
+        rows: z
+            .string()
+            .min(1)
+            .describe(
+                'JSONata expression that maps a payload (or one event) to a row object or an array of rows; $headers holds the request headers (lower-case names)',
+            ),
+        eventId: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+                'For json payloads: JSONata expression giving the id that deduplicates redeliveries, e.g. $headers.`x-github-delivery` (CloudEvents and Event Grid events are deduplicated by their id)',
+            ),
+        allowedOrigins: z
+            .array(z.string().min(1))
+            .default(['eventgrid.azure.net'])
+            .describe(
+                'Origins the CloudEvents webhook OPTIONS handshake allows (WebHook-Request-Origin); "*" allows any',
+            ),
+        signature: z
+            .strictObject({
+                scheme: z
+                    .enum(['github', 'stripe'])
+                    .describe(
+                        'github: X-Hub-Signature-256 (HMAC-SHA256 of the body); stripe: Stripe-Signature (HMAC-SHA256 of "t.body", at most 5 minutes old)',
+                    ),
+                secretSetting: z
+                    .string()
+                    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an app setting name')
+                    .describe('The app setting that holds the signing secret (e.g. a Key Vault reference in Azure)'),
+            })
+            .optional()
+            .describe("Verify the sender's signature; requests without a valid one get 401 and change nothing"),
+        mappingTimeoutMs: z.number().int().positive().max(60_000).default(1000).describe('Time bound per mapping'),
+        maxRows: z
+            .number()
+            .int()
+            .positive()
+            .max(1_000_000)
+            .default(10_000)
+            .describe('At most this many rows (and JSONata sequence items) per request'),
+    })
+    .transform((source, ctx) => {
+        const guardrails = { timeoutMs: source.mappingTimeoutMs, maxRows: source.maxRows };
+        const rows = compile(source.rows, guardrails, ['rows'], ctx);
+        const filter = source.filter === undefined ? undefined : compile(source.filter, guardrails, ['filter'], ctx);
+        const eventId =
+            source.eventId === undefined ? undefined : compile(source.eventId, guardrails, ['eventId'], ctx);
+        if (rows === undefined || (source.filter !== undefined && filter === undefined)) return z.NEVER;
+        if (source.eventId !== undefined && eventId === undefined) return z.NEVER;
+        return { ...source, rows, filter, eventId };
+    })
+    .describe('A sender whose own JSON is mapped to rows of one table');
+
+export type SourceConfig = z.infer<typeof sourceSchema>;

@@ -1,0 +1,91 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { answerWebhookHandshake } from '../ingest/sources/answerWebhookHandshake';
+import { ingestSource } from '../ingest/sources/ingestSource';
+import { toAcceptedBody, toErrorBody } from '../ingest/toResponseBody';
+import { getRelay } from '../runtime/relay';
+
+function handshake(request: HttpRequest, source: string, context: InvocationContext): HttpResponseInit {
+    const answer = answerWebhookHandshake(getRelay().config, source, request.headers.get('webhook-request-origin'));
+    if (answer.kind === 'refused') {
+        context.warn('pbi-relay source handshake refused', { source, code: answer.code, message: answer.message });
+        return { status: answer.status, jsonBody: toErrorBody(answer) };
+    }
+    context.info('pbi-relay source handshake allowed', { source, origin: answer.origin });
+    return { status: 200, headers: { 'WebHook-Allowed-Origin': answer.origin, 'WebHook-Allowed-Rate': '*' } };
+}
+
+export async function ingestSourceHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    const source = request.params.source ?? '';
+    if (request.method === 'OPTIONS') return handshake(request, source, context);
+    const outcome = await ingestSource(
+        {
+            source,
+            contentType: request.headers.get('content-type'),
+            contentLength: request.headers.get('content-length'),
+            headers: Object.fromEntries([...request.headers].map(([name, value]) => [name.toLowerCase(), value])),
+            readBody: async () => new Uint8Array(await request.arrayBuffer()),
+        },
+        getRelay().sources,
+    );
+    switch (outcome.kind) {
+        case 'accepted': {
+            const { ingestionId, rows, events, filtered, duplicates, droppedColumns, unrecordedClaims } = outcome;
+            context.info('pbi-relay source rows accepted', {
+                source,
+                ingestionId,
+                rows,
+                events,
+                filtered,
+                duplicates,
+                claimCheck: outcome.claimCheck,
+                droppedColumns,
+            });
+            if (unrecordedClaims > 0) {
+                context.warn('pbi-relay source event ids not recorded; a redelivery would be committed again', {
+                    source,
+                    ingestionId,
+                    unrecordedClaims,
+                });
+            }
+            return { status: 202, jsonBody: { ...toAcceptedBody(outcome), events, filtered, duplicates } };
+        }
+        case 'nothingToCommit': {
+            const { events, filtered, duplicates } = outcome;
+            context.info('pbi-relay source request had no new rows', { source, events, filtered, duplicates });
+            return { status: 200, jsonBody: { rows: 0, events, filtered, duplicates } };
+        }
+        case 'eventGridValidation':
+            context.info('pbi-relay source Event Grid subscription validated', { source });
+            return { status: 200, jsonBody: { validationResponse: outcome.validationCode } };
+        case 'rejected':
+            context.warn('pbi-relay source request rejected', {
+                source,
+                status: outcome.status,
+                code: outcome.code,
+                message: outcome.message,
+                invalidRows: 'invalidRows' in outcome ? outcome.invalidRows : undefined,
+            });
+            return { status: outcome.status, jsonBody: toErrorBody(outcome) };
+        case 'inProgress':
+            context.warn('pbi-relay source events in progress elsewhere', { source, message: outcome.message });
+            return {
+                status: 409,
+                headers: { 'Retry-After': '5' },
+                jsonBody: { error: { code: 'EventInProgress', message: outcome.message } },
+            };
+        case 'unavailable':
+            context.error('pbi-relay source rows not enqueued', { source, message: outcome.message });
+            return {
+                status: 503,
+                headers: { 'Retry-After': '10' },
+                jsonBody: { error: { code: 'StorageUnavailable', message: outcome.message } },
+            };
+    }
+}
+
+app.http('ingestSource', {
+    methods: ['POST', 'OPTIONS'],
+    authLevel: 'function',
+    route: 'sources/{source}',
+    handler: ingestSourceHandler,
+});

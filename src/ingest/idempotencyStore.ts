@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { odata, RestError, type TableClient } from '@azure/data-tables';
+import { ensureOnce } from '../storage/ensureOnce';
+
+/**
+ * Remembers which (scope, id) pairs were committed, so a sender's redelivery is answered without committing
+ * it twice: Event Grid retries with the same event id, webhooks resend with the same delivery id. One claim
+ * is an insert-if-absent on a Table storage entity; a pending claim older than `staleClaimSeconds` belongs
+ * to a request that died and may be taken over, and a committed id is remembered for `retentionHours`.
+ */
+export interface IdempotencyStore {
+    claim(scope: string, id: string): Promise<ClaimResult>;
+    /** Records the claim as committed, with what to answer a later copy. */
+    complete(claim: Claim, result: string): Promise<void>;
+    /** Gives the claim up (the commit failed), so the sender's retry can claim it again. */
+    release(claim: Claim): Promise<void>;
+    /**
+     * Deletes what was last written before `asOf` minus the retention (committed ids past it, abandoned claims), at most
+     * `maxDeletes` per call, since Table storage has no expiry of its own. Returns how many it deleted.
+     */
+    purgeExpired(asOf: Date, maxDeletes?: number): Promise<number>;
+}
+
+export interface Claim {
+    partitionKey: string;
+    rowKey: string;
+    etag: string;
+}
+
+export type ClaimResult =
+    { kind: 'claimed'; claim: Claim } | { kind: 'committed'; result: string } | { kind: 'inProgress' };
+
+export interface IdempotencyOptions {
+    retentionHours: number;
+    staleClaimSeconds?: number;
+}
+
+interface ClaimEntity {
+    partitionKey: string;
+    rowKey: string;
+    state: 'pending' | 'committed';
+    id: string;
+    claimedAt: string;
+    committedAt?: string;
+    result?: string;
+}
+
+/** Table keys may not hold / \ # ? or control characters and are at most 1 KiB: hash the id, keep it readable in `id`. */
+const toRowKey = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
+const toPartitionKey = (scope: string) => encodeURIComponent(scope);
+const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
+
+export function createIdempotencyStore(table: TableClient, options: IdempotencyOptions): IdempotencyStore {
+    // createTable already treats 409 TableAlreadyExists as success.
+    const ensureTable = ensureOnce(() => table.createTable());
+    const staleClaimMs = (options.staleClaimSeconds ?? 60) * 1000;
+    const retentionMs = options.retentionHours * 3600 * 1000;
+
+    async function takeOver(existing: ClaimEntity & { etag: string }): Promise<ClaimResult> {
+        const entity: ClaimEntity = {
+            partitionKey: existing.partitionKey,
+            rowKey: existing.rowKey,
+            state: 'pending',
+            id: existing.id,
+            claimedAt: new Date().toISOString(),
+        };
+        try {
+            const response = await table.updateEntity(entity, 'Replace', { etag: existing.etag });
+            return { kind: 'claimed', claim: { ...entity, etag: response.etag ?? '' } };
+        } catch (error) {
+            // Another request took it over first (or committed it) between our read and our write.
+            if (isStatus(error, 412) || isStatus(error, 404)) return { kind: 'inProgress' };
+            throw error;
+        }
+    }
+
+    return {
+        async claim(scope, id) {
+            await ensureTable();
+            const entity: ClaimEntity = {
+                partitionKey: toPartitionKey(scope),
+                rowKey: toRowKey(id),
+                state: 'pending',
+                id: id.slice(0, 1000),
+                claimedAt: new Date().toISOString(),
+            };
+            try {
+                const response = await table.createEntity(entity);
+                return { kind: 'claimed', claim: { ...entity, etag: response.etag ?? '' } };
+            } catch (error) {
+                if (!isStatus(error, 409)) throw error;
+            }
+            let existing: ClaimEntity & { etag: string };
+            try {
+                existing = await table.getEntity<ClaimEntity>(entity.partitionKey, entity.rowKey);
+            } catch (error) {
+                // Released between our insert and our read: the sender's retry will claim it.
+                if (isStatus(error, 404)) return { kind: 'inProgress' };
+                throw error;
+            }
+            const now = Date.now();
+            if (existing.state === 'committed') {
+                const committedAt = Date.parse(existing.committedAt ?? '');
+                if (now - committedAt < retentionMs) return { kind: 'committed', result: existing.result ?? '' };
+                return takeOver(existing);
+            }
+            return now - Date.parse(existing.claimedAt) >= staleClaimMs ? takeOver(existing) : { kind: 'inProgress' };
+        },
+        async complete(claim, result) {
+            // Merge keeps id and claimedAt; unconditional, because the commit has happened either way.
+            await table.upsertEntity(
+                {
+                    partitionKey: claim.partitionKey,
+                    rowKey: claim.rowKey,
+                    state: 'committed',
+                    committedAt: new Date().toISOString(),
+                    result,
+                },
+                'Merge',
+            );
+        },
+        async release(claim) {
+            try {
+                await table.deleteEntity(claim.partitionKey, claim.rowKey, { etag: claim.etag });
+            } catch (error) {
+                if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
+            }
+        },
+        async purgeExpired(asOf, maxDeletes = 5000) {
+            await ensureTable();
+            const cutoff = new Date(asOf.getTime() - retentionMs);
+            const expired = table.listEntities<{ partitionKey: string; rowKey: string }>({
+                queryOptions: { filter: odata`Timestamp lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] },
+            });
+            let deleted = 0;
+            for await (const entity of expired) {
+                if (deleted >= maxDeletes) break;
+                try {
+                    await table.deleteEntity(entity.partitionKey, entity.rowKey);
+                    deleted += 1;
+                } catch (error) {
+                    if (!isStatus(error, 404)) throw error;
+                }
+            }
+            return deleted;
+        },
+    };
+}

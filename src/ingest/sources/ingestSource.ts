@@ -1,0 +1,157 @@
+import type { RelayConfig } from '../../config/relayConfig';
+import type { SourceConfig } from '../../config/sourceSchema';
+import { commitRows, type CommitDeps, type CommitOutcome } from '../commitRows';
+import type { Claim, IdempotencyStore } from '../idempotencyStore';
+import { readJsonBody, type JsonBodyRejection } from '../readJsonBody';
+import { mapSourceEvents, type MappedEvent, type MappingRejection } from './mapSourceEvents';
+import { toSourcePayload } from './toSourcePayload';
+import { verifySignature, type SignatureCheck } from './verifySignature';
+
+export interface SourceRequest {
+    source: string;
+    contentType: string | null;
+    contentLength: string | null;
+    /** Request headers with lower-case names; the mapping sees them as $headers. */
+    headers: Record<string, string>;
+    readBody(): Promise<Uint8Array>;
+}
+
+export interface SourceDeps extends CommitDeps {
+    config: RelayConfig;
+    maxBodyBytes: number;
+    idempotency: IdempotencyStore;
+    /** The signing secret of each source with a `signature`, by source name (read from its `secretSetting`). */
+    signingSecrets: Record<string, string>;
+}
+
+/** How many events a request carried, how many the filter skipped and how many were already committed. */
+export interface EventCounts {
+    events: number;
+    filtered: number;
+    duplicates: number;
+}
+
+export type SourceOutcome =
+    | (Extract<CommitOutcome, { kind: 'accepted' }> & EventCounts & { unrecordedClaims: number })
+    | ({ kind: 'nothingToCommit' } & EventCounts)
+    | { kind: 'eventGridValidation'; validationCode: string }
+    | Exclude<CommitOutcome, { kind: 'accepted' }>
+    | JsonBodyRejection
+    | MappingRejection
+    | { kind: 'rejected'; status: 404 | 415; code: string; message: string }
+    | Exclude<SignatureCheck, { kind: 'valid' }>
+    | { kind: 'inProgress'; message: string };
+
+export function findSource(config: RelayConfig, name: string): SourceConfig | undefined {
+    return config.sources.find((source) => source.name === name);
+}
+
+/** Claims in flight at once, so a large batch does not open thousands of Table storage requests together. */
+const claimConcurrency = 16;
+
+/** Keeps the first event of each id; later ones in the same request are duplicates. */
+function withoutRepeats(events: MappedEvent[]): MappedEvent[] {
+    const seen = new Set<string>();
+    return events.filter((event) => {
+        if (event.id === undefined) return true;
+        if (seen.has(event.id)) return false;
+        seen.add(event.id);
+        return true;
+    });
+}
+
+/**
+ * Accepts one request of a configured source: checks its envelope (plain JSON, CloudEvents or Event Grid),
+ * answers Event Grid's validation handshake, maps each event to rows with the source's JSONata, skips
+ * events already committed (by source and event id), and commits the rest whole or not at all with one
+ * queue message (commitRows, the webhook's own path).
+ */
+export async function ingestSource(request: SourceRequest, deps: SourceDeps): Promise<SourceOutcome> {
+    const source = findSource(deps.config, request.source);
+    if (source === undefined) {
+        const known = deps.config.sources.map((s) => s.name).join(', ') || 'none';
+        return {
+            kind: 'rejected',
+            status: 404,
+            code: 'SourceNotFound',
+            message: `Source "${request.source}" is not configured (configured: ${known}; names are case-sensitive)`,
+        };
+    }
+    // The config schema checked that the source's dataset and table exist.
+    const dataset = deps.config.datasets.find((d) => d.name === source.dataset)!;
+    const table = dataset.tables.find((t) => t.name === source.table)!;
+
+    const body = await readJsonBody(request, deps.maxBodyBytes);
+    if (body.kind === 'rejected') return body;
+    if (source.signature !== undefined) {
+        const secret = deps.signingSecrets[source.name];
+        const check =
+            secret === undefined
+                ? ({
+                      kind: 'rejected',
+                      status: 401,
+                      code: 'InvalidSignature',
+                      message: `No signing secret is configured for source "${source.name}"`,
+                  } as const)
+                : verifySignature(source.signature.scheme, secret, request.headers, body.bytes);
+        if (check.kind === 'rejected') return check;
+    }
+    const payload = toSourcePayload(
+        source,
+        { contentType: request.contentType, eventGridEventType: request.headers['aeg-event-type'] ?? null },
+        body.json,
+    );
+    if (payload.kind !== 'events') return payload;
+    const mapped = await mapSourceEvents(source, payload.events, request.headers);
+    if (mapped.kind === 'rejected') return mapped;
+
+    const unique = withoutRepeats(mapped.events);
+    const scope = `source:${source.name}`;
+    const claims: Claim[] = [];
+    const releaseAll = () => Promise.allSettled(claims.map((claim) => deps.idempotency.release(claim)));
+    const committed = new Set<MappedEvent>();
+    let inProgress = false;
+    try {
+        for (let start = 0; start < unique.length && !inProgress; start += claimConcurrency) {
+            const settled = await Promise.allSettled(
+                unique.slice(start, start + claimConcurrency).map(async (event) => {
+                    if (event.id === undefined) return;
+                    const result = await deps.idempotency.claim(scope, event.id);
+                    if (result.kind === 'claimed') claims.push(result.claim);
+                    else if (result.kind === 'committed') committed.add(event);
+                    else inProgress = true;
+                }),
+            );
+            const failed = settled.find((result) => result.status === 'rejected');
+            if (failed) throw failed.reason;
+        }
+    } catch (error) {
+        await releaseAll();
+        return {
+            kind: 'unavailable',
+            message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
+        };
+    }
+    if (inProgress) {
+        await releaseAll();
+        return {
+            kind: 'inProgress',
+            message: `Another request of source "${source.name}" is committing one of these events; retry shortly`,
+        };
+    }
+    const fresh = unique.filter((event) => !committed.has(event));
+    const duplicates = mapped.events.length - fresh.length;
+
+    const counts: EventCounts = { events: payload.events.length, filtered: mapped.filtered, duplicates };
+    const rows = fresh.flatMap((event) => event.rows);
+    const outcome: CommitOutcome | { kind: 'nothingToCommit' } =
+        rows.length === 0 ? { kind: 'nothingToCommit' } : await commitRows(dataset, table, rows, deps);
+    if (outcome.kind === 'rejected' || outcome.kind === 'unavailable') {
+        await releaseAll();
+        return outcome;
+    }
+    const result = outcome.kind === 'accepted' ? outcome.ingestionId : '';
+    const recorded = await Promise.allSettled(claims.map((claim) => deps.idempotency.complete(claim, result)));
+    if (outcome.kind === 'nothingToCommit') return { ...outcome, ...counts };
+    return { ...outcome, ...counts, unrecordedClaims: recorded.filter((r) => r.status === 'rejected').length };
+}
