@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseRefreshSchedule, RefreshScheduleError } from '../schedule/refreshSchedule';
+import { isTimeZone } from '../schedule/wallClock';
 
 /** The enhanced refresh `timeout` format (per attempt), from the enhanced refresh docs. */
 const timeoutPattern = /^([0-1]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$/;
@@ -116,7 +118,26 @@ export const refreshTargetSchema = z
         scheduled: z
             .boolean()
             .default(true)
-            .describe('Started by the timer (REFRESH_SCHEDULE); false: only on POST /api/refreshes'),
+            .describe('Started by the timer on its schedule; false: only on POST /api/refreshes'),
+        schedule: z
+            .string()
+            .trim()
+            .min(1)
+            .optional()
+            .meta({
+                description:
+                    'When the timer starts it: NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}, read in timeZone) or an interval hh:mm:ss / d.hh:mm:ss; default REFRESH_SCHEDULE',
+                examples: ['0 */30 8-17 * * MON-FRI', '0 0 6 * * MON-FRI', '01:00:00'],
+            }),
+        timeZone: z
+            .string()
+            .default('UTC')
+            .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or America/New_York')
+            .meta({
+                description:
+                    'The IANA time zone the schedule (its own or REFRESH_SCHEDULE) is read in',
+                examples: ['UTC', 'Europe/Berlin', 'America/New_York'],
+            }),
         refresh: enhancedRefreshOptionsSchema.prefault({}),
         deadline: z
             .string()
@@ -137,6 +158,14 @@ export const refreshTargetSchema = z
                 path: ['datasetId'],
                 message: 'set exactly one of datasetId or datasetName',
             });
+        }
+        if (target.schedule !== undefined && isTimeZone(target.timeZone)) {
+            try {
+                parseRefreshSchedule(target.schedule, target.timeZone);
+            } catch (error) {
+                if (!(error instanceof RefreshScheduleError)) throw error;
+                ctx.addIssue({ code: 'custom', path: ['schedule'], message: error.message });
+            }
         }
     });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRefreshSchedule } from '../schedule/refreshSchedule';
 
 const positiveInt = z.coerce.number().int().positive();
 const optionalText = z
@@ -48,14 +49,20 @@ export const settingsSchema = z.object({
     /** How many other small queued requests for the same table one Add Rows call may take along (0 = off; at most 32). */
     PUSH_COALESCE_MESSAGES: z.coerce.number().int().min(0).max(32).default(32),
 
-    /** NCRONTAB (six fields, UTC) of the timer that starts the scheduled refresh targets. */
+    /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z
         .string()
         .trim()
-        .refine(
-            (value) => value.split(/\s+/).length === 6,
-            'must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})',
-        )
+        .superRefine((value, ctx) => {
+            try {
+                parseRefreshSchedule(value);
+            } catch (error) {
+                ctx.addIssue({
+                    code: 'custom',
+                    message: `${(error as Error).message} (six fields: {second} {minute} {hour} {day} {month} {day-of-week}, or hh:mm:ss)`,
+                });
+            }
+        })
         .default('0 0 * * * *'),
     REFRESH_QUEUE: z
         .string()

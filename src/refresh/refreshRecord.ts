@@ -95,6 +95,7 @@ export const refreshEntitySchema = z.looseObject({
     errorMessage: optionalText,
     restartOf: optionalText,
     restartedAs: optionalText,
+    slot: optionalText,
     recordedAt: optionalText,
 });
 
@@ -136,6 +137,8 @@ export interface RefreshRecord {
     error?: { status?: number; code?: string; message: string };
     restartOf?: string;
     restartedAs?: string;
+    /** The schedule slot a timer start was for (ISO instant). */
+    slot?: string;
     recordedAt?: string;
 }
 
@@ -194,6 +197,7 @@ export function toRefreshEntity(
         errorMessage: truncate(record.error?.message, 8_000),
         restartOf: record.restartOf,
         restartedAs: record.restartedAs,
+        slot: record.slot,
         recordedAt: record.recordedAt,
     };
     // Table storage cannot store undefined; leaving the property out is what "absent" means there.
@@ -237,6 +241,7 @@ export function fromRefreshEntity(entity: unknown): RefreshRecord {
                 : { status: e.errorStatus, code: e.errorCode, message: e.errorMessage },
         restartOf: e.restartOf,
         restartedAs: e.restartedAs,
+        slot: e.slot,
         recordedAt: e.recordedAt,
     };
     for (const key of Object.keys(record) as (keyof RefreshRecord)[]) if (record[key] === undefined) delete record[key];

@@ -21,6 +21,8 @@ export interface StartRequest {
     requestedBy: 'timer' | 'manual';
     /** The tracking id of a dropped refresh this start replaces. */
     restartOf?: string;
+    /** The schedule slot a timer start is for. */
+    slot?: Date;
 }
 
 export type StartOutcome =
@@ -80,6 +82,7 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
         polls: 0,
         options: toRefreshRequest(target.refresh),
         restartOf: request.restartOf,
+        slot: request.slot?.toISOString(),
     };
 
     const resolved = await resolveModel(target, deps);

@@ -31,6 +31,7 @@ export function toRefreshView(record: RefreshRecord) {
         error: record.error,
         restartOf: record.restartOf,
         restartedAs: record.restartedAs,
+        slot: record.slot,
     };
 }
 

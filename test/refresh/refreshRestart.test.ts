@@ -89,7 +89,7 @@ describe('a poller that stops and starts again', () => {
 
     it('revives a refresh whose check message was lost when the timer runs next', async () => {
         const datasetId = await harness.createModel('Lost check', { durationSeconds: 3600 });
-        const relay = harness.relay([{ name: 'lostCheck', datasetId }]);
+        const relay = harness.relay([{ name: 'lostCheck', datasetId, schedule: '0 * * * * *' }]);
         const started = await startRefresh({ target: 'lostCheck', requestedBy: 'timer' }, relay.deps);
         await relay.drain({ maxChecks: 2 });
         // The check message is gone (poisoned after repeated failures, or deleted by hand).

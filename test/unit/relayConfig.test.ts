@@ -47,6 +47,39 @@ describe('relay config', () => {
         );
     });
 
+    it('checks each target schedule and time zone when the config loads', () => {
+        const target = { name: 'sales', datasetName: 'Sales' };
+        const config = parseRelayConfig(
+            { refreshTargets: [{ ...target, schedule: '0 */30 8-17 * * MON-FRI', timeZone: 'Europe/Berlin' }] },
+            'x.json',
+        );
+        expect(config.refreshTargets[0]).toMatchObject({
+            schedule: '0 */30 8-17 * * MON-FRI',
+            timeZone: 'Europe/Berlin',
+        });
+        expect(parseRelayConfig({ refreshTargets: [target] }, 'x.json').refreshTargets[0]?.timeZone).toBe('UTC');
+        expect(() =>
+            parseRelayConfig(
+                {
+                    refreshTargets: [
+                        { ...target, schedule: '0 0 6 * * MON-FRI', timeZone: 'Mars/Olympus' },
+                        { ...target, name: 'b', schedule: '0 0 6 * * XYZ' },
+                        { ...target, name: 'c', schedule: '*/10 * * * * *' },
+                        { ...target, name: 'd', schedule: '00:00:30' },
+                    ],
+                },
+                'x.json',
+            ),
+        ).toThrow(
+            [
+                'Invalid config x.json: refreshTargets.0.timeZone: must be an IANA time zone such as Europe/Berlin or America/New_York',
+                'refreshTargets.1.schedule: Invalid NCRONTAB expression "0 0 6 * * XYZ": day-of-week value "XYZ" is not a number or name',
+                'refreshTargets.2.schedule: Invalid schedule "*/10 * * * * *": the second field must name one second (the timer ticks once a minute)',
+                'refreshTargets.3.schedule: Invalid schedule "00:00:30": an interval must be whole minutes, at least 00:01:00',
+            ].join('; '),
+        );
+    });
+
     it('rejects duplicate columns and table names Power BI would refuse', () => {
         expect(() =>
             parseRelayConfig(
