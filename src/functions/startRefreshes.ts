@@ -1,5 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { logStartOutcome } from '../refresh/logRefreshOutcome';
+import { logRecordedRefresh, logStartOutcome } from '../refresh/logRefreshOutcome';
 import { startScheduledRefreshes } from '../refresh/startScheduledRefreshes';
 import { getRelay } from '../runtime/relay';
 
@@ -15,7 +15,10 @@ export async function startRefreshesHandler(timer: Timer, context: InvocationCon
             });
     }
     for (const error of run.housekeepingErrors) context.warn('pbi-relay refresh housekeeping failed', { error });
-    if (run.revived.length > 0) context.warn('pbi-relay refresh checks revived', { ids: run.revived.join(', ') });
+    const { checks, resumed, closed } = run.revived;
+    if (checks.length > 0) context.warn('pbi-relay refresh checks revived', { ids: checks.join(', ') });
+    if (resumed.length > 0) context.warn('pbi-relay interrupted refresh starts resumed', { ids: resumed.join(', ') });
+    for (const record of closed) logRecordedRefresh(context, record);
     if (run.outcomes.length > 0 || run.purged > 0 || timer.isPastDue)
         context.info('pbi-relay refresh timer ran', {
             started: run.outcomes.length,

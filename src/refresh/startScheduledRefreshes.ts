@@ -1,7 +1,7 @@
 import type { RefreshTarget } from '../config/refreshTargetSchema';
 import { dueSlot } from '../schedule/refreshSchedule';
 import type { RefreshDeps } from './refreshDeps';
-import { reviveStalledRefreshes } from './reviveStalledRefreshes';
+import { reviveStalledRefreshes, type Revived } from './reviveStalledRefreshes';
 import { startRefresh, type StartOutcome } from './startRefresh';
 import { targetSchedule } from './targetSchedule';
 
@@ -14,8 +14,8 @@ export interface ScheduledRun {
     outcomes: SlotOutcome[];
     /** Due slots another instance or an earlier tick had already claimed. */
     claimedElsewhere: { target: string; slot: string }[];
-    /** Running refreshes whose checks had stopped and were queued again, and Starting ones closed or resumed. */
-    revived: string[];
+    /** Running refreshes whose checks had stopped and were queued again, and interrupted starts resumed or closed. */
+    revived: Revived;
     /** Refreshes deleted from the history because they are older than REFRESH_RETENTION_DAYS. */
     purged: number;
     /** Reviving, trimming or reading a schedule failed; the other targets went ahead and the next tick tries again. */
@@ -40,7 +40,7 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
     const housekeepingErrors: string[] = [];
     const revived = await reviveStalledRefreshes(deps).catch((error: unknown) => {
         housekeepingErrors.push(`revive: ${(error as Error).message}`);
-        return [];
+        return { checks: [], resumed: [], closed: [] };
     });
     const outcomes: SlotOutcome[] = [];
     const claimedElsewhere: ScheduledRun['claimedElsewhere'] = [];
