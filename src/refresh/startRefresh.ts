@@ -13,7 +13,7 @@ import type { StoredRefresh } from './refreshHistory';
 import { fromRefreshId, newRefreshRowKey } from './refreshKey';
 import { isTerminal, refreshIdSeparator, type RefreshRecord } from './refreshRecord';
 import { resolveModel } from './resolveModel';
-import { secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
+import { secondsRunning, secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
 
 export interface StartRequest {
     /** A configured target's name; may be left out when exactly one target is configured. */
@@ -196,6 +196,7 @@ async function beginPolling(
         deps.poll,
         (Date.parse(record.deadline) - now.getTime()) / 1000,
         secondsToExpectedEnd(record, now),
+        secondsRunning(record, now),
     );
     const message = toPollMessage(
         record,
