@@ -137,6 +137,20 @@ export const refreshTargetSchema = z
                 description: 'The IANA time zone the schedule (its own or REFRESH_SCHEDULE) is read in',
                 examples: ['UTC', 'Europe/Berlin', 'America/New_York'],
             }),
+        after: z
+            .array(z.string().min(1))
+            .min(1)
+            .max(20)
+            .optional()
+            .describe(
+                'Upstream targets: this one starts when they have completed since its own last start, instead of on a schedule; a failed upstream blocks it',
+            ),
+        afterMode: z
+            .enum(['allCompleted', 'anyCompleted'])
+            .default('allCompleted')
+            .describe(
+                'allCompleted: every upstream completed (any failed one blocks); anyCompleted: one completed (blocked only when all failed)',
+            ),
         refresh: enhancedRefreshOptionsSchema.prefault({}),
         deadline: z
             .string()
@@ -156,6 +170,13 @@ export const refreshTargetSchema = z
                 code: 'custom',
                 path: ['datasetId'],
                 message: 'set exactly one of datasetId or datasetName',
+            });
+        }
+        if (target.after !== undefined && target.schedule !== undefined) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['schedule'],
+                message: 'a target with "after" is started by its upstream targets; leave "schedule" out',
             });
         }
         if (target.schedule !== undefined && isTimeZone(target.timeZone)) {

@@ -6,7 +6,8 @@ import { getRelay } from '../runtime/relay';
 export async function startRefreshesHandler(timer: Timer, context: InvocationContext): Promise<void> {
     const run = await startScheduledRefreshes(getRelay().refresh);
     for (const outcome of run.outcomes) {
-        logStartOutcome(context, outcome);
+        if (outcome.kind === 'blocked') logRecordedRefresh(context, outcome.record);
+        else logStartOutcome(context, outcome);
         if (outcome.skipped > 0)
             context.warn('pbi-relay refresh slots missed', {
                 dataset: outcome.target,

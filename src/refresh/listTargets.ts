@@ -10,8 +10,10 @@ export interface TargetView {
     scheduled: boolean;
     schedule: string;
     timeZone: string;
-    /** The next slots the timer will start (ISO instants); none for a target started only on request. */
+    /** The next slots the timer will start (ISO instants); none for a target started on request or by a chain. */
     nextRuns: string[];
+    after?: string[];
+    afterMode?: 'allCompleted' | 'anyCompleted';
     /** The newest slot the timer claimed, and what it started. */
     lastSlot?: SlotClaim;
 }
@@ -32,7 +34,11 @@ export async function listTargets(
                 scheduled: target.scheduled,
                 schedule: schedule.expression,
                 timeZone: schedule.timeZone,
-                nextRuns: target.scheduled ? nextSlots(schedule, now, count).map((slot) => slot.toISOString()) : [],
+                nextRuns:
+                    target.scheduled && target.after === undefined
+                        ? nextSlots(schedule, now, count).map((slot) => slot.toISOString())
+                        : [],
+                ...(target.after === undefined ? {} : { after: target.after, afterMode: target.afterMode }),
                 ...(lastSlot === undefined ? {} : { lastSlot }),
             };
         }),

@@ -11,18 +11,20 @@ import { recordOutcome } from './recordOutcome';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { fromRefreshId, newRefreshRowKey } from './refreshKey';
-import { isTerminal, refreshIdSeparator, type RefreshRecord } from './refreshRecord';
+import { isTerminal, refreshIdSeparator, type RefreshRecord, type Requester } from './refreshRecord';
 import { resolveModel } from './resolveModel';
 import { secondsRunning, secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
 
 export interface StartRequest {
     /** A configured target's name; may be left out when exactly one target is configured. */
     target?: string;
-    requestedBy: 'timer' | 'manual';
+    requestedBy: Requester;
     /** The tracking id of a dropped refresh this start replaces. */
     restartOf?: string;
     /** The schedule slot a timer start is for. */
     slot?: Date;
+    /** The upstream refreshes a chained start follows. */
+    upstream?: string[];
 }
 
 export type StartOutcome =
@@ -83,6 +85,7 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
         options: toRefreshRequest(target.refresh),
         restartOf: request.restartOf,
         slot: request.slot?.toISOString(),
+        upstream: request.upstream?.join(','),
     };
 
     const resolved = await resolveModel(target, deps);

@@ -1,12 +1,18 @@
 import type { RefreshTarget } from '../config/refreshTargetSchema';
 import { dueSlot } from '../schedule/refreshSchedule';
+import { chainDecision } from './chainDecision';
+import { recordBlocked } from './recordBlocked';
 import type { RefreshDeps } from './refreshDeps';
+import type { RefreshRecord } from './refreshRecord';
 import { reviveStalledRefreshes, type Revived } from './reviveStalledRefreshes';
 import { startRefresh, type StartOutcome } from './startRefresh';
 import { targetSchedule } from './targetSchedule';
 
 export type SlotOutcome = { target: string; slot: string; skipped: number } & (
-    StartOutcome | { kind: 'error'; message: string }
+    | StartOutcome
+    /** A chained target whose upstream did not complete: recorded Blocked, not started. */
+    | { kind: 'blocked'; record: RefreshRecord }
+    | { kind: 'error'; message: string }
 );
 
 export interface ScheduledRun {
@@ -31,8 +37,9 @@ const trimMinute = 0;
 
 /**
  * One timer tick (every minute): queues a check for running refreshes that lost theirs, then decides per
- * target whether a slot of its schedule came due since the last claimed one, claims it (insert-if-absent,
- * so one start per slot across instances and restarts) and starts the refresh. Targets are handled each on
+ * target whether a slot of its schedule came due since the last claimed one (or, for a chained target,
+ * whether its upstream targets completed), claims it (insert-if-absent, so one start per slot across
+ * instances and restarts) and starts the refresh. Targets are handled each on
  * their own, so one failing target does not hold up the others. Once an hour the history is trimmed.
  */
 export async function startScheduledRefreshes(deps: RefreshDeps): Promise<ScheduledRun> {
@@ -50,7 +57,10 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
             .map(async (target) => {
                 let claimed: SlotClaimOutcome | undefined;
                 try {
-                    claimed = await claimDueSlot(target, now, deps);
+                    claimed =
+                        target.after === undefined
+                            ? await claimDueSlot(target, now, deps)
+                            : await claimChainStart({ ...target, after: target.after }, now, deps);
                 } catch (error) {
                     housekeepingErrors.push(`schedule of ${target.name}: ${(error as Error).message}`);
                     return;
@@ -61,11 +71,16 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
                     claimedElsewhere.push({ target: target.name, slot });
                     return;
                 }
-                const outcome = await startRefresh(
-                    { target: target.name, requestedBy: 'timer', slot: claimed.slot },
-                    deps,
-                ).catch((error: unknown) => ({ kind: 'error' as const, message: (error as Error).message }));
-                outcomes.push({ target: target.name, slot, skipped: claimed.skipped, ...outcome });
+                const outcome = await actOn(target, claimed, deps).catch((error: unknown) => ({
+                    kind: 'error' as const,
+                    message: (error as Error).message,
+                }));
+                outcomes.push({
+                    target: target.name,
+                    slot,
+                    skipped: claimed.kind === 'start' ? claimed.skipped : 0,
+                    ...outcome,
+                });
                 const refreshId = 'record' in outcome ? outcome.record.id : undefined;
                 await deps.slots
                     .settle(target.name, claimed.slot, { refreshId, outcome: outcome.kind })
@@ -89,8 +104,14 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
     return { outcomes, claimedElsewhere, revived, purged, housekeepingErrors };
 }
 
-/** claimed: this caller starts it (`skipped`: earlier missed slots it covers); taken: someone else had. */
-type SlotClaimOutcome = { kind: 'claimed'; slot: Date; skipped: number } | { kind: 'taken'; slot: Date };
+/**
+ * start: this caller starts it (`skipped`: earlier missed slots it covers; `upstream`: the refreshes a
+ * chained start follows); block: this caller records a chained target Blocked; taken: someone else had.
+ */
+type SlotClaimOutcome =
+    | { kind: 'start'; slot: Date; skipped: number; upstream?: RefreshRecord[] }
+    | { kind: 'block'; slot: Date; upstream: RefreshRecord[] }
+    | { kind: 'taken'; slot: Date };
 
 /** The slot due at `now` and who claimed it; undefined when none is due. */
 async function claimDueSlot(
@@ -106,5 +127,34 @@ async function claimDueSlot(
     const due = dueSlot(targetSchedule(target, deps.defaultSchedule), new Date(since), now);
     if (due === undefined) return undefined;
     const won = await deps.slots.claim(target.name, due.slot, { claimedAt: now, skipped: due.skipped });
-    return won ? { kind: 'claimed', ...due } : { kind: 'taken', slot: due.slot };
+    return won ? { kind: 'start', ...due } : { kind: 'taken', slot: due.slot };
+}
+
+/** Starts the refresh a claim is for, or records the chained target Blocked. */
+async function actOn(
+    target: RefreshTarget,
+    claimed: Exclude<SlotClaimOutcome, { kind: 'taken' }>,
+    deps: RefreshDeps,
+): Promise<StartOutcome | { kind: 'blocked'; record: RefreshRecord }> {
+    if (claimed.kind === 'block')
+        return { kind: 'blocked', record: await recordBlocked(target, claimed.upstream, deps) };
+    if (claimed.upstream === undefined)
+        return startRefresh({ target: target.name, requestedBy: 'timer', slot: claimed.slot }, deps);
+    const upstream = claimed.upstream.map((record) => record.id);
+    return startRefresh({ target: target.name, requestedBy: 'chain', upstream }, deps);
+}
+
+/** A chained target's start (or block), claimed under the time its deciding upstream outcome was recorded. */
+async function claimChainStart(
+    target: RefreshTarget & { after: string[] },
+    now: Date,
+    deps: RefreshDeps,
+): Promise<SlotClaimOutcome | undefined> {
+    const decision = await chainDecision(target, deps);
+    if (decision.kind === 'wait') return undefined;
+    const won = await deps.slots.claim(target.name, decision.trigger, { claimedAt: now, skipped: 0 });
+    if (!won) return { kind: 'taken', slot: decision.trigger };
+    return decision.kind === 'start'
+        ? { kind: 'start', slot: decision.trigger, skipped: 0, upstream: decision.upstream }
+        : { kind: 'block', slot: decision.trigger, upstream: decision.upstream };
 }

@@ -32,6 +32,7 @@ export function toRefreshView(record: RefreshRecord) {
         restartOf: record.restartOf,
         restartedAs: record.restartedAs,
         slot: record.slot,
+        upstream: record.upstream?.split(','),
     };
 }
 

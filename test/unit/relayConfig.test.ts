@@ -80,6 +80,32 @@ describe('relay config', () => {
         );
     });
 
+    it('rejects chains that name unknown targets, themselves, a schedule, or close a cycle', () => {
+        const target = (name: string, after?: string[], extra = {}) => ({ name, datasetName: name, after, ...extra });
+        expect(() =>
+            parseRelayConfig(
+                {
+                    refreshTargets: [
+                        target('a', ['c']),
+                        target('b', ['A']),
+                        target('c', ['b']),
+                        target('d', ['nope', 'd'], { schedule: '0 0 * * * *' }),
+                    ],
+                },
+                'x.json',
+            ),
+        ).toThrow(
+            [
+                'Invalid config x.json: refreshTargets.3.schedule: a target with "after" is started by its upstream targets; leave "schedule" out',
+                'refreshTargets.3.after.0: no refresh target "nope"',
+                'refreshTargets.3.after.1: a target cannot come after itself',
+                'refreshTargets.0.after: the chain is a cycle: a after c after b after a',
+            ].join('; '),
+        );
+        const chain = parseRelayConfig({ refreshTargets: [target('a'), target('b', ['a'])] }, 'x.json');
+        expect(chain.refreshTargets[1]).toMatchObject({ after: ['a'], afterMode: 'allCompleted' });
+    });
+
     it('rejects duplicate columns and table names Power BI would refuse', () => {
         expect(() =>
             parseRelayConfig(
