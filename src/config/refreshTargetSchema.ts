@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRefreshSchedule, RefreshScheduleError } from '../schedule/refreshSchedule';
 import { isTimeZone } from '../schedule/wallClock';
+import { expandObjects, templateProblem } from './partitionTemplate';
 
 /** The enhanced refresh `timeout` format (per attempt), from the enhanced refresh docs. */
 const timeoutPattern = /^([0-1]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$/;
@@ -62,7 +63,39 @@ export const enhancedRefreshOptionsSchema = z
             .optional()
             .describe('Attempts the service retries a failed refresh'),
         objects: z
-            .array(z.strictObject({ table: z.string().min(1), partition: z.string().min(1).optional() }))
+            .array(
+                z
+                    .strictObject({
+                        table: z.string().min(1),
+                        partition: z
+                            .string()
+                            .min(1)
+                            .optional()
+                            .meta({
+                                description:
+                                    'Partition name; {yyyy}, {MM}, {dd} and {Q} are filled in at start time in the target timeZone',
+                                examples: ['Sales-2026', 'Sales-{yyyy}-{MM}'],
+                            }),
+                        lastMonths: z
+                            .number()
+                            .int()
+                            .min(1)
+                            .max(120)
+                            .optional()
+                            .describe('One partition per month: the current one and the months before it'),
+                        lastDays: z
+                            .number()
+                            .int()
+                            .min(1)
+                            .max(400)
+                            .optional()
+                            .describe('One partition per day: today and the days before it'),
+                    })
+                    .superRefine((object, ctx) => {
+                        const problem = templateProblem(object);
+                        if (problem) ctx.addIssue({ code: 'custom', path: ['partition'], message: problem });
+                    }),
+            )
             .min(1)
             .optional()
             .describe('Tables or partitions to refresh; the whole model when absent'),
@@ -202,11 +235,20 @@ export function deadlineSeconds(target: RefreshTarget): number {
 }
 
 /**
- * The request body sent to Power BI: only the fields the config sets, so the service's defaults apply to
- * the rest; notifyOption never (the schema rejects it; it would turn the refresh back into a standard one).
+ * The request body sent to Power BI at `now`: only the fields the config sets, so the service's defaults
+ * apply to the rest; partition templates expanded in the target's time zone; notifyOption never (the
+ * schema rejects it; it would turn the refresh back into a standard one).
  */
-export function toRefreshRequest(options: EnhancedRefreshOptions): Omit<EnhancedRefreshOptions, 'notifyOption'> {
-    return Object.fromEntries(
-        Object.entries(options).filter(([key, value]) => key !== 'notifyOption' && value !== undefined),
-    ) as Omit<EnhancedRefreshOptions, 'notifyOption'>;
+export function toRefreshRequest(target: Pick<RefreshTarget, 'refresh' | 'timeZone'>, now: Date) {
+    type Sent = Omit<EnhancedRefreshOptions, 'notifyOption' | 'objects'> & {
+        objects?: { table: string; partition?: string }[];
+    };
+    const request = Object.fromEntries(
+        Object.entries(target.refresh).filter(
+            ([key, value]) => key !== 'notifyOption' && key !== 'objects' && value !== undefined,
+        ),
+    ) as unknown as Sent;
+    if (target.refresh.objects !== undefined)
+        request.objects = expandObjects(target.refresh.objects, now, target.timeZone);
+    return request;
 }

@@ -70,6 +70,8 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
     const rowKey = newRefreshRowKey(requestedAt);
     const id = `${target.name}${refreshIdSeparator}${rowKey}`;
     const deadline = addSeconds(requestedAt, deadlineSeconds(target));
+    // Partition templates are expanded once, at the request time, and recorded as sent.
+    const body = toRefreshRequest(target, requestedAt);
     const record: RefreshRecord = {
         id,
         target: target.name,
@@ -82,7 +84,7 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
         deadline: deadline.toISOString(),
         startAttempts: 0,
         polls: 0,
-        options: toRefreshRequest(target.refresh),
+        options: body,
         restartOf: request.restartOf,
         slot: request.slot?.toISOString(),
         upstream: request.upstream?.join(','),
@@ -104,7 +106,7 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
     const budgetEnds = addSeconds(requestedAt, deps.startBudgetSeconds).getTime();
     for (let attempt = 1; ; attempt += 1) {
         stored = { ...stored, record: { ...stored.record, startAttempts: attempt } };
-        const started = await deps.api.startRefresh(model, toRefreshRequest(target.refresh));
+        const started = await deps.api.startRefresh(model, body);
         let failure: PowerBiFailure;
         if (started.ok && started.value.refreshId !== undefined) {
             return beginPolling(

@@ -23,7 +23,7 @@ describe('refresh target config', () => {
             datasetId,
             refresh: { type: 'dataonly', commitMode: 'PARTIALBATCH', applyRefreshPolicy: false },
         });
-        expect(toRefreshRequest(target.refresh)).toEqual({
+        expect(toRefreshRequest(target, new Date())).toEqual({
             type: 'DataOnly',
             commitMode: 'partialBatch',
             applyRefreshPolicy: false,

@@ -38,4 +38,39 @@ describe('per-target schedules in autumn', () => {
         expect((await startScheduledRefreshes(relay.deps)).outcomes).toEqual([]);
         expect(await refreshPosts(autumn, datasetId)).toHaveLength(5);
     });
+
+    it('expands a partition template at the month end in the target time zone and records it expanded', async () => {
+        const partitionsOf = (months: string[]) => months.map((month) => `Sales-${month}`);
+        const { id: datasetId } = await autumn.emulator.createModel({
+            workspaceId: autumn.workspaceId,
+            name: 'Monthly partitions',
+            tables: [{ name: 'Sales', partitions: partitionsOf(['2027-09', '2027-10', '2027-11']) }],
+            refreshScript: { durationSeconds: 5 },
+        });
+        const relay = autumn.relay([
+            {
+                name: 'monthly',
+                datasetId,
+                // 00:30 on the first of the month in Berlin: 23:30Z on the last day of the month before.
+                schedule: '0 30 0 1 * *',
+                timeZone: 'Europe/Berlin',
+                refresh: { objects: [{ table: 'Sales', partition: 'Sales-{yyyy}-{MM}', lastMonths: 2 }] },
+            },
+        ]);
+        autumn.emulator.clock.set(new Date('2027-10-31T23:30:00Z'));
+        const run = await startScheduledRefreshes(relay.deps);
+        expect(run.outcomes).toEqual([expect.objectContaining({ kind: 'started', slot: '2027-10-31T23:30:00.000Z' })]);
+        await relay.drain();
+        const [record] = await relay.deps.history.latest('monthly', 1);
+        expect(record).toMatchObject({
+            status: 'Completed',
+            options: {
+                objects: [
+                    { table: 'Sales', partition: 'Sales-2027-11' },
+                    { table: 'Sales', partition: 'Sales-2027-10' },
+                ],
+            },
+        });
+        expect(record?.objects?.map((object) => object.partition)).toEqual(partitionsOf(['2027-11', '2027-10']));
+    });
 });
