@@ -167,7 +167,8 @@ export const refreshTargetSchema = z
             .default('UTC')
             .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or America/New_York')
             .meta({
-                description: 'The IANA time zone the schedule (its own or REFRESH_SCHEDULE) is read in',
+                description:
+                    'The IANA time zone the schedule (its own or REFRESH_SCHEDULE) and partition templates are read in',
                 examples: ['UTC', 'Europe/Berlin', 'America/New_York'],
             }),
         after: z
