@@ -84,11 +84,13 @@ export const settingsSchema = z.object({
     /** How long a start may keep retrying throttled and transient answers before it is recorded as failed. */
     REFRESH_START_BUDGET_SECONDS: positiveInt.default(120),
     REFRESH_RETENTION_DAYS: positiveInt.default(90),
-    /** Optional Teams/Slack-style incoming webhook that receives failed, timed-out and dropped refreshes. */
+    /** Optional incoming webhook that receives failed, timed-out, cancelled and dropped refreshes. */
     REFRESH_NOTIFY_URL: z.preprocess(
         (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
         z.url().optional(),
     ),
+    /** The webhook's payload: json (the relay's fields), teams (Adaptive Card for a Teams Workflows webhook) or slack. */
+    REFRESH_NOTIFY_FORMAT: z.enum(['json', 'teams', 'slack']).default('json'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -41,7 +41,7 @@ export function createRefreshDeps(
         locks: createRefreshLocks(storage.tableClient(settings.REFRESH_LOCK_TABLE), clock.now),
         slots: createRefreshSlots(storage.tableClient(settings.REFRESH_LOCK_TABLE)),
         queue: createRefreshQueue(storage.queueService, settings.REFRESH_QUEUE, clock.timeScale),
-        notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL),
+        notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL, { format: settings.REFRESH_NOTIFY_FORMAT }),
         poll: {
             minSeconds: settings.REFRESH_POLL_MIN_SECONDS,
             maxSeconds: Math.max(settings.REFRESH_POLL_MIN_SECONDS, settings.REFRESH_POLL_MAX_SECONDS),
