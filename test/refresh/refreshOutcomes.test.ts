@@ -204,7 +204,7 @@ describe('enhanced refresh outcomes', () => {
         }
     });
 
-    it('checks a routine refresh just after its usual end', async () => {
+    it('follows a first refresh within 10 % of its length, and checks a routine one just after its usual end', async () => {
         const datasetId = await harness.createModel('Routine', { durationSeconds: 1000 });
         const relay = harness.relay([{ name: 'routine', datasetId }]);
         const run = async () => {
@@ -213,11 +213,14 @@ describe('enhanced refresh outcomes', () => {
             return (await relay.deps.history.latest('routine', 1))[0]!;
         };
         const first = await run();
-        // Without history: checks at 10, 30, 70, 150, 310, 610, 910 and 1210 s.
-        expect(Date.parse(first.recordedAt!) - Date.parse(first.endTime!)).toBe(210_000);
+        // Without history: 10, 30, 70 s, then every minute, then a tenth of the time run: seen within 10 %.
+        expect(first.expectedSeconds).toBeUndefined();
+        expect(Date.parse(first.recordedAt!) - Date.parse(first.endTime!)).toBeLessThanOrEqual(100_000);
         const second = await run();
         expect(second.expectedSeconds).toBe(1000);
         expect(Date.parse(second.recordedAt!) - Date.parse(second.endTime!)).toBe(2_000);
-        expect(second.polls).toBe(first.polls);
+        // Checks at 10, 30, 70, 150, 310, 610, 910 s and just after the usual end (1002 s).
+        expect(second.polls).toBe(8);
+        expect(first.polls).toBeGreaterThan(second.polls);
     });
 });
