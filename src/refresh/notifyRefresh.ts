@@ -3,8 +3,11 @@ import { errorMessagesOf } from './refreshAlert';
 import type { RefreshRecord } from './refreshRecord';
 
 export interface RefreshNotifier {
-    /** Posts the outcome to the webhook; never throws, a failing webhook must not undo a recorded outcome. */
-    notify(record: RefreshRecord): Promise<{ sent: boolean; error?: string }>;
+    /**
+     * Posts the outcome to the webhook (with `recoveredFrom`: the refresh that alerted before a completed
+     * one, the "back to normal" alert); never throws, a failing webhook must not undo a recorded outcome.
+     */
+    notify(record: RefreshRecord, recoveredFrom?: RefreshRecord): Promise<{ sent: boolean; error?: string }>;
 }
 
 function formatDuration(seconds: number | undefined): string {
@@ -24,16 +27,19 @@ export const alertIdOf = (record: RefreshRecord) => `${record.id}:${record.statu
  * The JSON an incoming webhook receives (REFRESH_NOTIFY_FORMAT json): `text` is what a simple receiver
  * shows; the same facts follow as fields for workflows that build their own card.
  */
-export function toNotification(record: RefreshRecord) {
+export function toNotification(record: RefreshRecord, recoveredFrom?: RefreshRecord) {
     const errors = errorMessagesOf(record);
     const duration = formatDuration(record.durationSeconds);
     const lines = [
-        `Power BI refresh of ${record.target} ended ${record.status} after ${duration}.`,
+        recoveredFrom === undefined
+            ? `Power BI refresh of ${record.target} ended ${record.status} after ${duration}.`
+            : `Power BI refresh of ${record.target} is back to normal: ${record.status} after ${duration} (the one before ended ${recoveredFrom.status}).`,
         ...errors.slice(0, 5).map((error) => `- ${error.slice(0, 500)}`),
         `Tracking id ${record.id}${record.requestId ? `, request id ${record.requestId}` : ''}.`,
     ];
     return {
         alertId: alertIdOf(record),
+        kind: recoveredFrom === undefined ? 'outcome' : 'recovery',
         text: lines.join('\n'),
         dataset: record.target,
         status: record.status,
@@ -49,6 +55,7 @@ export function toNotification(record: RefreshRecord) {
         requestedAt: record.requestedAt,
         startTime: record.startTime,
         endTime: record.endTime,
+        recoveredFrom: recoveredFrom === undefined ? undefined : { id: recoveredFrom.id, status: recoveredFrom.status },
     };
 }
 
@@ -56,14 +63,15 @@ export function toNotification(record: RefreshRecord) {
  * A Teams Workflows webhook ("When a Teams webhook request is received"; Office 365 connector webhooks are
  * retired) posts the Adaptive Card in `attachments` to the channel.
  */
-export function toTeamsCard(record: RefreshRecord) {
-    const alert = toNotification(record);
+export function toTeamsCard(record: RefreshRecord, recoveredFrom?: RefreshRecord) {
+    const alert = toNotification(record, recoveredFrom);
     const facts = [
         ['Status', alert.extendedStatus ? `${alert.status} (${alert.extendedStatus})` : alert.status],
         ['Duration', alert.duration],
         ['Trigger', alert.trigger],
         ['Requested', alert.requestedAt],
         ['Tracking id', alert.id],
+        ['Before', recoveredFrom === undefined ? undefined : `${recoveredFrom.status} (${recoveredFrom.id})`],
         ['Request id', alert.requestId],
         ['Alert id', alert.alertId],
     ].filter((fact): fact is [string, string] => fact[1] !== undefined);
@@ -80,7 +88,7 @@ export function toTeamsCard(record: RefreshRecord) {
                     body: [
                         {
                             type: 'TextBlock',
-                            text: `Power BI refresh of ${record.target}: ${record.status}`,
+                            text: `Power BI refresh of ${record.target}: ${record.status}${recoveredFrom ? ' (back to normal)' : ''}`,
                             weight: 'Bolder',
                             size: 'Medium',
                             color: record.status === 'Completed' ? 'Good' : 'Attention',
@@ -98,11 +106,11 @@ export function toTeamsCard(record: RefreshRecord) {
 }
 
 /** A Slack incoming webhook: `text` is the notification fallback, `blocks` what the channel shows. */
-export function toSlackMessage(record: RefreshRecord) {
-    const alert = toNotification(record);
+export function toSlackMessage(record: RefreshRecord, recoveredFrom?: RefreshRecord) {
+    const alert = toNotification(record, recoveredFrom);
     const errors = alert.errors.slice(0, 5).map((error) => `• ${error.slice(0, 500)}`);
     return {
-        text: `Power BI refresh of ${record.target} ended ${record.status} after ${alert.duration}.`,
+        text: alert.text.split('\n')[0]!,
         blocks: [
             {
                 type: 'section',
@@ -127,7 +135,7 @@ export function toSlackMessage(record: RefreshRecord) {
     };
 }
 
-const payloadOf: Record<NotifyFormat, (record: RefreshRecord) => unknown> = {
+const payloadOf: Record<NotifyFormat, (record: RefreshRecord, recoveredFrom?: RefreshRecord) => unknown> = {
     json: toNotification,
     teams: toTeamsCard,
     slack: toSlackMessage,
@@ -140,13 +148,13 @@ export function createRefreshNotifier(
     const toPayload = payloadOf[options.format ?? 'json'];
     const fetchImpl = options.fetch ?? fetch;
     return {
-        async notify(record) {
+        async notify(record, recoveredFrom) {
             if (url === undefined) return { sent: false };
             try {
                 const response = await fetchImpl(url, {
                     method: 'POST',
                     headers: { 'Content-Type': 'application/json; charset=utf-8' },
-                    body: JSON.stringify(toPayload(record)),
+                    body: JSON.stringify(toPayload(record, recoveredFrom)),
                     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
                 });
                 await response.arrayBuffer().catch(() => undefined);
