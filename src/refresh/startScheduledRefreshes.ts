@@ -39,8 +39,8 @@ const trimMinute = 0;
  * One timer tick (every minute): queues a check for running refreshes that lost theirs, then decides per
  * target whether a slot of its schedule came due since the last claimed one (or, for a chained target,
  * whether its upstream targets completed), claims it (insert-if-absent, so one start per slot across
- * instances and restarts) and starts the refresh. Targets are handled each on
- * their own, so one failing target does not hold up the others. Once an hour the history is trimmed.
+ * instances and restarts) and starts the refresh. Targets are handled each on their own, so one failing
+ * target does not hold up the others. Once an hour the history is trimmed.
  */
 export async function startScheduledRefreshes(deps: RefreshDeps): Promise<ScheduledRun> {
     const now = deps.now();
