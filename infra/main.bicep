@@ -56,7 +56,7 @@ param location string
 @description('GUID of the Power BI workspace (group) that holds the push datasets and the refresh targets. Set it with `azd env set POWERBI_WORKSPACE_ID <guid>`.')
 param powerBiWorkspaceId string
 
-@description('NCRONTAB schedule (six fields, UTC) of the enhanced-refresh timer. Empty means the default below.')
+@description('Schedule of refresh targets that name none (NCRONTAB read in the target timeZone, or hh:mm:ss). Empty means the default below.')
 param refreshSchedule string = ''
 
 @description('Object id of the deploying user or principal; receives the optional data roles below. azd passes AZURE_PRINCIPAL_ID.')

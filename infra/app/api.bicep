@@ -18,7 +18,7 @@ param identityId string
 param identityClientId string
 @description('GUID of the Power BI workspace that holds the datasets.')
 param powerBiWorkspaceId string
-@description('NCRONTAB schedule (six fields, UTC) of the enhanced-refresh timer.')
+@description('Schedule of refresh targets that name none (NCRONTAB read in the target timeZone, or hh:mm:ss).')
 param refreshSchedule string
 @description('Extra app settings; the settings below win on a name clash.')
 param extraAppSettings object = {}

@@ -1,4 +1,4 @@
-import { parseNcrontab } from './ncrontab';
+import { parseNcrontab } from '../../src/schedule/ncrontab';
 
 export interface TimerSchedule {
     readonly expression: string;

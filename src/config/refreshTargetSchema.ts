@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { parseRefreshSchedule, RefreshScheduleError } from '../schedule/refreshSchedule';
+import { isTimeZone } from '../schedule/wallClock';
+import { expandObjects, templateProblem } from './partitionTemplate';
 
 /** The enhanced refresh `timeout` format (per attempt), from the enhanced refresh docs. */
 const timeoutPattern = /^([0-1]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$/;
@@ -60,7 +63,39 @@ export const enhancedRefreshOptionsSchema = z
             .optional()
             .describe('Attempts the service retries a failed refresh'),
         objects: z
-            .array(z.strictObject({ table: z.string().min(1), partition: z.string().min(1).optional() }))
+            .array(
+                z
+                    .strictObject({
+                        table: z.string().min(1),
+                        partition: z
+                            .string()
+                            .min(1)
+                            .optional()
+                            .meta({
+                                description:
+                                    'Partition name; {yyyy}, {MM}, {dd} and {Q} are filled in at start time in the target timeZone',
+                                examples: ['Sales-2026', 'Sales-{yyyy}-{MM}'],
+                            }),
+                        lastMonths: z
+                            .number()
+                            .int()
+                            .min(1)
+                            .max(120)
+                            .optional()
+                            .describe('One partition per month: the current one and the months before it'),
+                        lastDays: z
+                            .number()
+                            .int()
+                            .min(1)
+                            .max(400)
+                            .optional()
+                            .describe('One partition per day: today and the days before it'),
+                    })
+                    .superRefine((object, ctx) => {
+                        const problem = templateProblem(object);
+                        if (problem) ctx.addIssue({ code: 'custom', path: ['partition'], message: problem });
+                    }),
+            )
             .min(1)
             .optional()
             .describe('Tables or partitions to refresh; the whole model when absent'),
@@ -116,7 +151,40 @@ export const refreshTargetSchema = z
         scheduled: z
             .boolean()
             .default(true)
-            .describe('Started by the timer (REFRESH_SCHEDULE); false: only on POST /api/refreshes'),
+            .describe('Started by the timer on its schedule; false: only on POST /api/refreshes'),
+        schedule: z
+            .string()
+            .trim()
+            .min(1)
+            .optional()
+            .meta({
+                description:
+                    'When the timer starts it: NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}, read in timeZone) or an interval hh:mm:ss / d.hh:mm:ss; default REFRESH_SCHEDULE',
+                examples: ['0 */30 8-17 * * MON-FRI', '0 0 6 * * MON-FRI', '01:00:00'],
+            }),
+        timeZone: z
+            .string()
+            .default('UTC')
+            .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or America/New_York')
+            .meta({
+                description:
+                    'The IANA time zone the schedule (its own or REFRESH_SCHEDULE) and partition templates are read in',
+                examples: ['UTC', 'Europe/Berlin', 'America/New_York'],
+            }),
+        after: z
+            .array(z.string().min(1))
+            .min(1)
+            .max(20)
+            .optional()
+            .describe(
+                'Upstream targets: this one starts when they have completed since its own last start, instead of on a schedule; a failed upstream blocks it',
+            ),
+        afterMode: z
+            .enum(['allCompleted', 'anyCompleted'])
+            .default('allCompleted')
+            .describe(
+                'allCompleted: every upstream completed (any failed one blocks); anyCompleted: one completed (blocked only when all failed)',
+            ),
         refresh: enhancedRefreshOptionsSchema.prefault({}),
         deadline: z
             .string()
@@ -138,6 +206,21 @@ export const refreshTargetSchema = z
                 message: 'set exactly one of datasetId or datasetName',
             });
         }
+        if (target.after !== undefined && target.schedule !== undefined) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['schedule'],
+                message: 'a target with "after" is started by its upstream targets; leave "schedule" out',
+            });
+        }
+        if (target.schedule !== undefined && isTimeZone(target.timeZone)) {
+            try {
+                parseRefreshSchedule(target.schedule, target.timeZone);
+            } catch (error) {
+                if (!(error instanceof RefreshScheduleError)) throw error;
+                ctx.addIssue({ code: 'custom', path: ['schedule'], message: error.message });
+            }
+        }
     });
 
 export type RefreshTarget = z.infer<typeof refreshTargetSchema>;
@@ -153,11 +236,20 @@ export function deadlineSeconds(target: RefreshTarget): number {
 }
 
 /**
- * The request body sent to Power BI: only the fields the config sets, so the service's defaults apply to
- * the rest; notifyOption never (the schema rejects it; it would turn the refresh back into a standard one).
+ * The request body sent to Power BI at `now`: only the fields the config sets, so the service's defaults
+ * apply to the rest; partition templates expanded in the target's time zone; notifyOption never (the
+ * schema rejects it; it would turn the refresh back into a standard one).
  */
-export function toRefreshRequest(options: EnhancedRefreshOptions): Omit<EnhancedRefreshOptions, 'notifyOption'> {
-    return Object.fromEntries(
-        Object.entries(options).filter(([key, value]) => key !== 'notifyOption' && value !== undefined),
-    ) as Omit<EnhancedRefreshOptions, 'notifyOption'>;
+export function toRefreshRequest(target: Pick<RefreshTarget, 'refresh' | 'timeZone'>, now: Date) {
+    type Sent = Omit<EnhancedRefreshOptions, 'notifyOption' | 'objects'> & {
+        objects?: { table: string; partition?: string }[];
+    };
+    const request = Object.fromEntries(
+        Object.entries(target.refresh).filter(
+            ([key, value]) => key !== 'notifyOption' && key !== 'objects' && value !== undefined,
+        ),
+    ) as unknown as Sent;
+    if (target.refresh.objects !== undefined)
+        request.objects = expandObjects(target.refresh.objects, now, target.timeZone);
+    return request;
 }

@@ -114,7 +114,48 @@ export const relayConfigSchema = z
         });
         // Target names are table keys and URL parts, so "Sales" and "sales" would collide.
         checkUniqueNames(config.refreshTargets, 'refreshTargets', 'refresh target', ctx, (name) => name.toLowerCase());
+        checkChains(config.refreshTargets, ctx);
     });
+
+/** Every `after` names another configured target, and no chain leads back to where it began. */
+function checkChains(targets: readonly { name: string; after?: string[] }[], ctx: z.RefinementCtx): void {
+    const byName = new Map(targets.map((target) => [target.name.toLowerCase(), target]));
+    targets.forEach((target, index) => {
+        (target.after ?? []).forEach((upstream, position) => {
+            const path = ['refreshTargets', index, 'after', position];
+            if (!byName.has(upstream.toLowerCase()))
+                ctx.addIssue({ code: 'custom', path, message: `no refresh target "${upstream}"` });
+            else if (upstream.toLowerCase() === target.name.toLowerCase())
+                ctx.addIssue({ code: 'custom', path, message: 'a target cannot come after itself' });
+        });
+    });
+    // Depth-first search; a target met again on the current path closes a cycle.
+    const done = new Set<string>();
+    const visit = (name: string, path: string[]): string[] | undefined => {
+        const key = name.toLowerCase();
+        if (path.includes(key)) return [...path.slice(path.indexOf(key)), key];
+        if (done.has(key)) return undefined;
+        for (const upstream of byName.get(key)?.after ?? []) {
+            if (upstream.toLowerCase() === key || !byName.has(upstream.toLowerCase())) continue;
+            const cycle = visit(upstream, [...path, key]);
+            if (cycle) return cycle;
+        }
+        done.add(key);
+        return undefined;
+    };
+    for (const [index, target] of targets.entries()) {
+        const cycle = visit(target.name, []);
+        if (cycle) {
+            const names = cycle.map((key) => byName.get(key)!.name);
+            ctx.addIssue({
+                code: 'custom',
+                path: ['refreshTargets', index, 'after'],
+                message: `the chain is a cycle: ${names.join(' after ')}`,
+            });
+            return;
+        }
+    }
+}
 
 export type RelayConfig = z.infer<typeof relayConfigSchema>;
 export type DatasetConfig = RelayConfig['datasets'][number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRefreshSchedule } from '../schedule/refreshSchedule';
 
 const positiveInt = z.coerce.number().int().positive();
 const optionalText = z
@@ -75,14 +76,20 @@ export const settingsSchema = z.object({
     /** How long an invocation waits for its dataset's next call slot before handing its rows back to the queue. */
     PUSH_MAX_SLOT_WAIT_MS: positiveInt.default(1_500),
 
-    /** NCRONTAB (six fields, UTC) of the timer that starts the scheduled refresh targets. */
+    /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z
         .string()
         .trim()
-        .refine(
-            (value) => value.split(/\s+/).length === 6,
-            'must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})',
-        )
+        .superRefine((value, ctx) => {
+            try {
+                parseRefreshSchedule(value);
+            } catch (error) {
+                ctx.addIssue({
+                    code: 'custom',
+                    message: `${(error as Error).message} (six fields: {second} {minute} {hour} {day} {month} {day-of-week}, or hh:mm:ss)`,
+                });
+            }
+        })
         .default('0 0 * * * *'),
     REFRESH_QUEUE: z
         .string()
@@ -104,11 +111,13 @@ export const settingsSchema = z.object({
     /** How long a start may keep retrying throttled and transient answers before it is recorded as failed. */
     REFRESH_START_BUDGET_SECONDS: positiveInt.default(120),
     REFRESH_RETENTION_DAYS: positiveInt.default(90),
-    /** Optional Teams/Slack-style incoming webhook that receives failed, timed-out and dropped refreshes. */
+    /** Optional incoming webhook that receives failed, timed-out, cancelled and dropped refreshes. */
     REFRESH_NOTIFY_URL: z.preprocess(
         (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
         z.url().optional(),
     ),
+    /** The webhook's payload: json (the relay's fields), teams (Adaptive Card for a Teams Workflows webhook) or slack. */
+    REFRESH_NOTIFY_FORMAT: z.enum(['json', 'teams', 'slack']).default('json'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -8,6 +8,7 @@ import type { RefreshDeps } from './refreshDeps';
 import { createRefreshHistory } from './refreshHistory';
 import { createRefreshLocks } from './refreshLocks';
 import { createRefreshQueue } from './refreshQueue';
+import { createRefreshSlots } from './refreshSlots';
 
 export interface RefreshClock {
     now: () => Date;
@@ -33,12 +34,14 @@ export function createRefreshDeps(
     return {
         targets,
         defaultWorkspaceId: settings.POWERBI_WORKSPACE_ID,
+        defaultSchedule: settings.REFRESH_SCHEDULE,
         client,
         api: createRefreshApi(client),
         history: createRefreshHistory(storage.tableClient(settings.REFRESH_TABLE)),
         locks: createRefreshLocks(storage.tableClient(settings.REFRESH_LOCK_TABLE), clock.now),
+        slots: createRefreshSlots(storage.tableClient(settings.REFRESH_LOCK_TABLE)),
         queue: createRefreshQueue(storage.queueService, settings.REFRESH_QUEUE, clock.timeScale),
-        notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL),
+        notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL, { format: settings.REFRESH_NOTIFY_FORMAT }),
         poll: {
             minSeconds: settings.REFRESH_POLL_MIN_SECONDS,
             maxSeconds: Math.max(settings.REFRESH_POLL_MIN_SECONDS, settings.REFRESH_POLL_MAX_SECONDS),

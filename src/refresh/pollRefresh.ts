@@ -9,7 +9,7 @@ import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
 import { findTarget, startRefresh, type StartOutcome } from './startRefresh';
-import { secondsToExpectedEnd } from './usualDuration';
+import { secondsRunning, secondsToExpectedEnd } from './usualDuration';
 
 export type PollOutcome =
     /** Still running: the next check is queued. `problem` is a status call that failed and will be retried. */
@@ -95,6 +95,7 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
         deps.poll,
         (Date.parse(base.deadline) - now.getTime()) / 1000,
         secondsToExpectedEnd(running, now),
+        secondsRunning(running, now),
     );
     if (problem?.kind === 'throttled') delay = Math.max(delay, problem.retryAfterSeconds);
     const next: PollMessage = {

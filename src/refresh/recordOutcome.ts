@@ -29,7 +29,9 @@ export async function recordOutcome(
                 // A lock left behind is harmless: the next start finds its holder terminal and takes it over.
                 await deps.locks.release(model, record.id).catch(() => undefined);
             }
-            const notification = isAlerting(record.status) ? await deps.notifier.notify(record) : undefined;
+            const notification = isAlerting(record.status)
+                ? await deps.notifier.notify(record)
+                : await notifyRecovery(record, deps);
             return { kind: 'recorded', record, etag: written.etag, notification };
         }
         const fresh = await deps.history.get(current.record.target, current.record.rowKey);
@@ -38,4 +40,21 @@ export async function recordOutcome(
         current = fresh;
     }
     throw new Error(`Refresh ${stored.record.id}: its outcome could not be recorded after repeated concurrent updates`);
+}
+
+/**
+ * A completed refresh after one that alerted: the "back to normal" alert, once (only the writer of this
+ * outcome sends it). Blocked entries of a chain are skipped; they are the consequence, not the cause.
+ */
+async function notifyRecovery(
+    record: RefreshRecord,
+    deps: Pick<RefreshDeps, 'history' | 'notifier'>,
+): Promise<{ sent: boolean; error?: string } | undefined> {
+    if (record.status !== 'Completed') return undefined;
+    const earlier = (await deps.history.latest(record.target, 10)).filter(
+        (other) => other.id !== record.id && isTerminal(other.status) && other.status !== 'Blocked',
+    );
+    const previous = earlier.find((other) => other.requestedAt <= record.requestedAt);
+    if (previous === undefined || !isAlerting(previous.status)) return undefined;
+    return deps.notifier.notify(record, previous);
 }

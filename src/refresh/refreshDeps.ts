@@ -6,16 +6,20 @@ import type { RefreshHistory } from './refreshHistory';
 import type { RefreshLocks } from './refreshLocks';
 import type { RefreshNotifier } from './notifyRefresh';
 import type { RefreshQueue } from './refreshQueue';
+import type { RefreshSlots } from './refreshSlots';
 
 /** Everything the refresh domain needs, wired by src/runtime/relay.ts (and by tests against real services). */
 export interface RefreshDeps {
     targets: RefreshTarget[];
     /** POWERBI_WORKSPACE_ID: the workspace of targets that do not name one. */
     defaultWorkspaceId: string;
+    /** REFRESH_SCHEDULE: the schedule of targets that do not name one. */
+    defaultSchedule: string;
     client: PowerBiClient;
     api: RefreshApi;
     history: RefreshHistory;
     locks: RefreshLocks;
+    slots: RefreshSlots;
     queue: RefreshQueue;
     notifier: RefreshNotifier;
     poll: PollPolicy;

@@ -10,6 +10,8 @@ export const refreshStatuses = [
     'TimedOut',
     'Dropped',
     'Disabled',
+    /** Not started: an upstream target of a chain (`after`) did not complete. */
+    'Blocked',
 ] as const;
 export type RefreshStatus = (typeof refreshStatuses)[number];
 export type TerminalStatus = Exclude<RefreshStatus, 'Starting' | 'Running'>;
@@ -18,8 +20,13 @@ export function isTerminal(status: RefreshStatus): status is TerminalStatus {
     return status !== 'Starting' && status !== 'Running';
 }
 
-/** timer/manual: the relay started it; attached: the service was already running one and the relay follows it. */
-export const refreshTriggers = ['timer', 'manual', 'attached'] as const;
+/**
+ * timer/manual/chain (its upstream targets completed): the relay started it; attached: the service was
+ * already running one and the relay follows it.
+ */
+export const refreshTriggers = ['timer', 'manual', 'chain', 'attached'] as const;
+export const requesters = ['timer', 'manual', 'chain'] as const;
+export type Requester = (typeof requesters)[number];
 export type RefreshTrigger = (typeof refreshTriggers)[number];
 
 const jsonText = <T extends z.ZodType>(schema: T) =>
@@ -69,7 +76,7 @@ export const refreshEntitySchema = z.looseObject({
     workspaceId: z.string(),
     datasetId: optionalText,
     trigger: z.enum(refreshTriggers),
-    requestedBy: z.enum(['timer', 'manual']),
+    requestedBy: z.enum(requesters),
     requestId: optionalText,
     status: z.enum(refreshStatuses),
     serviceStatus: optionalText,
@@ -95,6 +102,8 @@ export const refreshEntitySchema = z.looseObject({
     errorMessage: optionalText,
     restartOf: optionalText,
     restartedAs: optionalText,
+    slot: optionalText,
+    upstream: optionalText,
     recordedAt: optionalText,
 });
 
@@ -108,7 +117,7 @@ export interface RefreshRecord {
     workspaceId: string;
     datasetId?: string;
     trigger: RefreshTrigger;
-    requestedBy: 'timer' | 'manual';
+    requestedBy: Requester;
     /** Power BI's refresh id (x-ms-request-id of the start). */
     requestId?: string;
     status: RefreshStatus;
@@ -136,6 +145,10 @@ export interface RefreshRecord {
     error?: { status?: number; code?: string; message: string };
     restartOf?: string;
     restartedAs?: string;
+    /** The schedule slot a timer start was for (ISO instant). */
+    slot?: string;
+    /** Tracking ids of the upstream refreshes that started (or blocked) a chained target, comma-separated. */
+    upstream?: string;
     recordedAt?: string;
 }
 
@@ -194,6 +207,8 @@ export function toRefreshEntity(
         errorMessage: truncate(record.error?.message, 8_000),
         restartOf: record.restartOf,
         restartedAs: record.restartedAs,
+        slot: record.slot,
+        upstream: record.upstream,
         recordedAt: record.recordedAt,
     };
     // Table storage cannot store undefined; leaving the property out is what "absent" means there.
@@ -237,6 +252,8 @@ export function fromRefreshEntity(entity: unknown): RefreshRecord {
                 : { status: e.errorStatus, code: e.errorCode, message: e.errorMessage },
         restartOf: e.restartOf,
         restartedAs: e.restartedAs,
+        slot: e.slot,
+        upstream: e.upstream,
         recordedAt: e.recordedAt,
     };
     for (const key of Object.keys(record) as (keyof RefreshRecord)[]) if (record[key] === undefined) delete record[key];

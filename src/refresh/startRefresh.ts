@@ -11,16 +11,20 @@ import { recordOutcome } from './recordOutcome';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { fromRefreshId, newRefreshRowKey } from './refreshKey';
-import { isTerminal, refreshIdSeparator, type RefreshRecord } from './refreshRecord';
+import { isTerminal, refreshIdSeparator, type RefreshRecord, type Requester } from './refreshRecord';
 import { resolveModel } from './resolveModel';
-import { secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
+import { secondsRunning, secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
 
 export interface StartRequest {
     /** A configured target's name; may be left out when exactly one target is configured. */
     target?: string;
-    requestedBy: 'timer' | 'manual';
+    requestedBy: Requester;
     /** The tracking id of a dropped refresh this start replaces. */
     restartOf?: string;
+    /** The schedule slot a timer start is for. */
+    slot?: Date;
+    /** The upstream refreshes a chained start follows. */
+    upstream?: string[];
 }
 
 export type StartOutcome =
@@ -66,6 +70,8 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
     const rowKey = newRefreshRowKey(requestedAt);
     const id = `${target.name}${refreshIdSeparator}${rowKey}`;
     const deadline = addSeconds(requestedAt, deadlineSeconds(target));
+    // Partition templates are expanded once, at the request time, and recorded as sent.
+    const body = toRefreshRequest(target, requestedAt);
     const record: RefreshRecord = {
         id,
         target: target.name,
@@ -78,8 +84,10 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
         deadline: deadline.toISOString(),
         startAttempts: 0,
         polls: 0,
-        options: toRefreshRequest(target.refresh),
+        options: body,
         restartOf: request.restartOf,
+        slot: request.slot?.toISOString(),
+        upstream: request.upstream?.join(','),
     };
 
     const resolved = await resolveModel(target, deps);
@@ -98,7 +106,7 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
     const budgetEnds = addSeconds(requestedAt, deps.startBudgetSeconds).getTime();
     for (let attempt = 1; ; attempt += 1) {
         stored = { ...stored, record: { ...stored.record, startAttempts: attempt } };
-        const started = await deps.api.startRefresh(model, toRefreshRequest(target.refresh));
+        const started = await deps.api.startRefresh(model, body);
         let failure: PowerBiFailure;
         if (started.ok && started.value.refreshId !== undefined) {
             return beginPolling(
@@ -193,6 +201,7 @@ async function beginPolling(
         deps.poll,
         (Date.parse(record.deadline) - now.getTime()) / 1000,
         secondsToExpectedEnd(record, now),
+        secondsRunning(record, now),
     );
     const message = toPollMessage(
         record,

@@ -31,6 +31,8 @@ export function toRefreshView(record: RefreshRecord) {
         error: record.error,
         restartOf: record.restartOf,
         restartedAs: record.restartedAs,
+        slot: record.slot,
+        upstream: record.upstream?.split(','),
     };
 }
 

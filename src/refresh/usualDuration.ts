@@ -25,3 +25,8 @@ export function secondsToExpectedEnd(record: RefreshRecord, now: Date): number |
     const began = Date.parse(record.startTime ?? record.requestedAt);
     return (began + record.expectedSeconds * 1000 - now.getTime()) / 1000;
 }
+
+/** Seconds the refresh has run at `now` (from the service's start time, else the request). */
+export function secondsRunning(record: RefreshRecord, now: Date): number {
+    return Math.max(0, (now.getTime() - Date.parse(record.startTime ?? record.requestedAt)) / 1000);
+}

@@ -55,8 +55,9 @@ export interface RefreshHarness {
 
 let relayCount = 0;
 
-export async function startRefreshHarness(): Promise<RefreshHarness> {
-    const emulator = await startEmulator({ frozenClock: true, startTime: new Date() });
+/** `startTime`: where the emulator's frozen clock starts (default now), e.g. just before a DST change. */
+export async function startRefreshHarness(startTime = new Date()): Promise<RefreshHarness> {
+    const emulator = await startEmulator({ frozenClock: true, startTime });
     const stops: (() => Promise<void>)[] = [() => emulator.close()];
     try {
         const azurite = await startAzurite();

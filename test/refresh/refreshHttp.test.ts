@@ -47,6 +47,7 @@ beforeAll(async () => {
             refreshTargets: [
                 { name: 'http', datasetName: 'Http model', scheduled: false },
                 { name: 'other', datasetId, scheduled: false },
+                { name: 'leapDay', datasetId, schedule: '0 0 6 29 2 *', timeZone: 'America/New_York' },
             ],
         }),
     );
@@ -82,6 +83,7 @@ describe('refresh HTTP API in the local host', () => {
                     'listRefreshes',
                     'getRefresh',
                     'requestRefresh',
+                    'listRefreshTargets',
                 ]),
             );
             const api = (path: string, init?: RequestInit) => fetch(`${host.url}/api/${path}`, init);
@@ -95,7 +97,7 @@ describe('refresh HTTP API in the local host', () => {
             const noTarget = await post({});
             expect(noTarget.status).toBe(400);
             expect(await noTarget.json()).toMatchObject({
-                error: { code: 'UnknownTarget', targets: ['http', 'other'] },
+                error: { code: 'UnknownTarget', targets: ['http', 'other', 'leapDay'] },
             });
 
             const started = await post({ target: 'http' });
@@ -127,6 +129,24 @@ describe('refresh HTTP API in the local host', () => {
             expect((await api('refreshes?dataset=nope')).status).toBe(404);
             expect((await api('refreshes/nope')).status).toBe(404);
             expect((await api('refreshes?top=0')).status).toBe(400);
+            const targets = await api('refresh-targets?next=2');
+            expect(targets.status).toBe(200);
+            expect(((await targets.json()) as { value: unknown[] }).value).toEqual([
+                { name: 'http', scheduled: false, schedule: '0 0 0 1 1 *', timeZone: 'UTC', nextRuns: [] },
+                { name: 'other', scheduled: false, schedule: '0 0 0 1 1 *', timeZone: 'UTC', nextRuns: [] },
+                {
+                    name: 'leapDay',
+                    scheduled: true,
+                    schedule: '0 0 6 29 2 *',
+                    timeZone: 'America/New_York',
+                    // 06:00 EST on the next two 29 Februaries.
+                    nextRuns: [
+                        expect.stringMatching(/^\d{4}-02-29T11:00:00\.000Z$/),
+                        expect.stringMatching(/^\d{4}-02-29T11:00:00\.000Z$/),
+                    ],
+                },
+            ]);
+            expect((await api('refresh-targets?next=51')).status).toBe(400);
             const completedLogs = logs.filter((entry) => entry.message.startsWith('pbi-relay refresh completed'));
             expect(completedLogs).toHaveLength(1);
         } finally {

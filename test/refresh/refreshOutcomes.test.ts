@@ -178,9 +178,12 @@ describe('enhanced refresh outcomes', () => {
         expect(history[1]!.restartedAs).toBe(history[0]!.id);
         // Not before the grace period: the request was given 300 s to appear.
         expect(Date.parse(history[1]!.endTime!) - Date.parse(history[1]!.requestedAt)).toBeGreaterThanOrEqual(300_000);
-        expect(harness.webhook.posts.filter((post) => post.dataset === 'dropped').map((post) => post.status)).toEqual([
-            'Dropped',
-        ]);
+        // The drop alerts; its restart completing is the "back to normal".
+        expect(
+            harness.webhook.posts
+                .filter((post) => post.dataset === 'dropped')
+                .map((post) => `${post.kind} ${post.status}`),
+        ).toEqual(['outcome Dropped', 'recovery Completed']);
     });
 
     it('records the outcome when the webhook fails, and says so in a warning', async () => {
@@ -204,7 +207,7 @@ describe('enhanced refresh outcomes', () => {
         }
     });
 
-    it('checks a routine refresh just after its usual end', async () => {
+    it('follows a first refresh within 10 % of its length, and checks a routine one just after its usual end', async () => {
         const datasetId = await harness.createModel('Routine', { durationSeconds: 1000 });
         const relay = harness.relay([{ name: 'routine', datasetId }]);
         const run = async () => {
@@ -213,11 +216,41 @@ describe('enhanced refresh outcomes', () => {
             return (await relay.deps.history.latest('routine', 1))[0]!;
         };
         const first = await run();
-        // Without history: checks at 10, 30, 70, 150, 310, 610, 910 and 1210 s.
-        expect(Date.parse(first.recordedAt!) - Date.parse(first.endTime!)).toBe(210_000);
+        // Without history: 10, 30, 70 s, then every minute, then a tenth of the time run: seen within 10 %.
+        expect(first.expectedSeconds).toBeUndefined();
+        expect(Date.parse(first.recordedAt!) - Date.parse(first.endTime!)).toBeLessThanOrEqual(100_000);
         const second = await run();
         expect(second.expectedSeconds).toBe(1000);
         expect(Date.parse(second.recordedAt!) - Date.parse(second.endTime!)).toBe(2_000);
-        expect(second.polls).toBe(first.polls);
+        // Checks at 10, 30, 70, 150, 310, 610, 910 s and just after the usual end (1002 s).
+        expect(second.polls).toBe(8);
+        expect(first.polls).toBeGreaterThan(second.polls);
+    });
+
+    it('sends "back to normal" once, for the first completed refresh after a failure', async () => {
+        const datasetId = await harness.createModel('Recovering', { durationSeconds: 30, outcome: 'failure' });
+        const relay = harness.relay([{ name: 'recovering', datasetId }]);
+        const run = async () => {
+            await startRefresh({ target: 'recovering', requestedBy: 'manual' }, relay.deps);
+            await relay.drain();
+        };
+        await run();
+        await harness.emulator.setRefreshScript(datasetId, { durationSeconds: 30 });
+        await run();
+        await run();
+        const posted = harness.webhook.posts.filter((post) => post.dataset === 'recovering');
+        const history = await relay.deps.history.latest('recovering', 3);
+        const failed = history[2]!;
+        const completed = history[1]!;
+        expect(posted).toEqual([
+            expect.objectContaining({ kind: 'outcome', status: 'Failed', alertId: `${failed.id}:Failed` }),
+            expect.objectContaining({
+                kind: 'recovery',
+                status: 'Completed',
+                alertId: `${completed.id}:Completed`,
+                recoveredFrom: { id: failed.id, status: 'Failed' },
+                text: expect.stringMatching(/^Power BI refresh of recovering is back to normal: Completed after 30s/),
+            }),
+        ]);
     });
 });

@@ -89,7 +89,7 @@ describe('a poller that stops and starts again', () => {
 
     it('revives a refresh whose check message was lost when the timer runs next', async () => {
         const datasetId = await harness.createModel('Lost check', { durationSeconds: 3600 });
-        const relay = harness.relay([{ name: 'lostCheck', datasetId }]);
+        const relay = harness.relay([{ name: 'lostCheck', datasetId, schedule: '0 * * * * *' }]);
         const started = await startRefresh({ target: 'lostCheck', requestedBy: 'timer' }, relay.deps);
         await relay.drain({ maxChecks: 2 });
         // The check message is gone (poisoned after repeated failures, or deleted by hand).
@@ -99,13 +99,90 @@ describe('a poller that stops and starts again', () => {
         harness.emulator.clock.advance({ minutes: 30 });
 
         const run = await startScheduledRefreshes(relay.deps);
-        expect(run.revived).toEqual([started.kind === 'started' ? started.record.id : '']);
+        expect(run.revived.checks).toEqual([started.kind === 'started' ? started.record.id : '']);
         expect(run.outcomes).toEqual([expect.objectContaining({ kind: 'alreadyRunning' })]);
         await relay.drain();
         const history = await relay.deps.history.latest('lostCheck', 5);
         expect(history.map((record) => record.status)).toEqual(['Completed']);
         // Once recorded there is nothing to revive; the new run starts a fresh refresh with a live chain.
-        expect((await startScheduledRefreshes(relay.deps)).revived).toEqual([]);
+        expect((await startScheduledRefreshes(relay.deps)).revived).toEqual({ checks: [], resumed: [], closed: [] });
         await relay.drain();
+    });
+
+    it('closes a start interrupted before its POST as Failed with the reason, and frees the model', async () => {
+        const datasetId = await harness.createModel('Crashed before POST', { durationSeconds: 60 });
+        const relay = harness.relay([{ name: 'crashedEarly', datasetId, scheduled: false }]);
+        // The process dies after taking the lock and writing the record, before the start request.
+        const dying = {
+            ...relay.deps,
+            api: {
+                ...relay.deps.api,
+                startRefresh: () => Promise.reject(new Error('process stopped')),
+            },
+        };
+        await expect(startRefresh({ target: 'crashedEarly', requestedBy: 'manual' }, dying)).rejects.toThrow();
+        const [starting] = await relay.deps.history.latest('crashedEarly', 1);
+        expect(starting?.status).toBe('Starting');
+        relay.restart();
+        expect((await startRefresh({ target: 'crashedEarly', requestedBy: 'manual' }, relay.deps)).kind).toBe(
+            'alreadyRunning',
+        );
+        // Within the start budget it may still be at work: left alone.
+        expect((await startScheduledRefreshes(relay.deps)).revived.closed).toEqual([]);
+
+        harness.emulator.clock.advance({ minutes: 8 });
+        const posts = harness.webhook.posts.length;
+        const run = await startScheduledRefreshes(relay.deps);
+        expect(run.revived.closed).toEqual([
+            expect.objectContaining({
+                id: starting!.id,
+                status: 'Failed',
+                error: expect.objectContaining({ code: 'StartInterrupted' }),
+            }),
+        ]);
+        expect(harness.webhook.posts.slice(posts)).toEqual([
+            expect.objectContaining({ id: starting!.id, status: 'Failed' }),
+        ]);
+        expect((await startScheduledRefreshes(relay.deps)).revived.closed).toEqual([]);
+        expect((await startRefresh({ target: 'crashedEarly', requestedBy: 'manual' }, relay.deps)).kind).toBe(
+            'started',
+        );
+        await relay.drain();
+        expect((await relay.deps.history.latest('crashedEarly', 5)).map((r) => r.status)).toEqual([
+            'Completed',
+            'Failed',
+        ]);
+    });
+
+    it('resumes a start interrupted after its POST and follows the refresh the service runs', async () => {
+        const datasetId = await harness.createModel('Crashed after POST', { durationSeconds: 20 * 60 });
+        const relay = harness.relay([{ name: 'crashedLate', datasetId, scheduled: false }]);
+        const dying = {
+            ...relay.deps,
+            api: {
+                ...relay.deps.api,
+                startRefresh: async (...args: Parameters<typeof relay.deps.api.startRefresh>) => {
+                    await relay.deps.api.startRefresh(...args);
+                    throw new Error('process stopped');
+                },
+            },
+        };
+        await expect(startRefresh({ target: 'crashedLate', requestedBy: 'manual' }, dying)).rejects.toThrow();
+        harness.emulator.clock.advance({ minutes: 8 });
+        relay.restart();
+        const run = await startScheduledRefreshes(relay.deps);
+        const [resumed] = await relay.deps.history.latest('crashedLate', 1);
+        expect(run.revived.resumed).toEqual([resumed!.id]);
+        expect(resumed).toMatchObject({ status: 'Running', requestId: expect.any(String) });
+        await relay.drain();
+        const history = await relay.deps.history.latest('crashedLate', 5);
+        expect(history).toEqual([
+            expect.objectContaining({ id: resumed!.id, status: 'Completed', durationSeconds: 1200 }),
+        ]);
+        // Followed, not started again.
+        const posts = (await harness.emulator.requests()).filter(
+            (r) => r.method === 'POST' && r.path.endsWith(`/datasets/${datasetId}/refreshes`),
+        );
+        expect(posts).toHaveLength(1);
     });
 });

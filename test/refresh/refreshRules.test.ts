@@ -23,7 +23,7 @@ describe('refresh target config', () => {
             datasetId,
             refresh: { type: 'dataonly', commitMode: 'PARTIALBATCH', applyRefreshPolicy: false },
         });
-        expect(toRefreshRequest(target.refresh)).toEqual({
+        expect(toRefreshRequest(target, new Date())).toEqual({
             type: 'DataOnly',
             commitMode: 'partialBatch',
             applyRefreshPolicy: false,
@@ -143,19 +143,40 @@ describe('reading the service', () => {
 describe('poll timing', () => {
     const policy = { minSeconds: 10, maxSeconds: 300 };
     it('backs off from the minimum to the maximum and never past the deadline', () => {
-        expect([0, 1, 2, 3, 4, 5, 6].map((poll) => pollDelaySeconds(poll, policy, 1e6))).toEqual([
+        // A refresh that has run for hours with a usual duration it is far past.
+        expect([0, 1, 2, 3, 4, 5, 6].map((poll) => pollDelaySeconds(poll, policy, 1e6, -1e5, 1e5))).toEqual([
             10, 20, 40, 80, 160, 300, 300,
         ]);
-        expect(pollDelaySeconds(6, policy, 42.2)).toBe(43);
-        expect(pollDelaySeconds(6, policy, 0)).toBe(1);
+        expect(pollDelaySeconds(6, policy, 42.2, -1e5, 1e5)).toBe(43);
+        expect(pollDelaySeconds(6, policy, 0, -1e5, 1e5)).toBe(1);
     });
 
     it('checks just after the usual end, then backs off again from the minimum when the refresh runs over', () => {
-        expect(pollDelaySeconds(6, policy, 1e6, 95)).toBe(97);
-        expect(pollDelaySeconds(6, policy, 1e6, 500)).toBe(300);
-        expect(pollDelaySeconds(6, policy, 1e6, -3)).toBe(10);
-        expect(pollDelaySeconds(6, policy, 1e6, -120)).toBe(120);
-        expect(pollDelaySeconds(6, policy, 1e6, -1000)).toBe(300);
+        expect(pollDelaySeconds(6, policy, 1e6, 95, 0)).toBe(97);
+        expect(pollDelaySeconds(6, policy, 1e6, 500, 0)).toBe(300);
+        expect(pollDelaySeconds(6, policy, 1e6, -3, 100)).toBe(10);
+        expect(pollDelaySeconds(6, policy, 1e6, -120, 300)).toBe(120);
+        expect(pollDelaySeconds(6, policy, 1e6, -1000, 2000)).toBe(300);
+    });
+
+    it('sees the end of a first refresh within max(60 s, 10 %) of its length, at most 30 status calls in any hour', () => {
+        // Every length from 1 s to 6 h, checks placed as the poller places them (no usual duration yet).
+        let worstShare = 0;
+        let mostInAnHour = 0;
+        for (let length = 1; length <= 6 * 3600; length += 7) {
+            const checks: number[] = [];
+            for (let at = 0, poll = 0; at < length; poll += 1) {
+                at += pollDelaySeconds(poll, policy, 1e6, undefined, at);
+                checks.push(at);
+            }
+            worstShare = Math.max(worstShare, (checks.at(-1)! - length) / Math.max(60, 0.1 * length));
+            for (let first = 0, last = 0; last < checks.length; last += 1) {
+                while (checks[last]! - checks[first]! >= 3600) first += 1;
+                mostInAnHour = Math.max(mostInAnHour, last - first + 1);
+            }
+        }
+        expect(worstShare).toBeLessThanOrEqual(1);
+        expect(mostInAnHour).toBeLessThanOrEqual(30);
     });
 });
 

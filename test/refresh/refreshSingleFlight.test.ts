@@ -19,7 +19,7 @@ const refreshPosts = async (datasetId: string) =>
 describe('one refresh per model', () => {
     it('two simultaneous starts from two instances and a manual start make one refresh', async () => {
         const datasetId = await harness.createModel('Concurrent', { durationSeconds: 120 });
-        const relay = harness.relay([{ name: 'concurrent', datasetId }]);
+        const relay = harness.relay([{ name: 'concurrent', datasetId }], { REFRESH_SCHEDULE: '0 * * * * *' });
         const instanceA = relay.deps;
         const instanceB = relay.restart();
         const instanceC = relay.restart();
@@ -49,10 +49,17 @@ describe('one refresh per model', () => {
 
     it('two targets naming the same model share its lock', async () => {
         const datasetId = await harness.createModel('Shared model', { durationSeconds: 60 });
-        const relay = harness.relay([
-            { name: 'sharedSales', datasetId, refresh: { objects: [{ table: 'Sales' }] } },
-            { name: 'sharedCustomers', datasetName: 'Shared model', refresh: { objects: [{ table: 'Customers' }] } },
-        ]);
+        const relay = harness.relay(
+            [
+                { name: 'sharedSales', datasetId, refresh: { objects: [{ table: 'Sales' }] } },
+                {
+                    name: 'sharedCustomers',
+                    datasetName: 'Shared model',
+                    refresh: { objects: [{ table: 'Customers' }] },
+                },
+            ],
+            { REFRESH_SCHEDULE: '00:01:00' },
+        );
         const run = await startScheduledRefreshes(relay.deps);
         expect(run.outcomes.map((o) => o.kind).sort()).toEqual(['alreadyRunning', 'started']);
         expect(await refreshPosts(datasetId)).toHaveLength(1);

@@ -47,6 +47,65 @@ describe('relay config', () => {
         );
     });
 
+    it('checks each target schedule and time zone when the config loads', () => {
+        const target = { name: 'sales', datasetName: 'Sales' };
+        const config = parseRelayConfig(
+            { refreshTargets: [{ ...target, schedule: '0 */30 8-17 * * MON-FRI', timeZone: 'Europe/Berlin' }] },
+            'x.json',
+        );
+        expect(config.refreshTargets[0]).toMatchObject({
+            schedule: '0 */30 8-17 * * MON-FRI',
+            timeZone: 'Europe/Berlin',
+        });
+        expect(parseRelayConfig({ refreshTargets: [target] }, 'x.json').refreshTargets[0]?.timeZone).toBe('UTC');
+        expect(() =>
+            parseRelayConfig(
+                {
+                    refreshTargets: [
+                        { ...target, schedule: '0 0 6 * * MON-FRI', timeZone: 'Mars/Olympus' },
+                        { ...target, name: 'b', schedule: '0 0 6 * * XYZ' },
+                        { ...target, name: 'c', schedule: '*/10 * * * * *' },
+                        { ...target, name: 'd', schedule: '00:00:30' },
+                    ],
+                },
+                'x.json',
+            ),
+        ).toThrow(
+            [
+                'Invalid config x.json: refreshTargets.0.timeZone: must be an IANA time zone such as Europe/Berlin or America/New_York',
+                'refreshTargets.1.schedule: Invalid NCRONTAB expression "0 0 6 * * XYZ": day-of-week value "XYZ" is not a number or name',
+                'refreshTargets.2.schedule: Invalid schedule "*/10 * * * * *": the second field must name one second (the timer ticks once a minute)',
+                'refreshTargets.3.schedule: Invalid schedule "00:00:30": an interval must be whole minutes, at least 00:01:00',
+            ].join('; '),
+        );
+    });
+
+    it('rejects chains that name unknown targets, themselves, a schedule, or close a cycle', () => {
+        const target = (name: string, after?: string[], extra = {}) => ({ name, datasetName: name, after, ...extra });
+        expect(() =>
+            parseRelayConfig(
+                {
+                    refreshTargets: [
+                        target('a', ['c']),
+                        target('b', ['A']),
+                        target('c', ['b']),
+                        target('d', ['nope', 'd'], { schedule: '0 0 * * * *' }),
+                    ],
+                },
+                'x.json',
+            ),
+        ).toThrow(
+            [
+                'Invalid config x.json: refreshTargets.3.schedule: a target with "after" is started by its upstream targets; leave "schedule" out',
+                'refreshTargets.3.after.0: no refresh target "nope"',
+                'refreshTargets.3.after.1: a target cannot come after itself',
+                'refreshTargets.0.after: the chain is a cycle: a after c after b after a',
+            ].join('; '),
+        );
+        const chain = parseRelayConfig({ refreshTargets: [target('a'), target('b', ['a'])] }, 'x.json');
+        expect(chain.refreshTargets[1]).toMatchObject({ after: ['a'], afterMode: 'allCompleted' });
+    });
+
     it('rejects duplicate columns and table names Power BI would refuse', () => {
         expect(() =>
             parseRelayConfig(

@@ -30,6 +30,17 @@ describe('loadSettings', () => {
         );
     });
 
+    it('checks REFRESH_SCHEDULE with the same parser as the target schedules', () => {
+        const base = { POWERBI_WORKSPACE_ID: workspace, AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+        expect(loadSettings({ ...base, REFRESH_SCHEDULE: '0 15 6 * * MON-FRI' }).REFRESH_SCHEDULE).toBe(
+            '0 15 6 * * MON-FRI',
+        );
+        expect(loadSettings({ ...base, REFRESH_SCHEDULE: '02:00:00' }).REFRESH_SCHEDULE).toBe('02:00:00');
+        expect(() => loadSettings({ ...base, REFRESH_SCHEDULE: '0 0 24 * * *' })).toThrow(
+            'Invalid app settings: REFRESH_SCHEDULE: Invalid NCRONTAB expression "0 0 24 * * *": hour 24 is outside 0-23',
+        );
+    });
+
     it('requires storage as a connection string or as identity-based service URIs', () => {
         expect(() => loadSettings({ POWERBI_WORKSPACE_ID: workspace })).toThrow(
             /AzureWebJobsStorage: set a connection string/,

@@ -1,7 +1,7 @@
 /**
  * NCRONTAB schedules as the Functions timer trigger reads them: six fields
  * `{second} {minute} {hour} {day} {month} {day-of-week}` in UTC (five fields, without seconds, are
- * accepted too, as NCrontab does). Each field takes `*`, numbers, names (JAN-DEC, SUN-SAT), ranges
+ * accepted too, as NCrontab does; refreshSchedule.ts reads the same fields on a time zone's wall clock). Each field takes `*`, numbers, names (JAN-DEC, SUN-SAT), ranges
  * `a-b`, steps `*\/s`, `a-b/s` and `a/s`, and comma lists.
  *
  * Unlike Vixie cron, NCrontab requires both day-of-month and day-of-week to match when both are
@@ -50,6 +50,11 @@ export class NcrontabSchedule {
             ReadonlySet<number>,
             ReadonlySet<number>,
         ];
+    }
+
+    /** How many seconds of a minute the schedule fires at (the refresh timer ticks once a minute). */
+    get secondsPerMinute(): number {
+        return this.#seconds.size;
     }
 
     /** The first occurrence strictly after `after`, or undefined if there is none within `searchYears`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NcrontabError, parseNcrontab } from '../../local/host/ncrontab';
+import { NcrontabError, parseNcrontab } from '../../src/schedule/ncrontab';
 
 function occurrences(expression: string, from: string, count: number): string[] {
     const schedule = parseNcrontab(expression);
