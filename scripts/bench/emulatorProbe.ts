@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+const datasetsSchema = z.object({
+    value: z.array(
+        z.object({
+            name: z.string(),
+            tables: z.array(
+                z.object({
+                    name: z.string(),
+                    rowCount: z.number(),
+                    rows: z.array(z.record(z.string(), z.unknown())).optional(),
+                }),
+            ),
+        }),
+    ),
+});
+
+const requestsSchema = z.object({
+    value: z.array(
+        z.object({
+            time: z.string(),
+            operation: z.string().optional(),
+            status: z.number(),
+            rows: z.number().optional(),
+        }),
+    ),
+});
+
+export interface AddRowsCall {
+    atMs: number;
+    status: number;
+    rows: number;
+}
+
+/** The Power BI emulator's control API (emulator/README.md, "Control API"), as the benchmark reads it. */
+export class EmulatorProbe {
+    constructor(
+        readonly url: string,
+        readonly dataset: string,
+        readonly table: string,
+    ) {}
+
+    async #json(path: string, init?: RequestInit): Promise<unknown> {
+        const response = await fetch(`${this.url}/_emulator/${path}`, init);
+        if (!response.ok) throw new Error(`${init?.method ?? 'GET'} /_emulator/${path}: ${response.status}`);
+        return response.status === 204 ? undefined : response.json();
+    }
+
+    async #table(includeRows: boolean) {
+        const datasets = datasetsSchema.parse(await this.#json(`datasets?includeRows=${includeRows}`));
+        return datasets.value.find((d) => d.name === this.dataset)?.tables.find((t) => t.name === this.table);
+    }
+
+    async rowCount(): Promise<number> {
+        return (await this.#table(false))?.rowCount ?? 0;
+    }
+
+    /** How often each value of `column` is stored in the table. */
+    async countBy(column: string): Promise<Map<unknown, number>> {
+        const counts = new Map<unknown, number>();
+        for (const row of (await this.#table(true))?.rows ?? []) {
+            counts.set(row[column], (counts.get(row[column]) ?? 0) + 1);
+        }
+        return counts;
+    }
+
+    async addRowsCalls(): Promise<AddRowsCall[]> {
+        const log = requestsSchema.parse(await this.#json('requests'));
+        return log.value
+            .filter((entry) => entry.operation === 'postRows')
+            .map((entry) => ({ atMs: Date.parse(entry.time), status: entry.status, rows: entry.rows ?? 0 }));
+    }
+
+    async clearRequests(): Promise<void> {
+        await this.#json('requests', { method: 'DELETE' });
+    }
+
+    async updateLimits(limits: Record<string, number>): Promise<void> {
+        await this.#json('limits', {
+            method: 'PATCH',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(limits),
+        });
+    }
+
+    async limits(): Promise<Record<string, number>> {
+        return z.record(z.string(), z.number()).parse(await this.#json('limits'));
+    }
+}
