@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import type { RelayConfig } from '../config/relayConfig';
 import type { RowsBlobs } from '../queue/rowsBlobs';
-import { fitsInQueueMessage, type RowsMessage } from '../queue/rowsMessage';
+import { toInlineQueueText, toQueueText, type RowsEnvelope } from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
-import { validateRows, type RowError } from './validateRows';
+import type { TableConfig } from '../config/relayConfig';
+import { validateRows, type Row, type RowError, type RowsValidation } from './validateRows';
 
 export interface IngestRequest {
     dataset: string;
@@ -37,6 +39,34 @@ export type IngestOutcome =
 
 /** Power BI's Add Rows body, so an existing push client only changes its base URL. */
 const addRowsBodySchema = z.strictObject({ rows: z.array(z.unknown()) });
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Rows validated between two turns of the event loop, so a 10,000-row request does not hold up small ones. */
+const rowsPerSlice = 1_000;
+/** Keeps an error response readable when a sender posts thousands of bad rows (as validateRows does per call). */
+const maxReportedErrors = 1_000;
+
+/** validateRows over slices of the rows, yielding to the event loop between slices. */
+async function validateInSlices(table: TableConfig, rows: readonly unknown[]): Promise<RowsValidation> {
+    if (rows.length <= rowsPerSlice) return validateRows(table, rows);
+    const valid: Row[] = [];
+    const errors: RowError[] = [];
+    let invalidRows = 0;
+    for (let first = 0; first < rows.length; first += rowsPerSlice) {
+        if (first > 0) await yieldToEventLoop();
+        const slice = validateRows(table, rows.slice(first, first + rowsPerSlice));
+        if (slice.ok) {
+            if (invalidRows === 0) for (const row of slice.rows) valid.push(row);
+        } else {
+            invalidRows += slice.invalidRows;
+            for (const error of slice.errors) {
+                if (errors.length < maxReportedErrors) errors.push({ ...error, row: error.row + first });
+            }
+        }
+    }
+    return invalidRows === 0 ? { ok: true, rows: valid } : { ok: false, errors, invalidRows };
+}
 
 const isJson = (contentType: string | null) =>
     contentType !== null && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim());
@@ -86,7 +116,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
 
     let json: unknown;
     try {
-        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+        json = JSON.parse(utf8.decode(body));
     } catch (error) {
         return {
             kind: 'rejected',
@@ -108,7 +138,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
     if (parsed.data.rows.length === 0) {
         return { kind: 'rejected', status: 400, code: 'NoRows', message: '"rows" is empty; send at least one row' };
     }
-    const validation = validateRows(tableConfig, parsed.data.rows);
+    const validation = await validateInSlices(tableConfig, parsed.data.rows);
     if (!validation.ok) {
         return {
             kind: 'rejected',
@@ -121,7 +151,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
     }
 
     const ingestionId = (deps.newId ?? randomUUID)();
-    const envelope = {
+    const envelope: RowsEnvelope = {
         version: 1,
         ingestionId,
         dataset: datasetConfig.name,
@@ -130,16 +160,18 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
         receivedAt: (deps.now?.() ?? new Date()).toISOString(),
         part: 0,
         attempt: 0,
-    } as const;
-    const inline: RowsMessage = { ...envelope, rows: validation.rows };
-    const claimCheck = !fitsInQueueMessage(inline);
+    };
+    // The rows are serialised once: into the message when they fit, otherwise into the claim-check blob.
+    const rowsJson = JSON.stringify(validation.rows);
+    const inlineText = toInlineQueueText(envelope, rowsJson);
+    const claimCheck = inlineText === undefined;
     try {
-        if (claimCheck) {
+        if (inlineText === undefined) {
             const blob = `${ingestionId}.json`;
-            await deps.blobs.put(blob, validation.rows);
-            await deps.queue.send({ ...envelope, blob });
+            await deps.blobs.put(blob, rowsJson);
+            await deps.queue.sendText(toQueueText({ ...envelope, blob }));
         } else {
-            await deps.queue.send(inline);
+            await deps.queue.sendText(inlineText);
         }
     } catch (error) {
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).

@@ -55,7 +55,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const { relay, workspaceId } = await bed.newRelay();
         const rows = Array.from({ length: 25_000 }, (_, i) => product(i, 'big'));
         const blob = `${randomUUID()}.json`;
-        await relay.deliver.blobs.put(blob, rows);
+        await relay.deliver.blobs.put(blob, JSON.stringify(rows));
         const outcome = await deliverRows(
             productMessage([], { rows: undefined, blob, rowCount: rows.length }),
             relay.deliver,
