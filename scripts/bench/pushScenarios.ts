@@ -269,6 +269,8 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
                         return true;
                     },
                 });
+                // Each phase competes only with the pushing of its own rows: the webhook starts once the raw rows are in.
+                await waitForRows(probe, rawSend.accepted, timeoutMs);
                 const send = await sendOneRowRequests(relay, 0, options.requests, options.senders);
                 await waitForRows(probe, rawSend.accepted + send.accepted, timeoutMs);
                 const ratio = send.acceptRate / rawSend.acceptRate;
