@@ -7,15 +7,15 @@ import { runScenario, type ScenarioName, type ScenarioOptions } from '../../scri
  * only: every request accepted, every row in Power BI exactly once. The 429 count is printed with the table.
  */
 const short: ScenarioOptions = {
-    requests: 120,
+    requests: 80,
     senders: 16,
     instances: 3,
-    rate: 20,
-    seconds: 5,
-    // Above the 100 offered rows, so that all of them arrive within the run.
+    rate: 15,
+    seconds: 4,
+    // Above the 60 offered rows, so that all of them arrive within the run.
     hourlyRows: 1_000,
-    fillRows: 2_000,
-    cliffRows: 2_000,
+    fillRows: 1_000,
+    cliffRows: 1_000,
     timeoutSeconds: 90,
     relaySettings: {},
 };
@@ -24,9 +24,9 @@ describe('push benchmark (short)', () => {
     it.each<[ScenarioName, Partial<ScenarioOptions>]>([
         ['backlog', {}],
         ['sustained', {}],
-        ['cliff', { requests: 50 }],
+        ['cliff', { requests: 40 }],
         ['instances', {}],
-        ['accept', { requests: 100 }],
+        ['accept', { requests: 60 }],
     ])(
         '%s: every request is accepted and every row reaches Power BI exactly once',
         async (scenario, sizes) => {
