@@ -46,20 +46,31 @@ export class EmulatorProbe {
         return response.status === 204 ? undefined : response.json();
     }
 
-    async #table(includeRows: boolean) {
+    /**
+     * The table in every dataset of that name: instances that create the dataset at once can make two push datasets
+     * of the same name (issue 9, item 5), and a row in either one has reached Power BI.
+     */
+    async #tables(includeRows: boolean) {
         const datasets = datasetsSchema.parse(await this.#json(`datasets?includeRows=${includeRows}`));
-        return datasets.value.find((d) => d.name === this.dataset)?.tables.find((t) => t.name === this.table);
+        return datasets.value
+            .filter((d) => d.name === this.dataset)
+            .flatMap((d) => d.tables.filter((t) => t.name === this.table));
     }
 
     async rowCount(): Promise<number> {
-        return (await this.#table(false))?.rowCount ?? 0;
+        return (await this.#tables(false)).reduce((sum, table) => sum + table.rowCount, 0);
+    }
+
+    /** How many push datasets carry the dataset's name (1 unless creation raced). */
+    async datasetCount(): Promise<number> {
+        return (await this.#tables(false)).length;
     }
 
     /** How often each value of `column` is stored in the table. */
     async countBy(column: string): Promise<Map<unknown, number>> {
         const counts = new Map<unknown, number>();
-        for (const row of (await this.#table(true))?.rows ?? []) {
-            counts.set(row[column], (counts.get(row[column]) ?? 0) + 1);
+        for (const table of await this.#tables(true)) {
+            for (const row of table.rows ?? []) counts.set(row[column], (counts.get(row[column]) ?? 0) + 1);
         }
         return counts;
     }

@@ -51,6 +51,8 @@ export interface ScenarioResult {
     throttled: number;
     expectedRows: number;
     deliveredRows: number;
+    /** Push datasets of the benchmark's name in the workspace; more than 1 when creation raced. */
+    datasets: number;
     duplicates: number;
     missing: number;
     notes: string[];
@@ -139,6 +141,8 @@ async function summarise(
     const storedRows = stored.reduce((sum, call) => sum + call.rows, 0);
     const lastStoredAt = stored.at(-1)?.atMs;
     if (send.firstFailure !== undefined) notes.push(send.firstFailure);
+    const datasets = await probe.datasetCount();
+    if (datasets > 1) notes.push(`${datasets} push datasets named ${probe.dataset} (rows counted in all)`);
     return {
         scenario,
         requests: send.sent,
@@ -161,6 +165,7 @@ async function summarise(
         throttled: calls.filter((call) => call.status === 429).length,
         expectedRows: expectedIds.length,
         deliveredRows: [...counts.values()].reduce((sum, count) => sum + count, 0),
+        datasets,
         duplicates,
         missing,
         notes,
