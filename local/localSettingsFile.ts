@@ -34,3 +34,19 @@ export function readLocalSettingsFile(path: string): LocalSettingsFile {
         ...(parsed.data.Host?.LocalHttpPort !== undefined ? { localHttpPort: parsed.data.Host.LocalHttpPort } : {}),
     };
 }
+
+/**
+ * The file's values with every one that the environment also sets replaced by the environment's, as Core Tools
+ * does ("Skipping '<name>' from local settings as it's already defined in current environment variables") and as
+ * in Azure, where app settings are the environment. `overridden` names the replaced settings.
+ */
+export function withEnvironmentOverrides(
+    values: Readonly<Record<string, string>>,
+    env: NodeJS.ProcessEnv = process.env,
+): { values: Record<string, string>; overridden: string[] } {
+    const overridden = Object.keys(values).filter((name) => env[name] !== undefined);
+    return {
+        values: { ...values, ...Object.fromEntries(overridden.map((name) => [name, env[name]!])) },
+        overridden,
+    };
+}

@@ -3,9 +3,14 @@ import { appRoot } from '../src/runtime/appRoot';
 import { startRelayLocally } from './startRelayLocally';
 import { stopOnSignals } from './stopOnSignals';
 
-const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1]
+const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE]
 
-Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.`;
+Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.
+
+  --instances N   run N Functions hosts sharing Azurite and the emulator (host k on --port + k - 1)
+  --config FILE   use FILE as the relay's config (PBI_RELAY_CONFIG) instead of pbi-relay.config.json
+
+Environment variables override the app settings of local.settings.sample.json with the same name.`;
 
 async function main(): Promise<void> {
     const { values } = parseArgs({
@@ -15,6 +20,8 @@ async function main(): Promise<void> {
             'emulator-port': { type: 'string' },
             'free-ports': { type: 'boolean', default: false },
             'time-scale': { type: 'string' },
+            instances: { type: 'string', default: '1' },
+            config: { type: 'string' },
             help: { type: 'boolean', short: 'h', default: false },
         },
     });
@@ -23,7 +30,13 @@ async function main(): Promise<void> {
         return;
     }
     const free = values['free-ports'];
+    const instances = Number(values.instances);
+    if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
+        throw new Error(`--instances must be a whole number from 1 to 16, got "${values.instances}"`);
+    }
     const relay = await startRelayLocally({
+        instances,
+        ...(values.config !== undefined ? { configPath: values.config } : {}),
         appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
         emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
@@ -53,7 +66,8 @@ async function main(): Promise<void> {
     process.stdout.write(
         [
             '',
-            `Functions host     ${relay.url}  (functions: ${relay.host.functions.join(', ')})`,
+            ...relay.overridden.map((name) => `Environment sets   ${name} (instead of local.settings.sample.json)`),
+            ...relay.hosts.map((host) => `Functions host     ${host.url}  (functions: ${host.functions.join(', ')})`),
             `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
             `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
             '',

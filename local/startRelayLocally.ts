@@ -1,22 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { loadRelayConfig } from '../src/config/relayConfig';
+import { loadSettings } from '../src/config/settings';
 import { seedSchema, startEmulator, type LimitsOverride, type RunningEmulator } from '../emulator';
-import { readLocalSettingsFile } from './localSettingsFile';
+import { readLocalSettingsFile, withEnvironmentOverrides } from './localSettingsFile';
 import { consoleLogger, startLocalHost, type HostLogger, type LocalHost } from './host/startLocalHost';
 import { startAzurite, type RunningAzurite } from './startAzurite';
 
 export interface LocalRelayOptions {
     /** Folder holding package.json, host.json, local.settings.sample.json and the built app in dist/. */
     appRoot: string;
-    /** Functions host port. Default 7071; 0 picks a free port. */
+    /** Functions host port (host k of `instances` listens on port + k - 1). Default 7071; 0 picks free ports. */
     port?: number;
+    /** How many Functions hosts share Azurite and the emulator, like instances of one function app. Default 1. */
+    instances?: number;
+    /** The relay's config file (PBI_RELAY_CONFIG), relative to the current directory. Default: the app's own. */
+    configPath?: string;
+    /** Environment whose variables override the sample's settings of the same name. Default process.env. */
+    env?: NodeJS.ProcessEnv;
     /** Power BI emulator port. Default 5300 (the port local.settings.sample.json names). */
     emulatorPort?: number;
     /** Azurite's blob/queue/table ports. Default 10000-10002, so UseDevelopmentStorage=true and Storage Explorer work. */
     storagePorts?: { blob: number; queue: number; table: number };
     /** Power BI emulator clock speed (emulated seconds per real second). Default 1. */
     timeScale?: number;
-    /** Settings that replace the sample's (e.g. tighter limits in tests). */
+    /** Settings that replace the sample's and the environment's (e.g. tighter limits in tests). */
     settings?: Record<string, string>;
     /** Power BI emulator limits other than the documented ones. */
     emulatorLimits?: LimitsOverride;
@@ -24,21 +32,31 @@ export interface LocalRelayOptions {
 }
 
 export interface LocalRelay {
+    /** The first host's URL. */
     url: string;
     emulator: RunningEmulator;
     azurite: RunningAzurite;
-    host: LocalHost;
+    hosts: LocalHost[];
     settings: Record<string, string>;
+    /** Settings of local.settings.sample.json that environment variables replaced. */
+    overridden: string[];
     close(): Promise<void>;
 }
 
 /**
  * Everything `npm start` runs: Azurite, the Power BI emulator seeded with the demo workspace (local/demo.seed.json),
- * and the local Functions host with local.settings.sample.json's settings pointed at them. What started is stopped
- * again if a later step fails.
+ * and one or more local Functions hosts with local.settings.sample.json's settings (where the environment does not
+ * set them) pointed at them. What started is stopped again if a later step fails.
  */
 export async function startRelayLocally(options: LocalRelayOptions): Promise<LocalRelay> {
-    const sample = readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json'));
+    const instances = options.instances ?? 1;
+    if (!Number.isInteger(instances) || instances < 1) {
+        throw new Error(`instances must be a whole number of at least 1, got ${instances}`);
+    }
+    const sample = withEnvironmentOverrides(
+        readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json')).values,
+        options.env ?? process.env,
+    );
     const seed = seedSchema.parse(JSON.parse(readFileSync(join(options.appRoot, 'local', 'demo.seed.json'), 'utf8')));
     const stops: (() => Promise<void>)[] = [];
     const close = async () => {
@@ -56,21 +74,41 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
             ...(options.emulatorLimits ? { limits: options.emulatorLimits } : {}),
         });
         stops.push(() => emulator.close());
+        // The storage and Power BI endpoints always point at what was started here, whatever the environment says.
         const settings: Record<string, string> = {
             ...sample.values,
             AzureWebJobsStorage: azurite.connectionString,
             POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
             ...emulator.env(),
             ...options.settings,
+            ...(options.configPath ? { PBI_RELAY_CONFIG: resolve(options.configPath) } : {}),
         };
-        const host = await startLocalHost({
-            appRoot: options.appRoot,
+        // Bad settings or a bad config file fail here, naming what is wrong, instead of at the first request.
+        const checked = loadSettings({ ...process.env, ...settings });
+        loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
+        const logger = options.logger ?? consoleLogger();
+        const hosts: LocalHost[] = [];
+        const port = options.port ?? 7071;
+        for (let k = 1; k <= instances; k++) {
+            const host = await startLocalHost({
+                appRoot: options.appRoot,
+                settings,
+                port: port === 0 ? 0 : port + k - 1,
+                logger:
+                    instances === 1 ? logger : (entry) => logger({ ...entry, message: `[host ${k}] ${entry.message}` }),
+            });
+            stops.push(() => host.close());
+            hosts.push(host);
+        }
+        return {
+            url: hosts[0]!.url,
+            emulator,
+            azurite,
+            hosts,
             settings,
-            port: options.port ?? 7071,
-            logger: options.logger ?? consoleLogger(),
-        });
-        stops.push(() => host.close());
-        return { url: host.url, emulator, azurite, host, settings, close };
+            overridden: sample.overridden,
+            close,
+        };
     } catch (error) {
         await close();
         throw error;

@@ -1,149 +1,122 @@
 import { parseArgs } from 'node:util';
-import { startRelayLocally } from '../local/startRelayLocally';
-import { appRoot } from '../src/runtime/appRoot';
+import {
+    runScenario,
+    scenarioNames,
+    type ScenarioName,
+    type ScenarioOptions,
+    type ScenarioResult,
+} from './bench/pushScenarios';
 
-export interface PushBenchmarkOptions {
-    requests: number;
-    rowsPerRequest: number;
-    /** Requests in flight at once from the senders. */
-    concurrency: number;
-    /** PUSH_COALESCE_MESSAGES for the run (0 = one Add Rows call per request). */
-    coalesceMessages: number;
-    /** Power BI emulator clock speed; 1 keeps the documented limits in real time. */
-    timeScale: number;
-    /** Give up waiting for the rows after this long. */
-    timeoutMs: number;
+const usage = `Usage: npm run bench:push -- [--scenario backlog|sustained|cliff|instances|accept|all] [options]
+
+Each scenario starts its own \`npm start -- --free-ports\` and prints one table row.
+  backlog    --requests one-row webhook requests (default 10000) from --senders (32) at once
+  sustained  one-row requests at --rate per second (50) for --seconds (240), time scale 1, with the hourly
+             row limit lowered to --hourly-rows (10000) in the emulator and in the relay (PUSH_MAX_ROWS_PER_HOUR)
+  cliff      a defaultRetentionPolicy None table filled with --fill-rows (250000) first, the emulator's cliff
+             at --cliff-rows (250000), then --requests one-row requests (default 5000)
+  instances  the backlog through --instances (3) Functions hosts
+  accept     --requests (default 5000) raw Azurite enqueues, then as many webhook requests, same queue
+Other options: --timeout-seconds (300) to wait for the rows after the last 202,
+  --relay-setting NAME=VALUE (repeatable) for more app settings, --json to print the results as JSON.`;
+
+const defaultRequests: Record<ScenarioName, number> = {
+    backlog: 10_000,
+    sustained: 0,
+    cliff: 5_000,
+    instances: 10_000,
+    accept: 5_000,
+};
+
+const columns: [string, (r: ScenarioResult) => string][] = [
+    ['scenario', (r) => r.scenario],
+    ['accepted', (r) => `${r.accepted}/${r.requests}`],
+    ['accept/s', (r) => r.acceptRate.toFixed(0)],
+    ['p99 ms', (r) => r.p99Ms.toFixed(0)],
+    ['lag s', (r) => (r.lagSeconds === undefined ? '-' : r.lagSeconds.toFixed(1))],
+    ['rows/call', (r) => r.rowsPerCall.toFixed(1)],
+    ['calls/min (peak)', (r) => String(r.peakCallsPerMinute)],
+    ['rows/h (peak) / limit', (r) => `${r.peakRowsPerHour} / ${r.rowsPerHourLimit}`],
+    ['429s', (r) => String(r.throttled)],
+    ['duplicates', (r) => String(r.duplicates)],
+    ['missing', (r) => String(r.missing)],
+    ['notes', (r) => r.notes.join('; ')],
+];
+
+export function formatTable(results: readonly ScenarioResult[]): string {
+    const rows = [columns.map(([name]) => name), ...results.map((r) => columns.map(([, cell]) => cell(r)))];
+    const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+    return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join(
+        '\n',
+    );
 }
 
-export interface PushBenchmarkResult extends PushBenchmarkOptions {
-    rows: number;
-    seconds: number;
-    rowsPerSecond: number;
-    acceptSeconds: number;
-    addRowsCalls: number;
-    throttled: number;
-    delivered: number;
-}
-
-/**
- * Posts `requests` webhook calls of `rowsPerRequest` rows to a local relay (Azurite, the Power BI emulator and
- * the local Functions host on free ports) and measures until every row is stored in the emulator's dataset.
- */
-export async function runPushBenchmark(options: PushBenchmarkOptions): Promise<PushBenchmarkResult> {
-    const relay = await startRelayLocally({
-        appRoot: appRoot(),
-        port: 0,
-        emulatorPort: 0,
-        storagePorts: { blob: 0, queue: 0, table: 0 },
-        timeScale: options.timeScale,
-        settings: { PUSH_COALESCE_MESSAGES: String(options.coalesceMessages) },
-        logger: () => {},
-    });
-    try {
-        const url = `${relay.url}/api/datasets/SalesMarketing/tables/Product/rows`;
-        const body = (request: number) =>
-            JSON.stringify({
-                rows: Array.from({ length: options.rowsPerRequest }, (_, i) => ({
-                    ProductID: request * options.rowsPerRequest + i,
-                    Name: `Product ${request}-${i}`,
-                    Category: 'Components',
-                    IsCompete: i % 2 === 0,
-                    ManufacturedOn: '2014-07-30T00:00:00Z',
-                })),
-            });
-        const total = options.requests * options.rowsPerRequest;
-        const started = performance.now();
-        let next = 0;
-        const sender = async () => {
-            while (next < options.requests) {
-                const request = next++;
-                const response = await fetch(url, {
-                    method: 'POST',
-                    headers: { 'Content-Type': 'application/json' },
-                    body: body(request),
-                });
-                if (response.status !== 202)
-                    throw new Error(`request ${request} answered ${response.status}: ${await response.text()}`);
-            }
-        };
-        await Promise.all(Array.from({ length: Math.min(options.concurrency, options.requests) }, sender));
-        const accepted = performance.now();
-        let delivered = 0;
-        while (delivered < total) {
-            if (performance.now() - started > options.timeoutMs) break;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            const datasets = await relay.emulator.datasets({ includeRows: false });
-            delivered =
-                datasets.find((d) => d.name === 'SalesMarketing')?.tables.find((t) => t.name === 'Product')?.rowCount ??
-                0;
-        }
-        const seconds = (performance.now() - started) / 1000;
-        const calls = (await relay.emulator.requests()).filter((r) => r.operation === 'postRows');
-        return {
-            ...options,
-            rows: total,
-            delivered,
-            seconds,
-            rowsPerSecond: delivered / seconds,
-            acceptSeconds: (accepted - started) / 1000,
-            addRowsCalls: calls.filter((r) => r.status === 200).length,
-            throttled: calls.filter((r) => r.status === 429).length,
-        };
-    } finally {
-        await relay.close();
-    }
-}
-
-function format(result: PushBenchmarkResult): string {
-    return [
-        `${result.requests} × ${result.rowsPerRequest} rows`,
-        `coalesce ${result.coalesceMessages}`,
-        `${result.delivered}/${result.rows} delivered in ${result.seconds.toFixed(2)} s`,
-        `${result.rowsPerSecond.toFixed(1)} rows/s`,
-        `accepted in ${result.acceptSeconds.toFixed(2)} s`,
-        `${result.addRowsCalls} Add Rows calls`,
-        `${result.throttled} × 429`,
-    ].join(' | ');
+function toNumber(value: string | undefined, name: string): number | undefined {
+    if (value === undefined) return undefined;
+    const number = Number(value);
+    if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
+    return number;
 }
 
 async function main(): Promise<void> {
     const { values } = parseArgs({
         options: {
-            'single-requests': { type: 'string', default: '600' },
-            'bulk-requests': { type: 'string', default: '50' },
-            concurrency: { type: 'string', default: '16' },
-            'time-scale': { type: 'string', default: '1' },
+            scenario: { type: 'string', default: 'all' },
+            requests: { type: 'string' },
+            senders: { type: 'string', default: '32' },
+            instances: { type: 'string', default: '3' },
+            rate: { type: 'string', default: '50' },
+            seconds: { type: 'string', default: '240' },
+            'hourly-rows': { type: 'string', default: '10000' },
+            'fill-rows': { type: 'string', default: '250000' },
+            'cliff-rows': { type: 'string', default: '250000' },
             'timeout-seconds': { type: 'string', default: '300' },
+            'relay-setting': { type: 'string', multiple: true, default: [] },
+            json: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h', default: false },
         },
     });
-    const common = {
-        concurrency: Number(values.concurrency),
-        timeScale: Number(values['time-scale']),
-        timeoutMs: Number(values['timeout-seconds']) * 1000,
-    };
-    const runs: PushBenchmarkResult[] = [];
-    for (const [requests, rowsPerRequest] of [
-        [Number(values['single-requests']), 1],
-        [Number(values['bulk-requests']), 1000],
-    ] as const) {
-        for (const coalesceMessages of [0, 32]) {
-            const result = await runPushBenchmark({ ...common, requests, rowsPerRequest, coalesceMessages });
-            runs.push(result);
-            console.log(format(result));
+    if (values.help) {
+        console.log(usage);
+        return;
+    }
+    const selected = values.scenario === 'all' ? [...scenarioNames] : [values.scenario as ScenarioName].filter(Boolean);
+    for (const name of selected) {
+        if (!scenarioNames.includes(name)) {
+            throw new Error(`--scenario must be one of ${scenarioNames.join(', ')} or all, got "${name}"`);
         }
     }
-    for (const rowsPerRequest of [1, 1000]) {
-        const [off, on] = runs.filter((r) => r.rowsPerRequest === rowsPerRequest);
-        if (off && on)
-            console.log(
-                `${rowsPerRequest}-row requests: coalescing ${(on.rowsPerSecond / off.rowsPerSecond).toFixed(2)}× the rows/s without it`,
-            );
+    const relaySettings: Record<string, string> = {};
+    for (const pair of values['relay-setting']) {
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new Error(`--relay-setting must be NAME=VALUE, got "${pair}"`);
+        relaySettings[pair.slice(0, at)] = pair.slice(at + 1);
     }
+    const common: Omit<ScenarioOptions, 'requests'> = {
+        senders: toNumber(values.senders, 'senders')!,
+        instances: toNumber(values.instances, 'instances')!,
+        rate: toNumber(values.rate, 'rate')!,
+        seconds: toNumber(values.seconds, 'seconds')!,
+        hourlyRows: toNumber(values['hourly-rows'], 'hourly-rows')!,
+        fillRows: toNumber(values['fill-rows'], 'fill-rows')!,
+        cliffRows: toNumber(values['cliff-rows'], 'cliff-rows')!,
+        timeoutSeconds: toNumber(values['timeout-seconds'], 'timeout-seconds')!,
+        relaySettings,
+    };
+    const requests = toNumber(values.requests, 'requests');
+    const results: ScenarioResult[] = [];
+    for (const name of selected) {
+        process.stderr.write(`Running ${name}...\n`);
+        results.push(await runScenario(name, { ...common, requests: requests ?? defaultRequests[name] }));
+        process.stderr.write(`${formatTable(results.slice(-1))}\n`);
+    }
+    console.log(values.json ? JSON.stringify(results, null, 2) : formatTable(results));
 }
 
 if (require.main === module) {
     main().catch((error: unknown) => {
-        console.error(error);
+        console.error(error instanceof Error ? error.message : error);
         process.exit(1);
     });
 }

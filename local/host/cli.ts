@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { consoleLogger } from './logger';
 import { startLocalHost, type LocalHost } from './startLocalHost';
-import { readLocalSettingsFile, type LocalSettingsFile } from '../localSettingsFile';
+import { readLocalSettingsFile, withEnvironmentOverrides, type LocalSettingsFile } from '../localSettingsFile';
 import { stopOnSignals } from '../stopOnSignals';
 
 const usage = `Usage: node dist/local/host/cli.js [--port 7071] [--settings local.settings.json] [--app-root .] [--verbose]
@@ -42,9 +42,15 @@ export async function runCli(argv: string[]): Promise<LocalHost | undefined> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new Error(`--port must be a port number, got "${values.port}".`);
     }
+    const { values: settings, overridden } = withEnvironmentOverrides(settingsFile.values);
+    for (const name of overridden) {
+        process.stderr.write(
+            `Skipping '${name}' from local settings as it's already defined in current environment variables.\n`,
+        );
+    }
     const host = await startLocalHost({
         appRoot,
-        settings: settingsFile.values,
+        settings,
         port,
         logger: consoleLogger(values.verbose ? 'debug' : 'information'),
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,8 @@ import { consoleLogger, type HostLogger } from './logger';
 import { QueueClients } from './queueClients';
 import { findQueueOutputs, QueueOutputSender } from './queueOutputs';
 import { QueueTriggerListener } from './queueTrigger';
+import { SingletonListener, type Listener } from './singletonListener';
+import { createBlobServiceClient } from './storageConnection';
 import { parseTimerSchedule } from './timerSchedule';
 import { TimerTriggerListener } from './timerTrigger';
 
@@ -74,7 +77,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             queueListeners.filter((l) => l.queueName === queueName).forEach((l) => l.notifyNewMessages());
         });
         const httpRoutes: HttpRoute[] = [];
-        const timers: TimerTriggerListener[] = [];
+        const timers: { functionName: string; createListener: () => Listener }[] = [];
 
         for (const fn of worker.functions.values()) {
             const [triggerName, trigger] = findTrigger(fn);
@@ -103,20 +106,24 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
                         }),
                     );
                     break;
-                case 'timertrigger':
-                    timers.push(
-                        new TimerTriggerListener({
-                            fn,
-                            triggerName,
-                            schedule: parseTimerSchedule(resolve(String(trigger.schedule), 'schedule')),
-                            runOnStartup: trigger.runOnStartup === true,
-                            worker,
-                            outputs,
-                            outputSender,
-                            logger,
-                        }),
-                    );
+                case 'timertrigger': {
+                    const schedule = parseTimerSchedule(resolve(String(trigger.schedule), 'schedule'));
+                    timers.push({
+                        functionName: fn.name,
+                        createListener: () =>
+                            new TimerTriggerListener({
+                                fn,
+                                triggerName,
+                                schedule,
+                                runOnStartup: trigger.runOnStartup === true,
+                                worker,
+                                outputs,
+                                outputSender,
+                                logger,
+                            }),
+                    });
                     break;
+                }
                 default:
                     logger({
                         level: 'warning',
@@ -148,16 +155,55 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             });
             stops.push(() => listener.stop());
         }
-        for (const timer of timers) {
-            timer.start();
-            stops.push(() => timer.stop());
-        }
+        await startTimers(timers, appRoot, settings, logger, stops);
 
         logFunctions(logger, server.url, hostOptions.routePrefix, worker, httpRoutes);
         return { url: server.url, functions: [...worker.functions.values()].map((f) => f.name), close };
     } catch (error) {
         await close();
         throw error;
+    }
+}
+
+/**
+ * Timers run under the host's singleton lock (a blob lease in AzureWebJobsStorage), so that of several hosts of
+ * one app sharing a storage account only one runs each timer, as in Azure. The lock is keyed by the host id:
+ * AzureFunctionsWebHost__hostid when set, otherwise one derived from the app's folder, which every local host of
+ * the same app shares. Without AzureWebJobsStorage there is nothing to share, and timers run unlocked.
+ */
+async function startTimers(
+    timers: readonly { functionName: string; createListener: () => Listener }[],
+    appRoot: string,
+    settings: Readonly<Record<string, string | undefined>>,
+    logger: HostLogger,
+    stops: (() => Promise<void>)[],
+): Promise<void> {
+    if (timers.length === 0) return;
+    const hostStorageConfigured = Object.entries(settings).some(
+        ([name, value]) => value && (name === 'AzureWebJobsStorage' || name.startsWith('AzureWebJobsStorage__')),
+    );
+    if (!hostStorageConfigured) {
+        logger({
+            level: 'warning',
+            category: 'host',
+            message:
+                'AzureWebJobsStorage is not set: timers run without the singleton lock, on every host of this app.',
+        });
+        for (const timer of timers) {
+            const listener = timer.createListener();
+            listener.start();
+            stops.push(() => listener.stop());
+        }
+        return;
+    }
+    const blobService = await createBlobServiceClient(undefined, settings);
+    const hostId =
+        settings.AzureFunctionsWebHost__hostid ||
+        `local-${createHash('sha256').update(appRoot).digest('hex').slice(0, 26)}`;
+    for (const timer of timers) {
+        const singleton = new SingletonListener({ blobService, hostId, logger, ...timer });
+        await singleton.start();
+        stops.push(() => singleton.stop());
     }
 }
 

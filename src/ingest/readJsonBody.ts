@@ -8,6 +8,8 @@ export type JsonBodyRejection = { kind: 'rejected'; status: 400 | 413; code: str
 /** `bytes` is the body as received, for checks over the raw body (webhook signatures). */
 export type JsonBody = { kind: 'json'; json: unknown; bytes: Uint8Array } | JsonBodyRejection;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Reads a request body of at most `maxBodyBytes` (INGEST_MAX_BODY_BYTES) as UTF-8 JSON. */
 export async function readJsonBody(request: JsonBodyRequest, maxBodyBytes: number): Promise<JsonBody> {
     const tooLarge = {
@@ -20,7 +22,7 @@ export async function readJsonBody(request: JsonBodyRequest, maxBodyBytes: numbe
     const body = await request.readBody();
     if (body.byteLength > maxBodyBytes) return tooLarge;
     try {
-        return { kind: 'json', json: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)), bytes: body };
+        return { kind: 'json', json: JSON.parse(utf8.decode(body)), bytes: body };
     } catch (error) {
         return {
             kind: 'rejected',

@@ -6,7 +6,8 @@ import { ensureOnce } from '../storage/ensureOnce';
 const storedRowsSchema = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])));
 
 export interface RowsBlobs {
-    put(name: string, rows: readonly Row[]): Promise<void>;
+    /** Stores the rows, given as their JSON (the webhook serialises them once, for the queue or for this blob). */
+    put(name: string, rowsJson: string): Promise<void>;
     /** The stored rows, or undefined when the blob no longer exists. */
     get(name: string): Promise<Row[] | undefined>;
     delete(name: string): Promise<void>;
@@ -17,9 +18,9 @@ export function createRowsBlobs(blobService: BlobServiceClient, containerName: s
     const container = blobService.getContainerClient(containerName);
     const ensureContainer = ensureOnce(() => container.createIfNotExists());
     return {
-        async put(name, rows) {
+        async put(name, rowsJson) {
             await ensureContainer();
-            const body = Buffer.from(JSON.stringify(rows), 'utf8');
+            const body = Buffer.from(rowsJson, 'utf8');
             await container.getBlockBlobClient(name).uploadData(body, {
                 blobHTTPHeaders: { blobContentType: 'application/json' },
                 conditions: { ifNoneMatch: '*' },

@@ -52,8 +52,21 @@ export function fromQueueText(text: string): unknown {
     return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
 }
 
-export function fitsInQueueMessage(message: unknown): boolean {
-    return toQueueText(message).length <= maxQueueMessageBytes;
+/** A rows message without its rows: what a claim-check message carries besides `blob`. */
+export type RowsEnvelope = Omit<RowsMessage, 'rows' | 'blob'>;
+
+/**
+ * The queue text of `envelope` with its rows inline, built from the rows' JSON (serialised once by the caller,
+ * who reuses it for the claim-check blob), or undefined when it would exceed a queue message.
+ */
+export function toInlineQueueText(envelope: RowsEnvelope, rowsJson: string): string | undefined {
+    // Base64 makes 4 characters of every 3 bytes, and UTF-8 needs at least one byte per UTF-16 unit, so most
+    // oversized messages are recognised before anything is encoded.
+    const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
+    const envelopeJson = JSON.stringify(envelope);
+    if (base64Length(envelopeJson.length + rowsJson.length + 8) > maxQueueMessageBytes) return undefined;
+    const text = Buffer.from(`${envelopeJson.slice(0, -1)},"rows":${rowsJson}}`, 'utf8').toString('base64');
+    return text.length <= maxQueueMessageBytes ? text : undefined;
 }
 
 /** Storage queues hide a message for at most 7 days. */

@@ -27,6 +27,8 @@ export interface RowsQueue {
     readonly name: string;
     readonly poisonName: string;
     send(message: RowsMessage, delaySeconds?: number): Promise<void>;
+    /** Sends a message already encoded as queue text (toInlineQueueText), so the webhook serialises it once. */
+    sendText(text: string): Promise<void>;
     /** Takes up to `count` visible messages, hidden for `visibilitySeconds` unless completed or released. */
     receive(count: number, visibilitySeconds: number): Promise<ReceivedMessage[]>;
     sendPoison(message: RowsMessage | { raw: unknown }, reason: PoisonReason): Promise<void>;
@@ -48,6 +50,10 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
                 visibilityTimeout: toVisibilityTimeout(Math.ceil(delaySeconds)),
                 messageTimeToLive: -1,
             });
+        },
+        async sendText(text) {
+            await ensureQueue();
+            await queue.sendMessage(text, { messageTimeToLive: -1 });
         },
         async receive(count, visibilitySeconds) {
             await ensureQueue();

@@ -1,31 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { runPushBenchmark } from '../../scripts/benchmarkPush';
+import { formatTable } from '../../scripts/benchmarkPush';
+import { runScenario, type ScenarioName, type ScenarioOptions } from '../../scripts/bench/pushScenarios';
 
-/** A short run of `npm run bench:push` (which reports rows per second for 1-row and 1,000-row requests). */
+/**
+ * Short versions of every `npm run bench:push` scenario, each against its own `npm start`. They assert counts
+ * only: every request accepted, every row in Power BI exactly once. The 429 count is printed with the table.
+ */
+const short: ScenarioOptions = {
+    requests: 80,
+    senders: 16,
+    instances: 3,
+    rate: 15,
+    seconds: 4,
+    // Above the 60 offered rows, so that all of them arrive within the run.
+    hourlyRows: 1_000,
+    fillRows: 1_000,
+    cliffRows: 1_000,
+    timeoutSeconds: 90,
+    relaySettings: {},
+};
+
 describe('push benchmark (short)', () => {
-    it('delivers every row of 60 one-row requests, merging them into fewer Add Rows calls', async () => {
-        const result = await runPushBenchmark({
-            requests: 60,
-            rowsPerRequest: 1,
-            concurrency: 16,
-            coalesceMessages: 32,
-            timeScale: 1,
-            timeoutMs: 45_000,
-        });
-        expect(result.delivered).toBe(60);
-        expect(result.addRowsCalls).toBeLessThan(60);
-        expect(result.throttled).toBe(0);
-    });
-
-    it('delivers every row of five 1,000-row requests', async () => {
-        const result = await runPushBenchmark({
-            requests: 5,
-            rowsPerRequest: 1000,
-            concurrency: 5,
-            coalesceMessages: 32,
-            timeScale: 1,
-            timeoutMs: 45_000,
-        });
-        expect(result.delivered).toBe(5000);
-    });
+    it.each<[ScenarioName, Partial<ScenarioOptions>]>([
+        ['backlog', {}],
+        ['sustained', {}],
+        ['cliff', { requests: 40 }],
+        ['instances', {}],
+        ['accept', { requests: 60 }],
+    ])(
+        '%s: every request is accepted and every row reaches Power BI exactly once',
+        async (scenario, sizes) => {
+            const result = await runScenario(scenario, { ...short, ...sizes });
+            console.log(formatTable([result]));
+            expect(result.accepted).toBe(result.requests);
+            expect({ duplicates: result.duplicates, missing: result.missing }).toEqual({ duplicates: 0, missing: 0 });
+            expect(result.deliveredRows).toBe(result.expectedRows);
+        },
+        180_000,
+    );
 });

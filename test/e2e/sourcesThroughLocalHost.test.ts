@@ -39,7 +39,7 @@ async function arrivedRows(dataset: string, table: string, count: number) {
 
 describe('what real senders send reaches Power BI through the local host', () => {
     it('registers the sources endpoint and the hourly purge of expired event ids', () => {
-        expect(local.host.functions).toEqual(expect.arrayContaining(['ingestSource', 'purgeEventIds']));
+        expect(local.hosts[0]!.functions).toEqual(expect.arrayContaining(['ingestSource', 'purgeEventIds']));
     });
 
     it("accepts Microsoft's own Add Rows example body unchanged (ManufacturedOn 07/30/2014) and delivers it", async () => {

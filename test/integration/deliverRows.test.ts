@@ -85,7 +85,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         const { relay, workspaceId } = await bed.newRelay();
         const rows = Array.from({ length: 25_000 }, (_, i) => product(i, 'big'));
         const blob = `${randomUUID()}.json`;
-        await relay.deliver.blobs.put(blob, rows);
+        await relay.deliver.blobs.put(blob, JSON.stringify(rows));
         const report = await deliverRows(
             productMessage([], { rows: undefined, blob, rowCount: rows.length }),
             relay.deliver,
@@ -115,7 +115,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         await warmUp(relay);
         const queued = Array.from({ length: 40 }, (_, i) => productMessage([product(10 + i, 'c')]));
         const blob = `${randomUUID()}.json`;
-        await relay.deliver.blobs.put(blob, [product(60, 'b'), product(61, 'b')]);
+        await relay.deliver.blobs.put(blob, JSON.stringify([product(60, 'b'), product(61, 'b')]));
         queued.push(productMessage([], { rows: undefined, blob, rowCount: 2 }));
         for (const m of queued) await relay.deliver.queue.send(m);
         const first = productMessage([product(1, 'c'), product(2, 'c')]);

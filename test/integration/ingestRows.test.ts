@@ -111,6 +111,23 @@ describe('ingestRows with a real queue and blob container', () => {
         });
     });
 
+    it('names bad rows by their index in the whole request when a large request is checked in slices', async () => {
+        const rows: unknown[] = Array.from({ length: 2_500 }, (_, i) => product(i));
+        rows[5] = { ...product(5), ProductID: 'five' };
+        rows[1_700] = { ...product(1_700), IsCompete: 'yes' };
+        const outcome = await ingestRows(request(JSON.stringify({ rows })), relay.ingest);
+        expect(outcome).toMatchObject({
+            kind: 'rejected',
+            code: 'InvalidRows',
+            invalidRows: 2,
+            rowErrors: [
+                { row: 5, column: 'ProductID' },
+                { row: 1_700, column: 'IsCompete' },
+            ],
+        });
+        expect(await bed.drain(relay.settings.ROWS_QUEUE)).toEqual([]);
+    });
+
     it('answers unavailable, not accepted, when Storage cannot take the message', async () => {
         const unreachable = QueueServiceClient.fromConnectionString(
             bed.azurite.connectionString.replace(

@@ -2,16 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-    fitsInQueueMessage,
     fromQueueText,
+    maxQueueMessageBytes,
     queueMessageEncoding,
     rowsMessageSchema,
+    toInlineQueueText,
     toQueueText,
 } from '../../src/queue/rowsMessage';
 import { retryDelaySeconds } from '../../src/push/retryDelay';
 
 const message = {
-    version: 1,
+    version: 1 as const,
     ingestionId: 'i-1',
     dataset: 'SalesMarketing',
     table: 'Product',
@@ -35,10 +36,21 @@ describe('rows queue message', () => {
         expect(rowsMessageSchema.safeParse({ ...message, version: 2 }).success).toBe(false);
     });
 
-    it('knows when rows no longer fit in a 64 KiB queue message', () => {
-        const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ ProductID: i, Name: 'x'.repeat(100) }));
-        expect(fitsInQueueMessage({ ...message, rows: rows(100) })).toBe(true);
-        expect(fitsInQueueMessage({ ...message, rows: rows(1000) })).toBe(false);
+    it('builds the inline queue text from the rows JSON, the same message toQueueText encodes', () => {
+        const { rows, ...envelope } = message;
+        const text = toInlineQueueText({ ...envelope, part: 0, attempt: 0 }, JSON.stringify(rows));
+        expect(fromQueueText(text!)).toEqual({ ...message, part: 0, attempt: 0 });
+        expect(fromQueueText(text!)).toEqual(fromQueueText(toQueueText({ ...message, part: 0, attempt: 0 })));
+    });
+
+    it('knows when rows no longer fit in a 64 KiB queue message, counting UTF-8 bytes', () => {
+        const envelope = { ...message, rows: undefined, part: 0, attempt: 0 };
+        const text = (rows: unknown[]) => toInlineQueueText(envelope, JSON.stringify(rows));
+        const named = (n: number, name: string) => Array.from({ length: n }, (_, i) => ({ ProductID: i, Name: name }));
+        expect(text(named(100, 'x'.repeat(100)))!.length).toBeLessThanOrEqual(maxQueueMessageBytes);
+        expect(text(named(1000, 'x'.repeat(100)))).toBeUndefined();
+        // 300 rows of 100 'é' are 38,291 UTF-16 units (51 KiB as Base64) but 68,291 bytes of UTF-8 (89 KiB).
+        expect(text(named(300, 'é'.repeat(100)))).toBeUndefined();
     });
 });
 

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { appRoot } from '../../src/runtime/appRoot';
+
+export interface RelayProcessOptions {
+    instances: number;
+    /** The relay's config file (`npm start -- --config`). */
+    configPath?: string;
+    /** App settings passed as environment variables, which override local.settings.sample.json. */
+    env: Record<string, string>;
+    /** Give up on the ready line after this long. */
+    startTimeoutMs?: number;
+}
+
+export interface RelayProcess {
+    /** One base URL per Functions host, in the order `npm start` printed them. */
+    hostUrls: string[];
+    emulatorUrl: string;
+    queuePort: number;
+    /** The last lines the relay printed, for error messages. */
+    tail(): string;
+    /** Ctrl-C, as a user stops it; SIGKILL if it does not exit within 10 s. */
+    stop(): Promise<void>;
+}
+
+/**
+ * Runs `npm start -- --free-ports` (the built dist/local/start.js) as its own process, as a user does, and reads
+ * the URLs it prints. The benchmark's senders therefore never share an event loop with the relay.
+ */
+export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
+    const args = [
+        join(appRoot(), 'dist', 'local', 'start.js'),
+        '--free-ports',
+        '--instances',
+        String(options.instances),
+    ];
+    if (options.configPath) args.push('--config', options.configPath);
+    const child = spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...options.env },
+    });
+    const lines: string[] = [];
+    const keep = (line: string) => {
+        lines.push(line);
+        if (lines.length > 400) lines.splice(0, lines.length - 200);
+    };
+    const tail = () => lines.slice(-40).join('\n');
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const stop = async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGINT');
+        const forceKill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(forceKill);
+    };
+    createInterface({ input: child.stderr! }).on('line', keep);
+    const hostUrls: string[] = [];
+    let emulatorUrl = '';
+    let queuePort = 0;
+    try {
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(
+                () => reject(new Error(`npm start printed no ready line:\n${tail()}`)),
+                options.startTimeoutMs ?? 60_000,
+            );
+            child.once('exit', (code) => {
+                clearTimeout(timer);
+                reject(new Error(`npm start exited with ${code}:\n${tail()}`));
+            });
+            createInterface({ input: child.stdout! }).on('line', (line) => {
+                keep(line);
+                const host = /^Functions host\s+(\S+)/.exec(line);
+                if (host) hostUrls.push(host[1]!);
+                const emulator = /^Power BI emulator\s+(\S+)/.exec(line);
+                if (emulator) emulatorUrl = emulator[1]!;
+                const azurite = /^Azurite\s+blob \d+, queue (\d+), table \d+/.exec(line);
+                if (azurite) queuePort = Number(azurite[1]);
+                if (line.startsWith('pbi-relay ready: ')) {
+                    clearTimeout(timer);
+                    resolve();
+                }
+            });
+        });
+    } catch (error) {
+        await stop();
+        throw error;
+    }
+    return { hostUrls, emulatorUrl, queuePort, tail, stop };
+}
