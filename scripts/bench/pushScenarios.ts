@@ -181,6 +181,8 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
     let configPath: string | undefined;
     if (scenario === 'sustained') env.PUSH_MAX_ROWS_PER_HOUR = String(options.hourlyRows);
     if (scenario === 'cliff') {
+        // The relay paces calls past the same cliff the emulator applies.
+        env.PUSH_CLIFF_TABLE_ROWS = String(options.cliffRows);
         // The cliff applies to tables that keep their rows: the demo table with retention None.
         const config = JSON.parse(readFileSync(join(appRoot(), 'pbi-relay.config.json'), 'utf8')) as {
             datasets: { defaultRetentionPolicy?: string }[];

@@ -31,8 +31,8 @@ export const budgetStateSchema = z.object({
     recentCalls: z.array(z.number()).default([]),
     /** [minute (ms, floored), calls, rows] of the last hour, oldest first. */
     hourBuckets: z.array(z.tuple([z.number(), z.number(), z.number()])).default([]),
-    /** Calls granted and not yet released: id and the time after which they no longer count. */
-    pending: z.array(z.object({ id: z.string(), untilMs: z.number() })).default([]),
+    /** Calls granted and not yet released: id, rows reserved, and the time after which they no longer count. */
+    pending: z.array(z.object({ id: z.string(), untilMs: z.number(), rows: z.number().default(0) })).default([]),
     /** Set from a 429 that the relay did not predict (another writer): nobody calls before this. */
     throttledUntilMs: z.number().default(0),
     /** Earliest start of the next call, spacing calls evenly over the minute. */
@@ -115,8 +115,12 @@ export function judgeCall(state: BudgetState, request: CallRequest, limits: Push
         }
     }
     const rowsLastHour = state.hourBuckets.reduce((sum, [, , rows]) => sum + rows, 0);
-    const rowsLeft = limits.rowsPerHour - rowsLastHour;
-    if (rowsLeft < request.minRows) {
+    const reserved = state.pending.reduce((sum, entry) => sum + entry.rows, 0);
+    const rowsLeft = limits.rowsPerHour - rowsLastHour - reserved;
+    if (rowsLeft < request.minRows && limits.rowsPerHour - rowsLastHour >= request.minRows) {
+        // Calls in flight hold the rows; what they do not send comes back within a second.
+        waits.push({ ms: 250, reason: 'rowsPerHour' });
+    } else if (rowsLeft < request.minRows) {
         let excess = request.minRows - rowsLeft;
         for (const [minute, , rows] of state.hourBuckets) {
             excess -= rows;
@@ -135,7 +139,10 @@ export function judgeCall(state: BudgetState, request: CallRequest, limits: Push
     return { kind: 'go', maxRows: Math.max(request.minRows, Math.min(request.maxRows, rowsLeft)) };
 }
 
-/** The state after a call is granted: counted in every window, rows reserved, pending until released. */
+/**
+ * The state after a call is granted: counted in the call windows, pending (with its rows reserved) until
+ * released, when the rows it sent are counted in the hour.
+ */
 export function grantCall(
     state: BudgetState,
     request: CallRequest,
@@ -147,8 +154,8 @@ export function grantCall(
     return {
         ...state,
         recentCalls: [...state.recentCalls, nowMs],
-        hourBuckets: addToBucket(state.hourBuckets, minuteOf(nowMs), 1, grant.rows),
-        pending: [...state.pending, { id: grant.id, untilMs: nowMs + limits.pendingLeaseMs }],
+        hourBuckets: addToBucket(state.hourBuckets, minuteOf(nowMs), 1, 0),
+        pending: [...state.pending, { id: grant.id, untilMs: nowMs + limits.pendingLeaseMs, rows: grant.rows }],
         nextCallMs: Math.max(state.nextCallMs, nowMs) + spacingMs,
         lastCallMs: nowMs,
     };
@@ -156,8 +163,6 @@ export function grantCall(
 
 export interface CallResult {
     id: string;
-    /** Rows reserved when the call was granted, to give back what was not sent. */
-    reservedRows: number;
     grantedAtMs: number;
     /** Rows Power BI stored; 0 when the call failed. */
     pushedRows: number;
@@ -167,13 +172,17 @@ export interface CallResult {
     retryAfterSeconds?: number;
 }
 
-/** The state after a granted call ended: no longer pending, unsent rows given back, the table's rows counted. */
+/**
+ * The state after a granted call ended: no longer pending, the rows it sent counted in the hour (in the minute
+ * it started, so never shorter than Power BI counts them) and in its table. A call whose instance died is
+ * dropped from pending when its lease ends; its rows, if Power BI took them, are then not counted, and a 429
+ * teaches the budget the rest.
+ */
 export function releaseCall(state: BudgetState, result: CallResult, nowMs: number): BudgetState {
-    const refund = result.reservedRows - result.pushedRows;
     return {
         ...state,
         pending: state.pending.filter((entry) => entry.id !== result.id),
-        hourBuckets: addToBucket(state.hourBuckets, minuteOf(result.grantedAtMs), 0, -refund),
+        hourBuckets: addToBucket(state.hourBuckets, minuteOf(result.grantedAtMs), 0, result.pushedRows),
         tableRows:
             result.pushedRows > 0
                 ? { ...state.tableRows, [result.table]: tableRowsOf(state, result) + result.pushedRows }
@@ -193,8 +202,7 @@ function addToBucket(
 ): BudgetState['hourBuckets'] {
     const index = buckets.findIndex(([bucketMinute]) => bucketMinute === minute);
     if (index === -1) {
-        // A refund for a bucket that has left the window changes nothing.
-        if (calls === 0) return buckets;
+        if (calls === 0 && rows <= 0) return buckets;
         return [...buckets, [minute, calls, Math.max(0, rows)] as [number, number, number]].sort((a, b) => a[0] - b[0]);
     }
     return buckets.map((bucket, i) =>

@@ -99,7 +99,6 @@ export function createPushGovernor(table: TableClient, limits: PushLimits, now: 
                 const verdict = judgeCall(state, request, limits, nowMs);
                 if (verdict.kind === 'wait') return { result: verdict };
                 const grantedAtMs = nowMs;
-                const reservedRows = verdict.maxRows;
                 const grant: CallGrant = {
                     maxRows: verdict.maxRows,
                     release: (outcome) =>
@@ -108,7 +107,6 @@ export function createPushGovernor(table: TableClient, limits: PushLimits, now: 
                                 current,
                                 {
                                     id,
-                                    reservedRows,
                                     grantedAtMs,
                                     pushedRows: outcome.pushedRows,
                                     table: request.table,
@@ -121,7 +119,7 @@ export function createPushGovernor(table: TableClient, limits: PushLimits, now: 
                         })),
                 };
                 return {
-                    state: grantCall(state, request, { id, rows: reservedRows }, limits, nowMs),
+                    state: grantCall(state, request, { id, rows: verdict.maxRows }, limits, nowMs),
                     result: { kind: 'granted', grant },
                 };
             });

@@ -40,7 +40,6 @@ function run(state: BudgetState, calls: number, rowsPerCall: number, request_: C
             state,
             {
                 id: `c${i}`,
-                reservedRows: rowsPerCall,
                 grantedAtMs: now,
                 pushedRows: rowsPerCall,
                 table: 'T',
@@ -116,7 +115,6 @@ describe('the Add Rows budget', () => {
             state,
             {
                 id: 'x',
-                reservedRows: 1,
                 grantedAtMs: t0,
                 pushedRows: 0,
                 table: 'T',
@@ -138,5 +136,22 @@ describe('the Add Rows budget', () => {
         expect(state.recentCalls.length).toBeLessThanOrEqual(121);
         expect(state.hourBuckets.length).toBeLessThanOrEqual(62);
         expect(JSON.stringify(state).length).toBeLessThan(8_000);
+    });
+
+    it('rows reserved by a call in flight make others wait a moment, not an hour', () => {
+        const limited = { ...limits, rowsPerHour: 1_000 };
+        const state = grantCall(empty(), fifo, { id: 'a', rows: 1_000 }, limited, t0);
+        const now = state.nextCallMs;
+        expect(judgeCall(pruneBudget(state, now), fifo, limited, now)).toEqual({
+            kind: 'wait',
+            ms: 250,
+            reason: 'rowsPerHour',
+        });
+        const released = releaseCall(
+            state,
+            { id: 'a', grantedAtMs: t0, pushedRows: 10, table: 'T', startingRows: 0 },
+            now,
+        );
+        expect(judgeCall(pruneBudget(released, now), fifo, limited, now)).toEqual({ kind: 'go', maxRows: 990 });
     });
 });
