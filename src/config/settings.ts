@@ -75,6 +75,11 @@ export const settingsSchema = z.object({
     PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF: positiveInt.default(120),
     /** How long an invocation waits for its dataset's next call slot before handing its rows back to the queue. */
     PUSH_MAX_SLOT_WAIT_MS: positiveInt.default(1_500),
+    /**
+     * How long one invocation may wait for a slot further away, carrying the messages this instance's other
+     * invocations hold for the same dataset (past the cliff, slots are 30 s apart).
+     */
+    PUSH_MAX_LEAD_WAIT_MS: positiveInt.default(60_000),
 
     /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z

@@ -44,10 +44,12 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
     } else if (report.rescheduled.throttled) {
         context.warn('pbi-relay rows rescheduled (throttled)', fields);
     } else {
-        context.info(
-            report.rescheduled.paced ? 'pbi-relay rows waiting for a call slot' : 'pbi-relay rows delivered',
-            fields,
-        );
+        const outcome = report.handedOver
+            ? "pbi-relay rows went with another invocation's call"
+            : report.rescheduled.paced
+              ? 'pbi-relay rows waiting for a call slot'
+              : 'pbi-relay rows delivered';
+        context.info(outcome, fields);
     }
 }
 

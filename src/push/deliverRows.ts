@@ -10,6 +10,7 @@ import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
 import type { CallGrant, PushGovernor } from './pushGovernor';
+import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
 import { toPushAction, type PushAction } from './toPushAction';
 
@@ -29,6 +30,9 @@ export interface DeliverDeps {
     packMessages: number;
     /** How long an invocation waits for its dataset's next call slot before it hands its rows back to the queue. */
     maxSlotWaitMs: number;
+    /** How long the invocation that leads this instance's waiting messages into the next call may wait for it. */
+    maxLeadWaitMs: number;
+    slotLine: SlotLine;
     now: () => Date;
 }
 
@@ -38,6 +42,8 @@ export interface DeliveryReport {
     rowsPushed: number;
     /** Messages that travelled with the triggering one. */
     packed: number;
+    /** The triggering message went with another invocation's call (which settled it). */
+    handedOver?: true;
     /** Parts the ledger already held (a redelivered message). */
     skippedParts: number;
     requestIds: string[];
@@ -113,9 +119,10 @@ export async function deliverRows(
     const call: CallContext = {
         deps,
         report,
+        ingestionId: message.ingestionId,
         post: (batchRows) => deps.client.postRows(target.workspaceId, target.datasetId, message.table, batchRows),
-        acquire: (minRows) =>
-            acquireSlot(deps, target.datasetId, { ...request, minRows, maxRows: deps.maxRowsPerPost }),
+        acquire: (minRows, maxWaitMs = deps.maxSlotWaitMs) =>
+            acquireSlot(deps, target.datasetId, { ...request, minRows, maxRows: deps.maxRowsPerPost }, maxWaitMs),
     };
 
     for (const [index, part] of pending.entries()) {
@@ -127,31 +134,56 @@ export async function deliverRows(
             bytes: byteLength(partRows),
             last: index === pending.length - 1,
         };
-        const slot = await call.acquire(partRows.length);
-        if (slot.kind === 'wait') {
-            await reschedule(piece, slot.seconds, 'paced', report);
-            return report;
+        const packs = piece.last && deps.packMessages > 0;
+        let slot = await call.acquire(partRows.length);
+        let leader: Leader | undefined;
+        if (slot.kind === 'wait' && packs) {
+            const joined = deps.slotLine.join(target.datasetId, piece);
+            if (joined) {
+                if ((await joined) === 'settled') report.handedOver = true;
+                else await reschedule(piece, 1, 'paced', report);
+                return report;
+            }
+            if (slot.seconds * 1000 <= deps.maxLeadWaitMs) {
+                leader = deps.slotLine.lead(target.datasetId);
+                slot = await call.acquire(partRows.length, deps.maxLeadWaitMs);
+            }
         }
-        const members = [piece];
-        if (piece.last && deps.packMessages > 0 && partRows.length < slot.grant.maxRows) {
-            const companions = await gatherCompanions(message, {
-                queue: deps.queue,
-                blobs: deps.blobs,
-                ledger: deps.ledger,
-                maxMessages: deps.packMessages,
-                maxRows: slot.grant.maxRows - partRows.length,
-                maxBytes: deps.maxBytesPerPost - piece.bytes,
-            }).catch(async (error: unknown) => {
-                // Storage failed while packing: give the slot's rows back before the host retries the message.
-                await release(slot.grant, { pushedRows: 0 }, report);
-                throw error;
-            });
-            members.push(...companions.members);
-            report.skippedParts += companions.skipped;
-            for (const bad of companions.unreadable) await poison(bad.member, bad.reason, report, deps);
+        try {
+            if (slot.kind === 'wait') {
+                await reschedule(piece, slot.seconds, 'paced', report);
+                return report;
+            }
+            const members = [piece];
+            if (packs && partRows.length < slot.grant.maxRows) {
+                members.push(
+                    ...(leader?.take(slot.grant.maxRows - partRows.length, deps.maxBytesPerPost - piece.bytes) ?? []),
+                );
+                const rowsTaken = members.reduce((sum, member) => sum + member.rows.length, 0);
+                const bytesTaken = members.reduce((sum, member) => sum + member.bytes, 0);
+                const grant = slot.grant;
+                const companions = await gatherCompanions(message, {
+                    queue: deps.queue,
+                    blobs: deps.blobs,
+                    ledger: deps.ledger,
+                    maxMessages: deps.packMessages,
+                    maxRows: grant.maxRows - rowsTaken,
+                    maxBytes: deps.maxBytesPerPost - bytesTaken,
+                }).catch(async (error: unknown) => {
+                    // Storage failed while packing: give the slot's rows back before the host retries the message.
+                    await release(grant, { pushedRows: 0 }, report);
+                    throw error;
+                });
+                members.push(...companions.members);
+                report.skippedParts += companions.skipped;
+                for (const bad of companions.unreadable) await poison(bad.member, bad.reason, report, deps);
+            }
+            const delivered = await postMembers(members, slot.grant, call);
+            leader?.settled();
+            if (!delivered.some((member) => member === piece)) return report;
+        } finally {
+            leader?.end();
         }
-        const delivered = await postMembers(members, slot.grant, call);
-        if (!delivered.some((member) => member.trigger)) return report;
     }
     if (message.blob) await deps.blobs.delete(message.blob);
     return report;
@@ -160,8 +192,10 @@ export async function deliverRows(
 interface CallContext {
     deps: DeliverDeps;
     report: DeliveryReport;
+    /** The triggering message's: every other member travelled with it. */
+    ingestionId: string;
     post(rows: readonly unknown[]): ReturnType<PowerBiClient['postRows']>;
-    acquire(minRows: number): Promise<Slot>;
+    acquire(minRows: number, maxWaitMs?: number): Promise<Slot>;
 }
 
 type Slot = { kind: 'granted'; grant: CallGrant } | { kind: 'wait'; seconds: number };
@@ -171,8 +205,9 @@ async function acquireSlot(
     deps: DeliverDeps,
     datasetKey: string,
     request: Parameters<PushGovernor['acquire']>[1],
+    maxWaitMs: number,
 ): Promise<Slot> {
-    const deadline = deps.now().getTime() + deps.maxSlotWaitMs;
+    const deadline = deps.now().getTime() + maxWaitMs;
     for (;;) {
         const acquired = await deps.governor.acquire(datasetKey, request);
         if (acquired.kind === 'granted') return acquired;
@@ -205,7 +240,7 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
             })),
         );
         await inChunks(members, (member) => member.complete());
-        report.packed += members.filter((member) => !member.trigger).length;
+        report.packed += members.filter((member) => member.message.ingestionId !== call.ingestionId).length;
         return members;
     }
     const { failure } = result;
@@ -313,7 +348,6 @@ async function poison(
 function triggerMember(message: RowsMessage, deps: DeliverDeps): Omit<Member, 'part' | 'rows' | 'bytes' | 'last'> {
     return {
         message,
-        trigger: true,
         complete: async () => undefined,
         resend: (changed, delaySeconds) => deps.queue.send({ ...changed, requeued: true }, delaySeconds),
         poison: (reason) => deps.queue.sendPoison(message, reason),

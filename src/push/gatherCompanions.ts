@@ -133,7 +133,6 @@ function toMember(message: RowsMessage, received: ReceivedMessage, rows: Row[], 
         rows,
         bytes: Buffer.byteLength(JSON.stringify(rows)),
         last: true,
-        trigger: false,
         complete: remove,
         resend: async (changed, delaySeconds) => {
             await options.queue.send({ ...changed, requeued: true }, delaySeconds);

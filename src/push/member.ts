@@ -16,8 +16,6 @@ export interface Member {
     bytes: number;
     /** Whether this is the message's last part (only then can others join its call). */
     last: boolean;
-    /** The message whose invocation this is. */
-    trigger: boolean;
     /** Its rows are in Power BI (and in the ledger): remove the message. */
     complete(): Promise<void>;
     /** Send the message back to the queue, visible after `delaySeconds`. */

@@ -12,6 +12,7 @@ import { createDatasetResolver } from '../push/datasetResolver';
 import type { DeliverDeps } from '../push/deliverRows';
 import { createPushGovernor } from '../push/pushGovernor';
 import { createPushLedger } from '../push/pushLedger';
+import { createSlotLine } from '../push/slotLine';
 import { createRowsBlobs } from '../queue/rowsBlobs';
 import { createRowsQueue } from '../queue/rowsQueue';
 import { createRefreshDeps } from '../refresh/createRefreshDeps';
@@ -81,6 +82,8 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             maxAttempts: settings.PUSH_MAX_ATTEMPTS,
             packMessages: settings.PUSH_COALESCE_MESSAGES,
             maxSlotWaitMs: settings.PUSH_MAX_SLOT_WAIT_MS,
+            maxLeadWaitMs: settings.PUSH_MAX_LEAD_WAIT_MS,
+            slotLine: createSlotLine(),
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
             now: () => new Date(),
         },

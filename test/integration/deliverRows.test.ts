@@ -161,7 +161,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
     });
 
     it('on an unpredicted 429 sends every packed request back for Retry-After, attempts unchanged, and waits before the next call', async () => {
-        const { relay } = await bed.newRelay();
+        const { relay } = await bed.newRelay({ PUSH_MAX_LEAD_WAIT_MS: '1000' });
         await warmUp(relay);
         await relay.deliver.queue.send(productMessage([product(40, 't')]));
         await bed.emulator.injectFaults({
@@ -311,6 +311,25 @@ describe('the shared Add Rows budget', () => {
             const calls = await postRowsCalls(workspaceId);
             expect(calls.filter((c) => c.status === 429)).toHaveLength(0);
         });
+    });
+
+    it("an instance's messages waiting for a distant slot all go in the one call that gets it", async () => {
+        const { relay, workspaceId } = await bed.newRelay({
+            PUSH_MAX_CALLS_PER_MINUTE: '20',
+            PUSH_MAX_SLOT_WAIT_MS: '100',
+            PUSH_MAX_LEAD_WAIT_MS: '10000',
+        });
+        await warmUp(relay);
+        // Three invocations of one instance, whose messages the host holds out of the queue; the next slot is 3 s away.
+        const reports = await Promise.all(
+            [1, 2, 3].map((i) => deliverRows(productMessage([product(i, 'l')]), relay.deliver, fresh)),
+        );
+        expect(reports.filter((r) => r.handedOver)).toHaveLength(2);
+        expect(reports.find((r) => r.calls === 1)).toMatchObject({ rowsPushed: 3, packed: 2 });
+        const calls = await postRowsCalls(workspaceId);
+        expect(calls.map((c) => c.rows)).toEqual([1, 3]);
+        expect(ids(await pushedRows(workspaceId))).toEqual([0, 1, 2, 3]);
+        expect(await approximateCount(relay)).toBe(0);
     });
 
     it('two instances pushing to a dataset that does not exist yet create it once', async () => {
