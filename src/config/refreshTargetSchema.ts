@@ -193,6 +193,23 @@ export const refreshTargetSchema = z
             .describe(
                 'Cancel the refresh when it runs longer than this after the request (default: timeout × (retryCount + 1), at most 24 hours, plus 15 minutes)',
             ),
+        maxAge: z
+            .string()
+            .regex(durationPattern, 'must be hh:mm:ss')
+            .optional()
+            .meta({
+                description:
+                    'Alert once when no refresh of the target has completed for longer than this (hh:mm:ss, hours may exceed 24); "back to normal" when one does',
+                examples: ['26:00:00', '02:00:00'],
+            }),
+        slowAlertFactor: z
+            .number()
+            .min(1.5)
+            .max(100)
+            .optional()
+            .describe(
+                'Alert once when a refresh runs longer than this many times the usual duration (median of the last completed refreshes) and at least a minute over it',
+            ),
         restartWhenDropped: z
             .boolean()
             .default(false)

@@ -10,6 +10,7 @@ import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
 import { findTarget, startRefresh, type StartOutcome } from './startRefresh';
 import { secondsRunning, secondsToExpectedEnd } from './usualDuration';
+import type { QueuedAlert } from './queueAlert';
 
 export type PollOutcome =
     /** Still running: the next check is queued. `problem` is a status call that failed and will be retried. */
@@ -17,7 +18,7 @@ export type PollOutcome =
     | {
           kind: 'recorded';
           record: RefreshRecord;
-          notification?: { sent: boolean; error?: string };
+          notification?: QueuedAlert;
           restart?: StartOutcome;
       }
     /** A duplicate or superseded message; nothing was done. */

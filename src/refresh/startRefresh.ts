@@ -14,6 +14,7 @@ import { fromRefreshId, newRefreshRowKey } from './refreshKey';
 import { isTerminal, refreshIdSeparator, type RefreshRecord, type Requester } from './refreshRecord';
 import { resolveModel } from './resolveModel';
 import { secondsRunning, secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
+import type { QueuedAlert } from './queueAlert';
 
 export interface StartRequest {
     /** A configured target's name; may be left out when exactly one target is configured. */
@@ -38,7 +39,7 @@ export type StartOutcome =
           kind: 'failed';
           record: RefreshRecord;
           failure: PowerBiFailure;
-          notification?: { sent: boolean; error?: string };
+          notification?: QueuedAlert;
       }
     | { kind: 'unknownTarget'; target?: string; targets: string[] };
 
