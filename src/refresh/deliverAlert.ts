@@ -9,7 +9,7 @@ export type AlertDelivery =
     | { kind: 'retrying'; alertId: string; attempts: number; delaySeconds: number; error: string }
     /** Still failing `giveUpSeconds` after it was raised: not tried again. */
     | { kind: 'abandoned'; alertId: string; attempts: number; error: string }
-    /** The refresh it is about is gone from the history (retention); nothing to say. */
+    /** The refresh it is about is gone from the history (retention), or no webhook is set any more. */
     | { kind: 'stale'; alertId: string; reason: string };
 
 /** Back-off between deliveries: 30 s doubling to an hour, so a webhook outage of a day costs ~30 posts per alert. */
@@ -31,6 +31,8 @@ export async function deliverAlert(
     deps: Pick<RefreshDeps, 'history' | 'notifier' | 'queue' | 'now'>,
 ): Promise<AlertDelivery> {
     const { alertId } = message;
+    // REFRESH_NOTIFY_URL was removed since the alert was raised: nobody to tell.
+    if (!deps.notifier.enabled) return { kind: 'stale', alertId, reason: 'REFRESH_NOTIFY_URL is not set' };
     const record = message.refreshId === undefined ? undefined : await readRecord(message.refreshId, deps);
     if (message.refreshId !== undefined && record === undefined)
         return { kind: 'stale', alertId, reason: `refresh ${message.refreshId} is not in the history` };
