@@ -48,6 +48,14 @@ export const powerBiErrors = {
             'Invalid dataset refresh request. Enhanced refresh is only supported on Premium, Premium Per User or Embedded capacity',
         ),
 
+    /** UNCONFIRMED: users report a 400 for the ninth refresh of a day on shared capacity; code and text are ours. */
+    sharedRefreshQuotaExceeded: (limit: number) =>
+        new PowerBiError(
+            400,
+            'InvalidRequest',
+            `Invalid dataset refresh request. The model has reached its limit of ${limit} refreshes per day on shared capacity`,
+        ),
+
     refreshOnPushDataset: (datasetId: string) =>
         new PowerBiError(400, 'InvalidRequest', `Dataset ${datasetId} is a Push API dataset and cannot be refreshed.`),
 

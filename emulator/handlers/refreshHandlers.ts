@@ -43,6 +43,7 @@ export const refreshDataset: Handler = async (runtime, context, params) => {
     const refresh = toStoredRefresh(dataset, body, caller, script, now, runtime.store.state.nextRefreshNumber);
     if (refresh.kind === 'enhanced' && workspace.workspace.capacity === 'Shared')
         throw powerBiErrors.enhancedRefreshNeedsPremium();
+    if (workspace.workspace.capacity === 'Shared') enforceSharedQuota(runtime, dataset, now);
     // The service runs one refresh at a time per model ([ER]: 400 Bad Request).
     if (visibleRefreshes(dataset).some((existing) => !stateOf(runtime, existing).terminal)) {
         throw powerBiErrors.refreshAlreadyExecuting();
@@ -67,6 +68,23 @@ export const refreshDataset: Handler = async (runtime, context, params) => {
         },
     };
 };
+
+/** Refresh types that count against the shared-capacity quota: API and scheduled ones, not on-demand ([RD][RDATA]). */
+const quotaRefreshTypes: ReadonlySet<string> = new Set(['ViaApi', 'Scheduled']);
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * At most maxSharedRefreshesPerDay counted refreshes per model in any 24 h (a rolling window: the service's
+ * exact window, midnight in which time zone or rolling, is UNCONFIRMED; rolling is the stricter reading).
+ * Requests count once accepted, dropped ones too. Kept apart from the history so trimming does not forget.
+ */
+function enforceSharedQuota(runtime: EmulatorRuntime, dataset: StoredDataset, now: number): void {
+    const counted = dataset.refreshes.filter(
+        (refresh) => quotaRefreshTypes.has(refresh.refreshType) && refresh.acceptedAtMs > now - dayMs,
+    ).length;
+    if (counted >= runtime.limits.maxSharedRefreshesPerDay)
+        throw powerBiErrors.sharedRefreshQuotaExceeded(runtime.limits.maxSharedRefreshesPerDay);
+}
 
 /** Keeps at most maxRefreshHistory entries (the docs: up to 60), never dropping one still running. */
 function trimHistory(runtime: EmulatorRuntime, dataset: StoredDataset): void {

@@ -24,6 +24,8 @@ export const limitsSchema = z.strictObject({
     maxRelationships: z.number().int().positive(),
     /** Refresh history entries kept per model (the docs say up to 60). */
     maxRefreshHistory: z.number().int().positive(),
+    /** Refreshes a model on shared capacity may have in 24 h, scheduled and API ones together (the docs: 8). */
+    maxSharedRefreshesPerDay: z.number().int().positive(),
     /** Total time an enhanced refresh may take including retries. */
     maxRefreshTotalSeconds: z.number().int().positive(),
 });
@@ -46,6 +48,7 @@ export const defaultLimits: Limits = {
     maxColumns: 75,
     maxRelationships: 75,
     maxRefreshHistory: 60,
+    maxSharedRefreshesPerDay: 8,
     maxRefreshTotalSeconds: 24 * 60 * 60,
 };
 

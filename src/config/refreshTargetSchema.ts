@@ -193,6 +193,29 @@ export const refreshTargetSchema = z
             .describe(
                 'Cancel the refresh when it runs longer than this after the request (default: timeout × (retryCount + 1), at most 24 hours, plus 15 minutes)',
             ),
+        sharedCapacity: z
+            .boolean()
+            .default(false)
+            .describe(
+                "The workspace is on shared (Pro) capacity: the relay sends a standard refresh (no refresh options), at most 8 a day counting the service history's API and scheduled refreshes, and cannot cancel it",
+            ),
+        maxAge: z
+            .string()
+            .regex(durationPattern, 'must be hh:mm:ss')
+            .optional()
+            .meta({
+                description:
+                    'Alert once when no refresh of the target has completed for longer than this (hh:mm:ss, hours may exceed 24); "back to normal" when one does',
+                examples: ['26:00:00', '02:00:00'],
+            }),
+        slowAlertFactor: z
+            .number()
+            .min(1.5)
+            .max(100)
+            .optional()
+            .describe(
+                'Alert once when a refresh runs longer than this many times the usual duration (median of the last completed refreshes) and at least a minute over it',
+            ),
         restartWhenDropped: z
             .boolean()
             .default(false)
@@ -205,6 +228,17 @@ export const refreshTargetSchema = z
                 path: ['datasetId'],
                 message: 'set exactly one of datasetId or datasetName',
             });
+        }
+        if (target.sharedCapacity) {
+            const { type, commitMode, ...rest } = target.refresh;
+            const set = Object.entries(rest).filter(([, value]) => value !== undefined);
+            if (type !== 'Full' || commitMode !== 'transactional' || set.length > 0)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['refresh'],
+                    message:
+                        'a sharedCapacity target gets a standard refresh, which takes no options (enhanced refresh needs Premium, PPU or Embedded capacity); leave "refresh" out',
+                });
         }
         if (target.after !== undefined && target.schedule !== undefined) {
             ctx.addIssue({
@@ -226,9 +260,13 @@ export const refreshTargetSchema = z
 export type RefreshTarget = z.infer<typeof refreshTargetSchema>;
 export type EnhancedRefreshOptions = RefreshTarget['refresh'];
 
-/** How long the relay lets a refresh run before it cancels it. */
+/** A refresh on shared capacity is limited to 2 hours by the service (refresh-data.md). */
+export const sharedRefreshSeconds = 2 * 60 * 60;
+
+/** How long the relay lets a refresh run before it cancels it (or, on shared capacity, stops following it). */
 export function deadlineSeconds(target: RefreshTarget): number {
     if (target.deadline !== undefined) return toSeconds(target.deadline);
+    if (target.sharedCapacity) return sharedRefreshSeconds + deadlineMarginSeconds;
     const perAttempt =
         target.refresh.timeout === undefined ? defaultAttemptTimeoutSeconds : toSeconds(target.refresh.timeout);
     const budget = Math.min(maxTotalRefreshSeconds, perAttempt * ((target.refresh.retryCount ?? 0) + 1));
@@ -240,10 +278,12 @@ export function deadlineSeconds(target: RefreshTarget): number {
  * apply to the rest; partition templates expanded in the target's time zone; notifyOption never (the
  * schema rejects it; it would turn the refresh back into a standard one).
  */
-export function toRefreshRequest(target: Pick<RefreshTarget, 'refresh' | 'timeZone'>, now: Date) {
+export function toRefreshRequest(target: Pick<RefreshTarget, 'refresh' | 'timeZone' | 'sharedCapacity'>, now: Date) {
     type Sent = Omit<EnhancedRefreshOptions, 'notifyOption' | 'objects'> & {
         objects?: { table: string; partition?: string }[];
     };
+    // No parameter at all makes it a standard refresh; notifyOption would not apply to a service principal.
+    if (target.sharedCapacity) return {} as Sent;
     const request = Object.fromEntries(
         Object.entries(target.refresh).filter(
             ([key, value]) => key !== 'notifyOption' && key !== 'objects' && value !== undefined,

@@ -4,6 +4,7 @@ import { logStartOutcome } from '../refresh/logRefreshOutcome';
 import { startRefresh } from '../refresh/startRefresh';
 import { toRefreshView } from '../refresh/toRefreshView';
 import { getRelay } from '../runtime/relay';
+import { dailyRefreshLimitCode } from '../refresh/sharedRefreshQuota';
 
 const bodySchema = z.strictObject({ target: z.string().min(1).optional() });
 
@@ -55,7 +56,13 @@ export async function requestRefreshHandler(
         }
         case 'failed': {
             const { failure, record } = outcome;
-            const status = failure.kind === 'throttled' || failure.kind === 'transient' ? 503 : 502;
+            // The shared-capacity quota is the caller's to wait out (429); the service's own trouble is 503 or 502.
+            const status =
+                failure.code === dailyRefreshLimitCode
+                    ? 429
+                    : failure.kind === 'throttled' || failure.kind === 'transient'
+                      ? 503
+                      : 502;
             return {
                 status,
                 headers: {

@@ -15,6 +15,11 @@ export async function startRefreshesHandler(timer: Timer, context: InvocationCon
                 skipped: outcome.skipped,
             });
     }
+    for (const escalation of run.escalations) {
+        const fields = { dataset: escalation.target, alertId: escalation.alertId, error: escalation.error };
+        if (escalation.about === 'stale') context.error('pbi-relay refresh overdue', fields);
+        else context.warn('pbi-relay refresh running longer than usual', fields);
+    }
     for (const error of run.housekeepingErrors) context.warn('pbi-relay refresh housekeeping failed', { error });
     const { checks, resumed, closed } = run.revived;
     if (checks.length > 0) context.warn('pbi-relay refresh checks revived', { ids: checks.join(', ') });

@@ -9,6 +9,7 @@ import { createRefreshHistory } from './refreshHistory';
 import { createRefreshLocks } from './refreshLocks';
 import { createRefreshQueue } from './refreshQueue';
 import { createRefreshSlots } from './refreshSlots';
+import { createStaleEpisodes } from './staleEpisodes';
 
 export interface RefreshClock {
     now: () => Date;
@@ -40,6 +41,7 @@ export function createRefreshDeps(
         history: createRefreshHistory(storage.tableClient(settings.REFRESH_TABLE)),
         locks: createRefreshLocks(storage.tableClient(settings.REFRESH_LOCK_TABLE), clock.now),
         slots: createRefreshSlots(storage.tableClient(settings.REFRESH_LOCK_TABLE)),
+        episodes: createStaleEpisodes(storage.tableClient(settings.REFRESH_LOCK_TABLE)),
         queue: createRefreshQueue(storage.queueService, settings.REFRESH_QUEUE, clock.timeScale),
         notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL, { format: settings.REFRESH_NOTIFY_FORMAT }),
         poll: {

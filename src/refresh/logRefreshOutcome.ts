@@ -1,7 +1,9 @@
+import type { AlertDelivery } from './deliverAlert';
 import type { PollOutcome } from './pollRefresh';
 import { isAlerting, toAlertFields, toAlertMessage } from './refreshAlert';
 import type { RefreshRecord } from './refreshRecord';
 import type { StartOutcome } from './startRefresh';
+import type { QueuedAlert } from './queueAlert';
 
 /** The part of InvocationContext the refresh functions log through. */
 export interface RefreshLog {
@@ -14,21 +16,44 @@ export interface RefreshLog {
  * A terminal outcome, at the level a person on call wants: failed, timed-out, dropped and cancelled refreshes
  * at error level with the text the alert rule matches; disabled ones as warnings.
  */
-export function logRecordedRefresh(
-    log: RefreshLog,
-    record: RefreshRecord,
-    notification?: { sent: boolean; error?: string },
-): void {
+export function logRecordedRefresh(log: RefreshLog, record: RefreshRecord, notification?: QueuedAlert): void {
     const fields = toAlertFields(record);
     if (isAlerting(record.status)) log.error(toAlertMessage(record), fields);
     else if (record.status === 'Completed') log.info('pbi-relay refresh completed', fields);
     else log.warn(`pbi-relay refresh ended ${record.status}`, fields);
     if (notification?.error)
-        log.warn('pbi-relay refresh notification failed', {
+        log.error('pbi-relay refresh alert not queued', {
             dataset: record.target,
             id: record.id,
+            alertId: notification.alertId,
             error: notification.error,
         });
+}
+
+export function logAlertDelivery(log: RefreshLog, delivery: AlertDelivery): void {
+    switch (delivery.kind) {
+        case 'delivered':
+            log.info('pbi-relay refresh alert delivered', { alertId: delivery.alertId, attempts: delivery.attempts });
+            return;
+        case 'retrying':
+            log.warn('pbi-relay refresh alert delivery failed', {
+                alertId: delivery.alertId,
+                attempts: delivery.attempts,
+                nextAttemptSeconds: delivery.delaySeconds,
+                error: delivery.error,
+            });
+            return;
+        case 'abandoned':
+            log.error('pbi-relay refresh alert abandoned', {
+                alertId: delivery.alertId,
+                attempts: delivery.attempts,
+                error: delivery.error,
+            });
+            return;
+        case 'stale':
+            log.info('pbi-relay refresh alert skipped', { alertId: delivery.alertId, reason: delivery.reason });
+            return;
+    }
 }
 
 export function logStartOutcome(

@@ -3,11 +3,31 @@ import { errorMessagesOf } from './refreshAlert';
 import type { RefreshRecord } from './refreshRecord';
 
 export interface RefreshNotifier {
-    /**
-     * Posts the outcome to the webhook (with `recoveredFrom`: the refresh that alerted before a completed
-     * one, the "back to normal" alert); never throws, a failing webhook must not undo a recorded outcome.
-     */
-    notify(record: RefreshRecord, recoveredFrom?: RefreshRecord): Promise<{ sent: boolean; error?: string }>;
+    /** False without REFRESH_NOTIFY_URL: no alerts are queued. */
+    readonly enabled: boolean;
+    /** Posts the alert to the webhook once; never throws. deliverAlert retries what it reports unsent. */
+    notify(alert: RefreshAlert): Promise<{ sent: boolean; error?: string }>;
+}
+
+/**
+ * What an alert is about. outcome: a refresh ended Failed, TimedOut, Dropped or Cancelled; recovery: the
+ * first completed refresh after one that alerted (`recoveredFrom`), after the target went stale
+ * (`staleSince`) or the completion of a refresh that ran slow (`wasSlow`); stale: no refresh completed for
+ * longer than the target's maxAge (`record`: the last one that did, if any); slow: a refresh running
+ * longer than its slowAlertFactor × its usual duration.
+ */
+export interface RefreshAlert {
+    kind: 'outcome' | 'recovery' | 'stale' | 'slow';
+    alertId: string;
+    target: string;
+    record?: RefreshRecord;
+    recoveredFrom?: RefreshRecord;
+    staleSince?: string;
+    wasSlow?: boolean;
+    maxAgeSeconds?: number;
+    usualSeconds?: number;
+    runningSeconds?: number;
+    raisedAt: string;
 }
 
 function formatDuration(seconds: number | undefined): string {
@@ -20,42 +40,71 @@ function formatDuration(seconds: number | undefined): string {
 
 export type NotifyFormat = Settings['REFRESH_NOTIFY_FORMAT'];
 
-/** The same refresh ends once, so its tracking id and outcome identify the alert: receivers deduplicate by it. */
-export const alertIdOf = (record: RefreshRecord) => `${record.id}:${record.status}`;
+/**
+ * The same refresh ends once, so its tracking id and outcome identify the alert: receivers deduplicate by
+ * it. A slow refresh alerts once (`<id>:slow`), a stale target once per last completion (`<target>:stale:<since>`).
+ */
+export const alertIdOf = (record: Pick<RefreshRecord, 'id' | 'status'>) => `${record.id}:${record.status}`;
+
+/** The first line of every format. */
+function headlineOf(alert: RefreshAlert): string {
+    const { record, target } = alert;
+    const duration = formatDuration(record?.durationSeconds);
+    switch (alert.kind) {
+        case 'outcome':
+            return `Power BI refresh of ${target} ended ${record?.status} after ${duration}.`;
+        case 'recovery': {
+            const before = [
+                alert.recoveredFrom && `the one before ended ${alert.recoveredFrom.status}`,
+                alert.staleSince && `none had completed since ${alert.staleSince}`,
+                alert.wasSlow && 'it ran longer than usual',
+            ].filter(Boolean);
+            return `Power BI refresh of ${target} is back to normal: ${record?.status} after ${duration}${before.length > 0 ? ` (${before.join('; ')})` : ''}.`;
+        }
+        case 'stale':
+            return `Power BI model ${target} has not refreshed successfully since ${alert.staleSince} (maxAge ${formatDuration(alert.maxAgeSeconds)}).`;
+        case 'slow':
+            return `Power BI refresh of ${target} has been running ${formatDuration(alert.runningSeconds)}, usually ${formatDuration(alert.usualSeconds)}.`;
+    }
+}
 
 /**
  * The JSON an incoming webhook receives (REFRESH_NOTIFY_FORMAT json): `text` is what a simple receiver
  * shows; the same facts follow as fields for workflows that build their own card.
  */
-export function toNotification(record: RefreshRecord, recoveredFrom?: RefreshRecord) {
-    const errors = errorMessagesOf(record);
-    const duration = formatDuration(record.durationSeconds);
+export function toNotification(alert: RefreshAlert) {
+    const { record, recoveredFrom } = alert;
+    const errors = alert.kind === 'outcome' && record ? errorMessagesOf(record) : [];
     const lines = [
-        recoveredFrom === undefined
-            ? `Power BI refresh of ${record.target} ended ${record.status} after ${duration}.`
-            : `Power BI refresh of ${record.target} is back to normal: ${record.status} after ${duration} (the one before ended ${recoveredFrom.status}).`,
+        headlineOf(alert),
         ...errors.slice(0, 5).map((error) => `- ${error.slice(0, 500)}`),
-        `Tracking id ${record.id}${record.requestId ? `, request id ${record.requestId}` : ''}.`,
-    ];
+        record && `Tracking id ${record.id}${record.requestId ? `, request id ${record.requestId}` : ''}.`,
+    ].filter((line): line is string => line !== undefined);
     return {
-        alertId: alertIdOf(record),
-        kind: recoveredFrom === undefined ? 'outcome' : 'recovery',
+        alertId: alert.alertId,
+        kind: alert.kind,
         text: lines.join('\n'),
-        dataset: record.target,
-        status: record.status,
-        extendedStatus: record.extendedStatus,
-        durationSeconds: record.durationSeconds,
-        duration,
+        dataset: alert.target,
+        status: record?.status,
+        extendedStatus: record?.extendedStatus,
+        durationSeconds: record?.durationSeconds,
+        duration: formatDuration(record?.durationSeconds),
         errors,
-        id: record.id,
-        requestId: record.requestId,
-        workspaceId: record.workspaceId,
-        datasetId: record.datasetId,
-        trigger: record.trigger,
-        requestedAt: record.requestedAt,
-        startTime: record.startTime,
-        endTime: record.endTime,
+        id: record?.id,
+        requestId: record?.requestId,
+        workspaceId: record?.workspaceId,
+        datasetId: record?.datasetId,
+        trigger: record?.trigger,
+        requestedAt: record?.requestedAt,
+        startTime: record?.startTime,
+        endTime: record?.endTime,
         recoveredFrom: recoveredFrom === undefined ? undefined : { id: recoveredFrom.id, status: recoveredFrom.status },
+        staleSince: alert.staleSince,
+        maxAgeSeconds: alert.maxAgeSeconds,
+        wasSlow: alert.wasSlow,
+        usualSeconds: alert.usualSeconds,
+        runningSeconds: alert.runningSeconds,
+        raisedAt: alert.raisedAt,
     };
 }
 
@@ -63,11 +112,19 @@ export function toNotification(record: RefreshRecord, recoveredFrom?: RefreshRec
  * A Teams Workflows webhook ("When a Teams webhook request is received"; Office 365 connector webhooks are
  * retired) posts the Adaptive Card in `attachments` to the channel.
  */
-export function toTeamsCard(record: RefreshRecord, recoveredFrom?: RefreshRecord) {
-    const alert = toNotification(record, recoveredFrom);
+export function toTeamsCard(refreshAlert: RefreshAlert) {
+    const alert = toNotification(refreshAlert);
+    const { recoveredFrom } = refreshAlert;
+    const good = alert.kind === 'recovery';
     const facts = [
         ['Status', alert.extendedStatus ? `${alert.status} (${alert.extendedStatus})` : alert.status],
-        ['Duration', alert.duration],
+        ['Duration', alert.durationSeconds === undefined ? undefined : alert.duration],
+        [
+            'Running',
+            refreshAlert.runningSeconds === undefined ? undefined : formatDuration(refreshAlert.runningSeconds),
+        ],
+        ['Usually', refreshAlert.usualSeconds === undefined ? undefined : formatDuration(refreshAlert.usualSeconds)],
+        ['Last completed', refreshAlert.staleSince],
         ['Trigger', alert.trigger],
         ['Requested', alert.requestedAt],
         ['Tracking id', alert.id],
@@ -88,12 +145,15 @@ export function toTeamsCard(record: RefreshRecord, recoveredFrom?: RefreshRecord
                     body: [
                         {
                             type: 'TextBlock',
-                            text: `Power BI refresh of ${record.target}: ${record.status}${recoveredFrom ? ' (back to normal)' : ''}`,
+                            text: teamsTitleOf(refreshAlert),
                             weight: 'Bolder',
                             size: 'Medium',
-                            color: record.status === 'Completed' ? 'Good' : 'Attention',
+                            color: good ? 'Good' : 'Attention',
                             wrap: true,
                         },
+                        ...(alert.kind === 'stale' || alert.kind === 'slow'
+                            ? [{ type: 'TextBlock', text: alert.text, wrap: true }]
+                            : []),
                         ...alert.errors
                             .slice(0, 5)
                             .map((error) => ({ type: 'TextBlock', text: error.slice(0, 500), wrap: true })),
@@ -105,9 +165,22 @@ export function toTeamsCard(record: RefreshRecord, recoveredFrom?: RefreshRecord
     };
 }
 
+function teamsTitleOf(alert: RefreshAlert): string {
+    switch (alert.kind) {
+        case 'outcome':
+            return `Power BI refresh of ${alert.target}: ${alert.record?.status}`;
+        case 'recovery':
+            return `Power BI refresh of ${alert.target}: ${alert.record?.status} (back to normal)`;
+        case 'stale':
+            return `Power BI model ${alert.target}: no successful refresh for too long`;
+        case 'slow':
+            return `Power BI refresh of ${alert.target}: running longer than usual`;
+    }
+}
+
 /** A Slack incoming webhook: `text` is the notification fallback, `blocks` what the channel shows. */
-export function toSlackMessage(record: RefreshRecord, recoveredFrom?: RefreshRecord) {
-    const alert = toNotification(record, recoveredFrom);
+export function toSlackMessage(refreshAlert: RefreshAlert) {
+    const alert = toNotification(refreshAlert);
     const errors = alert.errors.slice(0, 5).map((error) => `• ${error.slice(0, 500)}`);
     return {
         text: alert.text.split('\n')[0]!,
@@ -117,7 +190,9 @@ export function toSlackMessage(record: RefreshRecord, recoveredFrom?: RefreshRec
                 text: {
                     type: 'mrkdwn',
                     text: [
-                        `*Power BI refresh of ${record.target}: ${record.status}* after ${alert.duration}`,
+                        alert.kind === 'outcome' || alert.kind === 'recovery'
+                            ? `*Power BI refresh of ${alert.dataset}: ${alert.status}* after ${alert.duration}`
+                            : `*${alert.text}*`,
                         ...errors,
                     ].join('\n'),
                 },
@@ -127,7 +202,13 @@ export function toSlackMessage(record: RefreshRecord, recoveredFrom?: RefreshRec
                 elements: [
                     {
                         type: 'mrkdwn',
-                        text: `tracking id ${alert.id}${alert.requestId ? ` · request id ${alert.requestId}` : ''} · alert id ${alert.alertId}`,
+                        text: [
+                            alert.id && `tracking id ${alert.id}`,
+                            alert.requestId && `request id ${alert.requestId}`,
+                            `alert id ${alert.alertId}`,
+                        ]
+                            .filter(Boolean)
+                            .join(' · '),
                     },
                 ],
             },
@@ -135,7 +216,7 @@ export function toSlackMessage(record: RefreshRecord, recoveredFrom?: RefreshRec
     };
 }
 
-const payloadOf: Record<NotifyFormat, (record: RefreshRecord, recoveredFrom?: RefreshRecord) => unknown> = {
+const payloadOf: Record<NotifyFormat, (alert: RefreshAlert) => unknown> = {
     json: toNotification,
     teams: toTeamsCard,
     slack: toSlackMessage,
@@ -148,13 +229,14 @@ export function createRefreshNotifier(
     const toPayload = payloadOf[options.format ?? 'json'];
     const fetchImpl = options.fetch ?? fetch;
     return {
-        async notify(record, recoveredFrom) {
+        enabled: url !== undefined,
+        async notify(alert) {
             if (url === undefined) return { sent: false };
             try {
                 const response = await fetchImpl(url, {
                     method: 'POST',
                     headers: { 'Content-Type': 'application/json; charset=utf-8' },
-                    body: JSON.stringify(toPayload(record, recoveredFrom)),
+                    body: JSON.stringify(toPayload(alert)),
                     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
                 });
                 await response.arrayBuffer().catch(() => undefined);

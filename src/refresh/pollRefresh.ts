@@ -10,6 +10,7 @@ import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
 import { findTarget, startRefresh, type StartOutcome } from './startRefresh';
 import { secondsRunning, secondsToExpectedEnd } from './usualDuration';
+import type { QueuedAlert } from './queueAlert';
 
 export type PollOutcome =
     /** Still running: the next check is queued. `problem` is a status call that failed and will be retried. */
@@ -17,7 +18,7 @@ export type PollOutcome =
     | {
           kind: 'recorded';
           record: RefreshRecord;
-          notification?: { sent: boolean; error?: string };
+          notification?: QueuedAlert;
           restart?: StartOutcome;
       }
     /** A duplicate or superseded message; nothing was done. */
@@ -54,7 +55,8 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
         polls: message.poll + 1,
         lastPolledAt: now.toISOString(),
     };
-    const observation = await observe(model, message.requestId, base, deps);
+    const standard = findTarget(message.target, deps.targets)?.sharedCapacity === true;
+    const observation = await observe(model, message.requestId, base, deps, standard);
 
     if (observation.kind === 'seen' && isTerminal(observation.record.status)) {
         const status = observation.record.status as TerminalStatus;
@@ -68,8 +70,10 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
     }
     if (pastDeadline) {
         const current = observation.kind === 'seen' ? observation.record : base;
-        const cancelled = await deps.api.cancelRefresh(model, message.requestId);
-        const cancelError = cancelled.ok ? undefined : `cancel failed: ${cancelled.failure.message}`;
+        // A standard refresh (shared capacity) cannot be cancelled: it is recorded TimedOut and let be.
+        const cancelled = standard ? undefined : await deps.api.cancelRefresh(model, message.requestId);
+        const cancelError =
+            cancelled === undefined || cancelled.ok ? undefined : `cancel failed: ${cancelled.failure.message}`;
         return finish(
             stored,
             () => ({
@@ -79,7 +83,12 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
                 durationSeconds: secondsBetween(current.startTime ?? current.requestedAt, now.toISOString()),
                 error: {
                     code: 'DeadlineReached',
-                    message: [`pbi-relay cancelled the refresh at its deadline ${base.deadline}`, cancelError]
+                    message: [
+                        standard
+                            ? `pbi-relay stopped following the standard refresh at its deadline ${base.deadline} (standard refreshes cannot be cancelled; the service may still finish it)`
+                            : `pbi-relay cancelled the refresh at its deadline ${base.deadline}`,
+                        cancelError,
+                    ]
                         .filter(Boolean)
                         .join('; '),
                 },
@@ -117,7 +126,9 @@ async function observe(
     requestId: string,
     base: RefreshRecord,
     deps: RefreshDeps,
+    standard: boolean,
 ): Promise<Observation> {
+    if (standard) return observeInHistory(model, requestId, base, deps);
     const detail = await deps.api.getRefreshDetail(model, requestId);
     if (detail.ok) {
         const record = applyRefreshDetail(base, detail.value.detail);
@@ -127,9 +138,20 @@ async function observe(
     if (detail.failure.kind !== 'permanent') return { kind: 'unreadable', failure: detail.failure };
     // Execution details exist only for enhanced refreshes; the history also shows standard ones (and is
     // the documented place where a dropped request never appears).
+    return observeInHistory(model, requestId, base, deps, detail.failure);
+}
+
+/** A refresh looked up in the history by its request id: the only view of a standard refresh. */
+async function observeInHistory(
+    model: ModelRef,
+    requestId: string,
+    base: RefreshRecord,
+    deps: RefreshDeps,
+    detailFailure?: PowerBiFailure,
+): Promise<Observation> {
     const entry = await findRefreshInHistory(deps.api, model, requestId);
     if (!entry.ok) return { kind: 'unreadable', failure: entry.failure };
-    if (entry.value === undefined) return { kind: 'notSeen', failure: detail.failure };
+    if (entry.value === undefined) return { kind: 'notSeen', failure: detailFailure };
     return { kind: 'seen', record: applyHistoryEntry(base, entry.value) };
 }
 

@@ -1,11 +1,13 @@
 import type { ModelRef } from '../powerbi/refreshApi';
+import { alertIdOf } from './notifyRefresh';
 import { isAlerting } from './refreshAlert';
+import { queueAlert, type QueuedAlert } from './queueAlert';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
 
 export type RecordOutcome =
-    | { kind: 'recorded'; record: RefreshRecord; etag: string; notification?: { sent: boolean; error?: string } }
+    | { kind: 'recorded'; record: RefreshRecord; etag: string; notification?: QueuedAlert }
     /** Someone else (a duplicate poll message, a concurrent poller) recorded the end first. */
     | { kind: 'alreadyRecorded'; record: RefreshRecord };
 
@@ -16,7 +18,7 @@ export type RecordOutcome =
 export async function recordOutcome(
     stored: StoredRefresh,
     outcome: (current: RefreshRecord) => RefreshRecord & { status: TerminalStatus },
-    deps: Pick<RefreshDeps, 'history' | 'locks' | 'notifier' | 'now'>,
+    deps: Pick<RefreshDeps, 'history' | 'locks' | 'notifier' | 'queue' | 'episodes' | 'now'>,
 ): Promise<RecordOutcome> {
     let current = stored;
     for (let round = 0; round < 5; round += 1) {
@@ -30,7 +32,10 @@ export async function recordOutcome(
                 await deps.locks.release(model, record.id).catch(() => undefined);
             }
             const notification = isAlerting(record.status)
-                ? await deps.notifier.notify(record)
+                ? await queueAlert(
+                      { alertId: alertIdOf(record), about: 'outcome', target: record.target, refreshId: record.id },
+                      deps,
+                  )
                 : await notifyRecovery(record, deps);
             return { kind: 'recorded', record, etag: written.etag, notification };
         }
@@ -43,18 +48,34 @@ export async function recordOutcome(
 }
 
 /**
- * A completed refresh after one that alerted: the "back to normal" alert, once (only the writer of this
- * outcome sends it). Blocked entries of a chain are skipped; they are the consequence, not the cause.
+ * A completed refresh that ends an alerting episode: after a refresh that alerted, after the target went
+ * stale (maxAge), or one that had alerted as slow. One "back to normal" alert, once (only the writer of
+ * this outcome sends it, and closing the stale episode is ETag-guarded). Blocked entries of a chain are
+ * skipped; they are the consequence, not the cause.
  */
 async function notifyRecovery(
     record: RefreshRecord,
-    deps: Pick<RefreshDeps, 'history' | 'notifier'>,
-): Promise<{ sent: boolean; error?: string } | undefined> {
+    deps: Pick<RefreshDeps, 'history' | 'notifier' | 'queue' | 'episodes' | 'now'>,
+): Promise<QueuedAlert | undefined> {
     if (record.status !== 'Completed') return undefined;
     const earlier = (await deps.history.latest(record.target, 10)).filter(
         (other) => other.id !== record.id && isTerminal(other.status) && other.status !== 'Blocked',
     );
     const previous = earlier.find((other) => other.requestedAt <= record.requestedAt);
-    if (previous === undefined || !isAlerting(previous.status)) return undefined;
-    return deps.notifier.notify(record, previous);
+    const recoveredFrom = previous !== undefined && isAlerting(previous.status) ? previous : undefined;
+    const staleSince = await deps.episodes.close(record.target, record.endTime ?? deps.now().toISOString(), deps.now());
+    const wasSlow = record.slowAlertedAt !== undefined;
+    if (recoveredFrom === undefined && staleSince === undefined && !wasSlow) return undefined;
+    return queueAlert(
+        {
+            alertId: alertIdOf(record),
+            about: 'recovery',
+            target: record.target,
+            refreshId: record.id,
+            recoveredFromId: recoveredFrom?.id,
+            staleSince,
+            wasSlow: wasSlow || undefined,
+        },
+        deps,
+    );
 }

@@ -7,6 +7,7 @@ import type { RefreshLocks } from './refreshLocks';
 import type { RefreshNotifier } from './notifyRefresh';
 import type { RefreshQueue } from './refreshQueue';
 import type { RefreshSlots } from './refreshSlots';
+import type { StaleEpisodes } from './staleEpisodes';
 
 /** Everything the refresh domain needs, wired by src/runtime/relay.ts (and by tests against real services). */
 export interface RefreshDeps {
@@ -20,6 +21,7 @@ export interface RefreshDeps {
     history: RefreshHistory;
     locks: RefreshLocks;
     slots: RefreshSlots;
+    episodes: StaleEpisodes;
     queue: RefreshQueue;
     notifier: RefreshNotifier;
     poll: PollPolicy;

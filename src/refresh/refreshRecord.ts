@@ -104,6 +104,7 @@ export const refreshEntitySchema = z.looseObject({
     restartedAs: optionalText,
     slot: optionalText,
     upstream: optionalText,
+    slowAlertedAt: optionalText,
     recordedAt: optionalText,
 });
 
@@ -149,6 +150,8 @@ export interface RefreshRecord {
     slot?: string;
     /** Tracking ids of the upstream refreshes that started (or blocked) a chained target, comma-separated. */
     upstream?: string;
+    /** When the relay alerted that this refresh runs longer than usual (slowAlertFactor), once. */
+    slowAlertedAt?: string;
     recordedAt?: string;
 }
 
@@ -209,6 +212,7 @@ export function toRefreshEntity(
         restartedAs: record.restartedAs,
         slot: record.slot,
         upstream: record.upstream,
+        slowAlertedAt: record.slowAlertedAt,
         recordedAt: record.recordedAt,
     };
     // Table storage cannot store undefined; leaving the property out is what "absent" means there.
@@ -254,6 +258,7 @@ export function fromRefreshEntity(entity: unknown): RefreshRecord {
         restartedAs: e.restartedAs,
         slot: e.slot,
         upstream: e.upstream,
+        slowAlertedAt: e.slowAlertedAt,
         recordedAt: e.recordedAt,
     };
     for (const key of Object.keys(record) as (keyof RefreshRecord)[]) if (record[key] === undefined) delete record[key];

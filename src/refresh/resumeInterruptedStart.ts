@@ -7,6 +7,8 @@ import type { RefreshRecord } from './refreshRecord';
 
 /** How enhanced refreshes appear in the service's history (the docs say ViaEnhancedApi; ReliableProcessing is seen too). */
 const enhancedRefreshTypes = new Set(['viaenhancedapi', 'reliableprocessing']);
+/** A standard refresh (shared capacity) the relay requested shows as ViaApi. */
+const standardRefreshTypes = new Set(['viaapi']);
 /** Clock skew allowed between the relay's request time and the service's start time. */
 const skewSeconds = 60;
 /** Beyond the start budget, how long a start may still be at work (a slow last request) before it counts as stopped. */
@@ -25,7 +27,7 @@ export function isInterruptedStart(requestedAt: string, now: Date, deps: Pick<Re
 
 /**
  * A start whose process stopped between taking the model's lock and handing the refresh to the poller
- * leaves a `Starting` record (and the lock). If the service's history shows an enhanced refresh that
+ * leaves a `Starting` record (and the lock). If the service's history shows an enhanced refresh (a standard one on shared capacity) that
  * began after the request, the POST went through: the record is resumed as Running and a check queued.
  * Otherwise nothing runs, and the record is closed as Failed with the reason, which frees the lock.
  */
@@ -37,10 +39,12 @@ export async function resumeInterruptedStart(stored: StoredRefresh, deps: Refres
         // The service cannot tell now; the next tick asks again rather than closing a refresh that may run.
         if (!history.ok) return { kind: 'waiting' };
         const since = Date.parse(record.requestedAt) - skewSeconds * 1000;
+        const shared = deps.targets.find((target) => target.name === record.target)?.sharedCapacity === true;
+        const types = shared ? standardRefreshTypes : enhancedRefreshTypes;
         const started = history.value.find(
             (entry) =>
                 entry.requestId !== undefined &&
-                enhancedRefreshTypes.has((entry.refreshType ?? '').toLowerCase()) &&
+                types.has((entry.refreshType ?? '').toLowerCase()) &&
                 entry.startTime !== undefined &&
                 Date.parse(entry.startTime) >= since,
         );

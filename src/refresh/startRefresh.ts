@@ -13,7 +13,9 @@ import type { StoredRefresh } from './refreshHistory';
 import { fromRefreshId, newRefreshRowKey } from './refreshKey';
 import { isTerminal, refreshIdSeparator, type RefreshRecord, type Requester } from './refreshRecord';
 import { resolveModel } from './resolveModel';
+import { sharedQuotaRefusal } from './sharedRefreshQuota';
 import { secondsRunning, secondsToExpectedEnd, usualDurationSeconds } from './usualDuration';
+import type { QueuedAlert } from './queueAlert';
 
 export interface StartRequest {
     /** A configured target's name; may be left out when exactly one target is configured. */
@@ -38,7 +40,7 @@ export type StartOutcome =
           kind: 'failed';
           record: RefreshRecord;
           failure: PowerBiFailure;
-          notification?: { sent: boolean; error?: string };
+          notification?: QueuedAlert;
       }
     | { kind: 'unknownTarget'; target?: string; targets: string[] };
 
@@ -55,7 +57,7 @@ export function findTarget(name: string | undefined, targets: RefreshTarget[]): 
 }
 
 /**
- * Starts an enhanced refresh of one target, at most one per model: the model's lock in Table storage is
+ * Starts an enhanced refresh of one target (a standard one on shared capacity, within its daily quota), at most one per model: the model's lock in Table storage is
  * taken first, so overlapping timer runs, several instances and a manual start race for the lock instead
  * of racing Power BI. A refresh the service is already running (400 "Another refresh request is already
  * executing", or 409) is attached to and followed. Throttling and transient failures are retried within
@@ -103,6 +105,10 @@ export async function startRefresh(request: StartRequest, deps: RefreshDeps): Pr
 
     record.expectedSeconds = await usualDurationSeconds(target.name, deps.history);
     let stored = await deps.history.create(record);
+    if (target.sharedCapacity) {
+        const refusal = await sharedQuotaRefusal(deps.api, model, requestedAt);
+        if (refusal) return failStart(stored, refusal, deps);
+    }
     const budgetEnds = addSeconds(requestedAt, deps.startBudgetSeconds).getTime();
     for (let attempt = 1; ; attempt += 1) {
         stored = { ...stored, record: { ...stored.record, startAttempts: attempt } };

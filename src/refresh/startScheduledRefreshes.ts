@@ -1,6 +1,7 @@
 import type { RefreshTarget } from '../config/refreshTargetSchema';
 import { dueSlot } from '../schedule/refreshSchedule';
 import { chainDecision } from './chainDecision';
+import { raiseEscalations, type Escalation } from './raiseEscalations';
 import { recordBlocked } from './recordBlocked';
 import type { RefreshDeps } from './refreshDeps';
 import type { RefreshRecord } from './refreshRecord';
@@ -22,6 +23,8 @@ export interface ScheduledRun {
     claimedElsewhere: { target: string; slot: string }[];
     /** Running refreshes whose checks had stopped and were queued again, and interrupted starts resumed or closed. */
     revived: Revived;
+    /** Staleness (maxAge) and slow-refresh (slowAlertFactor) alerts raised by this tick. */
+    escalations: Escalation[];
     /** Refreshes deleted from the history because they are older than REFRESH_RETENTION_DAYS. */
     purged: number;
     /** Reviving, trimming or reading a schedule failed; the other targets went ahead and the next tick tries again. */
@@ -40,7 +43,8 @@ const trimMinute = 0;
  * target whether a slot of its schedule came due since the last claimed one (or, for a chained target,
  * whether its upstream targets completed), claims it (insert-if-absent, so one start per slot across
  * instances and restarts) and starts the refresh. Targets are handled each on their own, so one failing
- * target does not hold up the others. Once an hour the history is trimmed.
+ * target does not hold up the others. Then staleness and slow-refresh alerts are raised. Once an hour the
+ * history is trimmed.
  */
 export async function startScheduledRefreshes(deps: RefreshDeps): Promise<ScheduledRun> {
     const now = deps.now();
@@ -89,6 +93,10 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
                     );
             }),
     );
+    const escalations = await raiseEscalations(deps).catch((error: unknown) => {
+        housekeepingErrors.push(`alerts: ${(error as Error).message}`);
+        return [];
+    });
     let purged = 0;
     if (now.getUTCMinutes() === trimMinute) {
         const cutoff = new Date(now.getTime() - deps.retentionDays * 24 * 60 * 60 * 1000);
@@ -101,7 +109,7 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
             housekeepingErrors.push(`trim history: ${(error as Error).message}`);
         }
     }
-    return { outcomes, claimedElsewhere, revived, purged, housekeepingErrors };
+    return { outcomes, claimedElsewhere, revived, escalations, purged, housekeepingErrors };
 }
 
 /**

@@ -94,6 +94,49 @@ describe('triggering a refresh', () => {
         expect((await bed.api.post(path, { type: 'Full' })).status).toBe(400);
         expect((await bed.api.post(path)).status).toBe(202);
     });
+
+    it('a Shared capacity model takes 8 standard refreshes in 24 h; the ninth is a 400, and a day later one fits again', async () => {
+        const shared = await bed.emulator.createWorkspace({
+            name: 'Pro quota',
+            capacity: 'Shared',
+            members: [{ principalId: 'a0000000-0000-4000-8000-00000000ad01', role: 'Admin' }],
+        });
+        const model = await bed.emulator.createModel({
+            workspaceId: shared.id,
+            name: 'm',
+            tables: [{ name: 'T' }],
+            refreshScript: { durationSeconds: 60 },
+        });
+        const path = `/v1.0/myorg/groups/${shared.id}/datasets/${model.id}/refreshes`;
+        const statuses: number[] = [];
+        for (let i = 0; i < 9; i += 1) {
+            statuses.push((await bed.api.post(path, { notifyOption: 'NoNotification' })).status);
+            advance(3600);
+        }
+        expect(statuses).toEqual([202, 202, 202, 202, 202, 202, 202, 202, 400]);
+        const ninth = await bed.api.post(path);
+        expect(ninth.body).toEqual({
+            error: {
+                code: 'InvalidRequest',
+                message:
+                    'Invalid dataset refresh request. The model has reached its limit of 8 refreshes per day on shared capacity',
+            },
+        });
+        // Refused requests do not count; the first refresh leaves the 24 h window after 24 h.
+        advance(24 * 3600 - 9 * 3600 + 1);
+        expect((await bed.api.post(path)).status).toBe(202);
+        expect((await bed.api.post(path)).status).toBe(400);
+        const entries = powerBiSchemas.refreshesSchema.parse((await bed.api.get(path)).body).value;
+        expect(entries.filter((entry) => entry.refreshType === 'ViaApi')).toHaveLength(9);
+    });
+
+    it('Premium models have no daily quota', async () => {
+        for (let i = 0; i < 9; i += 1) {
+            expect((await bed.api.post(base)).status).toBe(202);
+            advance(3600);
+        }
+        expect(await history()).toHaveLength(9);
+    });
 });
 
 describe('refresh parameter rules', () => {

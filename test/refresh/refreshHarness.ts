@@ -15,8 +15,10 @@ import { createPowerBiCredential } from '../../src/powerbi/powerBiCredential';
 import { createTokenProvider } from '../../src/powerbi/tokenProvider';
 import { fromQueueText } from '../../src/queue/rowsMessage';
 import { createRefreshDeps } from '../../src/refresh/createRefreshDeps';
-import { pollMessageSchema, type PollMessage } from '../../src/refresh/pollMessage';
+import { deliverAlert, type AlertDelivery } from '../../src/refresh/deliverAlert';
 import { pollRefresh, type PollOutcome } from '../../src/refresh/pollRefresh';
+import type { PollMessage } from '../../src/refresh/pollMessage';
+import { refreshQueueMessageSchema } from '../../src/refresh/refreshQueueMessage';
 import type { RefreshDeps } from '../../src/refresh/refreshDeps';
 import { createStorageClients } from '../../src/storage/storageClients';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
@@ -29,6 +31,8 @@ export interface Webhook {
     posts: Record<string, unknown>[];
     /** Answer the next posts with this status (default 200). */
     status: number;
+    /** Answer this many of the next posts with 503, then `status` again. */
+    failNext: number;
 }
 
 export interface RelayUnderTest {
@@ -37,10 +41,15 @@ export interface RelayUnderTest {
     deps: RefreshDeps;
     restart(): RefreshDeps;
     queue: QueueClient;
-    /** Receives the due checks one at a time in `notBefore` order, moving the emulator's clock to each. */
+    /**
+     * Receives the due checks one at a time in `notBefore` order, moving the emulator's clock to each;
+     * alerts due before a check are delivered on the way (into `deliveries`).
+     */
     receiveCheck(): Promise<{ message: PollMessage; delete(): Promise<void>; release(): Promise<void> } | undefined>;
     /** Runs checks until the queue is empty (or `maxChecks`); returns every outcome. */
     drain(options?: { maxChecks?: number; deps?: RefreshDeps }): Promise<PollOutcome[]>;
+    /** Every alert delivery attempt made on the way. */
+    deliveries: AlertDelivery[];
 }
 
 export interface RefreshHarness {
@@ -92,27 +101,46 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
                 deps: makeDeps(),
                 restart: () => (under.deps = makeDeps()),
                 queue,
+                deliveries: [],
                 receiveCheck: async () => {
                     if (!(await queue.exists())) return undefined;
-                    const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
-                    if (received.receivedMessageItems.length === 0) return undefined;
-                    const checks = received.receivedMessageItems
-                        .map((item) => ({ item, message: pollMessageSchema.parse(fromQueueText(item.messageText)) }))
-                        .sort((a, b) => a.message.notBefore.localeCompare(b.message.notBefore));
-                    // Only the earliest is handed out; the others become visible again at once.
-                    for (const other of checks.slice(1))
-                        await queue.updateMessage(other.item.messageId, other.item.popReceipt, undefined, 0);
-                    const first = checks[0]!;
-                    const due = Date.parse(first.message.notBefore);
-                    if (due > emulator.clock.now().getTime()) emulator.clock.set(new Date(due));
-                    return {
-                        message: first.message,
-                        delete: async () =>
-                            void (await queue.deleteMessage(first.item.messageId, first.item.popReceipt)),
-                        // What the queue does when the visibility timeout of a message nobody deleted expires.
-                        release: async () =>
-                            void (await queue.updateMessage(first.item.messageId, first.item.popReceipt, undefined, 0)),
-                    };
+                    for (;;) {
+                        const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
+                        if (received.receivedMessageItems.length === 0) return undefined;
+                        const checks = received.receivedMessageItems
+                            .map((item) => ({
+                                item,
+                                message: refreshQueueMessageSchema.parse(fromQueueText(item.messageText)),
+                            }))
+                            .sort((a, b) => a.message.notBefore.localeCompare(b.message.notBefore));
+                        // Only the earliest is handed out; the others become visible again at once.
+                        for (const other of checks.slice(1))
+                            await queue.updateMessage(other.item.messageId, other.item.popReceipt, undefined, 0);
+                        const first = checks[0]!;
+                        const due = Date.parse(first.message.notBefore);
+                        if (due > emulator.clock.now().getTime()) emulator.clock.set(new Date(due));
+                        const { message } = first;
+                        const remove = async () =>
+                            void (await queue.deleteMessage(first.item.messageId, first.item.popReceipt));
+                        // Alerts are delivered on the way, as the queue function does.
+                        if (message.kind === 'alert') {
+                            under.deliveries.push(await deliverAlert(message, under.deps));
+                            await remove();
+                            continue;
+                        }
+                        return {
+                            message,
+                            delete: remove,
+                            // What the queue does when the visibility timeout of a message nobody deleted expires.
+                            release: async () =>
+                                void (await queue.updateMessage(
+                                    first.item.messageId,
+                                    first.item.popReceipt,
+                                    undefined,
+                                    0,
+                                )),
+                        };
+                    }
                 },
                 drain: async (options = {}) => {
                     const outcomes: PollOutcome[] = [];
@@ -168,13 +196,14 @@ function newDeps(settings: Settings, targets: RefreshTarget[], emulator: Running
 }
 
 async function startWebhook(): Promise<{ server: Server; handle: Webhook }> {
-    const handle: Webhook = { url: '', posts: [], status: 200 };
+    const handle: Webhook = { url: '', posts: [], status: 200, failNext: 0 };
     const server = createServer((request, response) => {
         const chunks: Buffer[] = [];
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
         request.on('end', () => {
             handle.posts.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-            response.statusCode = handle.status;
+            response.statusCode = handle.failNext > 0 ? 503 : handle.status;
+            if (handle.failNext > 0) handle.failNext -= 1;
             response.end();
         });
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evictionMessage } from '../../emulator';
-import { logPollOutcome, type RefreshLog } from '../../src/refresh/logRefreshOutcome';
+import { logAlertDelivery, logPollOutcome, type RefreshLog } from '../../src/refresh/logRefreshOutcome';
 import { startRefresh } from '../../src/refresh/startRefresh';
 import { startRefreshHarness, type RefreshHarness } from './refreshHarness';
 
@@ -81,7 +81,7 @@ describe('enhanced refresh outcomes', () => {
         expect(recorded).toMatchObject({
             kind: 'recorded',
             record: { status: 'Failed', extendedStatus: 'Failed' },
-            notification: { sent: true },
+            notification: { alertId: `${recorded.kind === 'recorded' ? recorded.record.id : ''}:Failed` },
         });
         const { log, lines } = collectingLog();
         logPollOutcome(log, recorded);
@@ -186,25 +186,44 @@ describe('enhanced refresh outcomes', () => {
         ).toEqual(['outcome Dropped', 'recovery Completed']);
     });
 
-    it('records the outcome when the webhook fails, and says so in a warning', async () => {
+    it('retries a failing webhook with back-off until it takes the alert, always with the same alert id', async () => {
         const datasetId = await harness.createModel('Webhook down', { durationSeconds: 30, outcome: 'failure' });
         const relay = harness.relay([{ name: 'webhookDown', datasetId }]);
-        harness.webhook.status = 500;
-        try {
-            await startRefresh({ target: 'webhookDown', requestedBy: 'timer' }, relay.deps);
-            const outcome = (await relay.drain()).at(-1)!;
-            expect(outcome).toMatchObject({
-                kind: 'recorded',
-                record: { status: 'Failed' },
-                notification: { sent: false, error: 'webhook answered HTTP 500' },
-            });
-            const { log, lines } = collectingLog();
-            logPollOutcome(log, outcome);
-            expect(lines.map((line) => line.level)).toEqual(['error', 'warn']);
-            expect((await relay.deps.history.latest('webhookDown', 1))[0]!.status).toBe('Failed');
-        } finally {
-            harness.webhook.status = 200;
-        }
+        harness.webhook.failNext = 3;
+        await startRefresh({ target: 'webhookDown', requestedBy: 'timer' }, relay.deps);
+        const outcome = (await relay.drain()).at(-1)!;
+        expect(outcome).toMatchObject({ kind: 'recorded', record: { status: 'Failed' } });
+        const recordedAt = Date.parse(outcome.kind === 'recorded' ? outcome.record.recordedAt! : '');
+        // drain delivered the alert on the way: three 503s, then the receiver took it.
+        expect(relay.deliveries.map((delivery) => delivery.kind)).toEqual([
+            'retrying',
+            'retrying',
+            'retrying',
+            'delivered',
+        ]);
+        expect(relay.deliveries.map((delivery) => ('delaySeconds' in delivery ? delivery.delaySeconds : 0))).toEqual([
+            30, 60, 120, 0,
+        ]);
+        const posted = harness.webhook.posts.filter((post) => post.dataset === 'webhookDown');
+        expect(posted).toHaveLength(4);
+        expect(new Set(posted.map((post) => post.alertId))).toEqual(
+            new Set([`${outcome.kind === 'recorded' ? outcome.record.id : ''}:Failed`]),
+        );
+        // The last post went out 30 + 60 + 120 s (the relay's clock) after the outcome was recorded.
+        expect(harness.emulator.clock.now().getTime() - recordedAt).toBe(210_000);
+        const { log, lines } = collectingLog();
+        logAlertDelivery(log, relay.deliveries[0]!);
+        expect(lines).toEqual([
+            expect.objectContaining({
+                level: 'warn',
+                message: 'pbi-relay refresh alert delivery failed',
+                fields: expect.objectContaining({
+                    attempts: 1,
+                    nextAttemptSeconds: 30,
+                    error: 'webhook answered HTTP 503',
+                }),
+            }),
+        ]);
     });
 
     it('follows a first refresh within 10 % of its length, and checks a routine one just after its usual end', async () => {

@@ -140,6 +140,8 @@ describe('a poller that stops and starts again', () => {
                 error: expect.objectContaining({ code: 'StartInterrupted' }),
             }),
         ]);
+        // The alert is queued; the queue function delivers it.
+        await relay.drain();
         expect(harness.webhook.posts.slice(posts)).toEqual([
             expect.objectContaining({ id: starting!.id, status: 'Failed' }),
         ]);

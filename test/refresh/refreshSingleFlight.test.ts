@@ -142,6 +142,7 @@ describe('one refresh per model', () => {
             failure: { kind: 'throttled' },
             record: { status: 'Failed', error: { status: 429 } },
         });
+        await relay.drain();
         expect(harness.webhook.posts.filter((post) => post.dataset === 'throttledLong')).toHaveLength(1);
         const retried = await startRefresh({ target: 'throttledLong', requestedBy: 'manual' }, relay.deps);
         expect(retried.kind).toBe('started');
