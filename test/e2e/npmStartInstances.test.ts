@@ -23,7 +23,7 @@ beforeAll(async () => {
     child = spawn(
         process.execPath,
         [join(root, 'dist', 'local', 'start.js'), '--free-ports', '--instances', '2', '--config', configPath],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REFRESH_SCHEDULE: '* * * * * *' } },
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PUSH_MAX_SLOT_WAIT_MS: '1000' } },
     );
     createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
     createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
@@ -55,7 +55,7 @@ describe('npm start -- --instances 2 --config FILE', () => {
         expect(hostUrls()).toHaveLength(2);
         expect(new Set(hostUrls()).size).toBe(2);
         expect(startup.filter((line) => line.trim() !== '').at(-1)).toBe(`pbi-relay ready: ${hostUrls()[0]}`);
-        expect(startup).toContain('Environment sets   REFRESH_SCHEDULE (instead of local.settings.sample.json)');
+        expect(startup).toContain('Environment sets   PUSH_MAX_SLOT_WAIT_MS (instead of local.settings.sample.json)');
     });
 
     it('serves the datasets of the other config file on every host', async () => {
@@ -71,9 +71,13 @@ describe('npm start -- --instances 2 --config FILE', () => {
         }
     });
 
-    it('runs the timer, scheduled every second by the environment, on one host only', async () => {
-        const runs = () => output.flatMap((line) => /\[host (\d+)\] Executed 'startRefreshes'/.exec(line)?.[1] ?? []);
-        await waitFor(() => runs().length >= 3, { timeoutMs: 20_000, intervalMs: 200 });
-        expect(new Set(runs()).size).toBe(1);
+    it('runs each timer on one host only: one host holds its singleton lock', () => {
+        const holders = (timer: string) =>
+            output.flatMap(
+                (line) => new RegExp(`${timer}: \\[host (\\d+)\\] Singleton lock taken`).exec(line)?.[1] ?? [],
+            );
+        for (const timer of ['startRefreshes', 'sweepPushLedger', 'purgeEventIds']) {
+            expect({ timer, holders: holders(timer).length }).toEqual({ timer, holders: 1 });
+        }
     });
 });
