@@ -14,7 +14,8 @@ Each scenario starts its own \`npm start -- --free-ports\` and prints one table 
   sustained  one-row requests at --rate per second (50) for --seconds (240), time scale 1, with the hourly
              row limit lowered to --hourly-rows (10000) in the emulator and in the relay (PUSH_MAX_ROWS_PER_HOUR)
   cliff      a defaultRetentionPolicy None table filled with --fill-rows (250000) first, the emulator's cliff
-             at --cliff-rows (250000), then --requests one-row requests (default 5000)
+             at --cliff-rows (250000) with --cliff-calls-per-hour (120) past it, then --requests one-row requests
+             (default 5000)
   instances  the backlog through --instances (3) Functions hosts
   accept     --requests (default 5000) raw Azurite enqueues, then as many webhook requests, same queue
 Other options: --timeout-seconds (300) to wait for the rows after the last 202,
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
             'hourly-rows': { type: 'string', default: '10000' },
             'fill-rows': { type: 'string', default: '250000' },
             'cliff-rows': { type: 'string', default: '250000' },
+            'cliff-calls-per-hour': { type: 'string', default: '120' },
             'timeout-seconds': { type: 'string', default: '300' },
             'relay-setting': { type: 'string', multiple: true, default: [] },
             json: { type: 'boolean', default: false },
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
         hourlyRows: toNumber(values['hourly-rows'], 'hourly-rows')!,
         fillRows: toNumber(values['fill-rows'], 'fill-rows')!,
         cliffRows: toNumber(values['cliff-rows'], 'cliff-rows')!,
+        cliffCallsPerHour: toNumber(values['cliff-calls-per-hour'], 'cliff-calls-per-hour')!,
         timeoutSeconds: toNumber(values['timeout-seconds'], 'timeout-seconds')!,
         relaySettings,
     };

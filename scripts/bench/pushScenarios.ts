@@ -27,8 +27,10 @@ export interface ScenarioOptions {
     hourlyRows: number;
     /** cliff: rows put into the `None` table first, in requests of 10,000 rows. */
     fillRows: number;
-    /** cliff: the emulator's slowdownTableRows (documented: 250,000). */
+    /** cliff: the emulator's slowdownTableRows (documented: 250,000), told to the relay too. */
     cliffRows: number;
+    /** cliff: Add Rows calls an hour past the cliff (documented: 120), in the emulator and in the relay. */
+    cliffCallsPerHour: number;
     /** How long to wait for the rows after the last 202. */
     timeoutSeconds: number;
     /** More app settings for the relay, passed as environment variables. */
@@ -183,6 +185,7 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
     if (scenario === 'cliff') {
         // The relay paces calls past the same cliff the emulator applies.
         env.PUSH_CLIFF_TABLE_ROWS = String(options.cliffRows);
+        env.PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF = String(options.cliffCallsPerHour);
         // The cliff applies to tables that keep their rows: the demo table with retention None.
         const config = JSON.parse(readFileSync(join(appRoot(), 'pbi-relay.config.json'), 'utf8')) as {
             datasets: { defaultRetentionPolicy?: string }[];
@@ -223,8 +226,14 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
             }
             case 'cliff': {
                 const defaults = await probe.limits();
-                if (options.cliffRows !== defaults.slowdownTableRows) {
-                    await probe.updateLimits({ slowdownTableRows: options.cliffRows });
+                if (
+                    options.cliffRows !== defaults.slowdownTableRows ||
+                    options.cliffCallsPerHour !== defaults.maxPostRowsRequestsPerHourAfterSlowdown
+                ) {
+                    await probe.updateLimits({
+                        slowdownTableRows: options.cliffRows,
+                        maxPostRowsRequestsPerHourAfterSlowdown: options.cliffCallsPerHour,
+                    });
                 }
                 const fillFirst = 10_000_000;
                 const batches = range(0, Math.ceil(options.fillRows / 10_000));
