@@ -2,7 +2,7 @@ import type { RelayConfig } from '../config/relayConfig';
 import type { Row } from '../ingest/validateRows';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
-import type { RowsBlobs } from '../queue/rowsBlobs';
+import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
 import type { RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason, RowsQueue } from '../queue/rowsQueue';
 import type { DatasetResolver } from './datasetResolver';
@@ -94,14 +94,12 @@ export async function deliverRows(
         return report;
     }
     const trigger = triggerMember(message, deps);
-    const rows = message.rows ?? (message.blob ? await deps.blobs.get(message.blob) : undefined);
-    if (!rows || rows.length !== message.rowCount) {
-        const text = !rows
-            ? `The claim-check blob ${message.blob} is missing; its rows cannot be pushed`
-            : `The message announces ${message.rowCount} rows but carries ${rows.length}`;
-        await poison(trigger, { message: text }, report, deps);
+    const read = await readMessageRows(message, deps.blobs);
+    if (read.kind === 'missing') {
+        await poison(trigger, { message: read.reason }, report, deps);
         return report;
     }
+    const { rows } = read;
 
     const target = await deps.resolver.resolve(message.dataset, message.table);
     if (!target.ok) {

@@ -1,5 +1,5 @@
 import type { Row } from '../ingest/validateRows';
-import type { RowsBlobs } from '../queue/rowsBlobs';
+import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
 import { rowsMessageSchema, type RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';
 import type { Member } from './member';
@@ -106,15 +106,7 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
         (await options.ledger.pushedParts(message.ingestionId)).has(0)
     )
         return { kind: 'pushed' };
-    const rows = message.rows ?? (message.blob ? await options.blobs.get(message.blob) : undefined);
-    if (!rows)
-        return {
-            kind: 'missing',
-            reason: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed`,
-        };
-    if (rows.length !== message.rowCount)
-        return { kind: 'missing', reason: `The message announces ${message.rowCount} rows but carries ${rows.length}` };
-    return { kind: 'rows', rows };
+    return readMessageRows(message, options.blobs);
 }
 
 async function sendBack(received: ReceivedMessage, message: RowsMessage, options: GatherOptions): Promise<void> {

@@ -41,3 +41,19 @@ export function createRowsBlobs(blobService: BlobServiceClient, containerName: s
         },
     };
 }
+
+/** A message's rows, inline or from its claim-check blob, or why they cannot be pushed. */
+export async function readMessageRows(
+    message: { rows?: Row[]; blob?: string; rowCount: number },
+    blobs: RowsBlobs,
+): Promise<{ kind: 'rows'; rows: Row[] } | { kind: 'missing'; reason: string }> {
+    const rows = message.rows ?? (message.blob ? await blobs.get(message.blob) : undefined);
+    if (!rows)
+        return {
+            kind: 'missing',
+            reason: `The claim-check blob ${message.blob} is missing; its rows cannot be pushed`,
+        };
+    if (rows.length !== message.rowCount)
+        return { kind: 'missing', reason: `The message announces ${message.rowCount} rows but carries ${rows.length}` };
+    return { kind: 'rows', rows };
+}
