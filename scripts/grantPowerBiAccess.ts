@@ -16,8 +16,14 @@
  * See infra/README.md, "Power BI access", for the tenant setting and security group this relies on.
  */
 import { execFile } from 'node:child_process';
+import { parseArgs as parseNodeArgs } from 'node:util';
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
-import { deployerTokenProvider } from './deployerToken';
+import { createPowerBiClient } from '../src/powerbi/powerBiClient';
+import type { PowerBiFailure } from '../src/powerbi/powerBiFailure';
+import type { WorkspaceUser } from '../src/powerbi/schemas';
+import { deployerCredential } from './deployerToken';
 
 export const grantableRoles = ['Member', 'Contributor', 'Admin'] as const;
 export type GrantableRole = (typeof grantableRoles)[number];
@@ -27,22 +33,6 @@ const roleRank: Record<string, number> = { none: 0, viewer: 1, contributor: 2, m
 
 export const defaultBaseUrl = 'https://api.powerbi.com/v1.0/myorg';
 export const defaultScope = 'https://analysis.windows.net/powerbi/api/.default';
-
-/** GroupUser in the Power BI REST API (swagger definitions GroupUser / User); only what the grant needs. */
-const groupUserSchema = z.looseObject({
-    identifier: z.string().optional(),
-    graphId: z.string().optional(),
-    principalType: z.string().optional(),
-    groupUserAccessRight: z.string(),
-    displayName: z.string().optional(),
-    emailAddress: z.string().optional(),
-});
-const groupUsersSchema = z.looseObject({ value: z.array(groupUserSchema) });
-export type GroupUser = z.infer<typeof groupUserSchema>;
-
-const errorBodySchema = z.looseObject({
-    error: z.looseObject({ code: z.string().optional(), message: z.string().optional() }),
-});
 
 export const grantRequestSchema = z.object({
     workspaceId: z.guid({ error: 'must be the GUID of the Power BI workspace (POWERBI_WORKSPACE_ID or --workspace)' }),
@@ -57,10 +47,12 @@ export const grantRequestSchema = z.object({
 export type GrantRequest = z.infer<typeof grantRequestSchema>;
 
 export interface GrantDependencies {
-    fetch: typeof fetch;
-    getToken: () => Promise<string>;
+    /** The signed-in deployer's credential (Azure CLI or azd). */
+    credential: TokenCredential;
     baseUrl?: string;
+    scope?: string;
     timeoutMs?: number;
+    httpClient?: HttpClient;
 }
 
 export type GrantResult =
@@ -81,9 +73,9 @@ export class PowerBiAccessError extends Error {
 
 /** Finds the identity among the workspace's users, by object id or client id, case-insensitively. */
 export function findPrincipal(
-    users: readonly GroupUser[],
+    users: readonly WorkspaceUser[],
     request: Pick<GrantRequest, 'principalId' | 'clientId'>,
-): GroupUser | undefined {
+): WorkspaceUser | undefined {
     const ids = new Set(
         [request.principalId, request.clientId].filter((id): id is string => !!id).map((id) => id.toLowerCase()),
     );
@@ -96,50 +88,30 @@ export function findPrincipal(
 
 export async function grantWorkspaceAccess(request: GrantRequest, deps: GrantDependencies): Promise<GrantResult> {
     const base = (deps.baseUrl ?? defaultBaseUrl).replace(/\/+$/, '');
-    const usersUrl = `${base}/groups/${encodeURIComponent(request.workspaceId)}/users`;
-    const token = await deps.getToken();
-
-    const call = async (step: string, method: 'GET' | 'POST' | 'PUT', body?: unknown): Promise<string> => {
-        let response: Response;
-        try {
-            response = await deps.fetch(usersUrl, {
-                method,
-                headers: {
-                    authorization: `Bearer ${token}`,
-                    accept: 'application/json',
-                    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-                },
-                body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000),
-            });
-        } catch (error) {
-            throw new PowerBiAccessError(`Could not reach Power BI at ${base} to ${step}: ${(error as Error).message}`);
-        }
-        const text = await response.text();
-        if (!response.ok) throw failure(step, response, text, request, base);
-        return text;
+    const client = createPowerBiClient({
+        baseUrl: base,
+        credential: deps.credential,
+        scope: deps.scope ?? defaultScope,
+        timeoutMs: deps.timeoutMs ?? 30_000,
+        ...(deps.httpClient ? { httpClient: deps.httpClient } : {}),
+    });
+    const orFail = <T>(step: string, result: { ok: true; value: T } | { ok: false; failure: PowerBiFailure }): T => {
+        if (!result.ok) throw failure(step, result.failure, request, base);
+        return result.value;
     };
 
-    const listed = await call('list the workspace users', 'GET');
-    let json: unknown;
-    try {
-        json = JSON.parse(listed);
-    } catch {
-        throw new PowerBiAccessError(
-            `Power BI answered the workspace users request with a body that is not JSON: ${listed.slice(0, 200)}`,
-        );
-    }
-    const users = groupUsersSchema.safeParse(json);
-    if (!users.success) {
-        throw new PowerBiAccessError(
-            `Power BI answered the workspace users request with an unexpected shape: ${z.prettifyError(users.error)}`,
-        );
-    }
-
-    const existing = findPrincipal(users.data.value, request);
-    const userDetails = { identifier: request.principalId, principalType: 'App', groupUserAccessRight: request.role };
+    const users = orFail('list the workspace users', await client.getGroupUsers(request.workspaceId));
+    const existing = findPrincipal(users, request);
+    const userDetails = {
+        identifier: request.principalId,
+        principalType: 'App' as const,
+        groupUserAccessRight: request.role,
+    };
     if (!existing) {
-        await call(`add the managed identity as ${request.role}`, 'POST', userDetails);
+        orFail(
+            `add the managed identity as ${request.role}`,
+            await client.addGroupUser(request.workspaceId, userDetails),
+        );
         return { outcome: 'added', role: request.role };
     }
     const current = existing.groupUserAccessRight;
@@ -147,36 +119,37 @@ export async function grantWorkspaceAccess(request: GrantRequest, deps: GrantDep
         return { outcome: 'unchanged', role: current };
     }
     // Update by the identifier Power BI itself reports for the identity.
-    await call(`change the managed identity's role from ${current} to ${request.role}`, 'PUT', {
-        ...userDetails,
-        identifier: existing.identifier ?? request.principalId,
-    });
+    orFail(
+        `change the managed identity's role from ${current} to ${request.role}`,
+        await client.updateGroupUser(request.workspaceId, {
+            ...userDetails,
+            identifier: existing.identifier ?? request.principalId,
+        }),
+    );
     return { outcome: 'updated', role: request.role, previousRole: current };
-}
-
-function describeBody(text: string): { code?: string; message?: string } {
-    try {
-        const parsed = errorBodySchema.safeParse(JSON.parse(text));
-        if (parsed.success) return { code: parsed.data.error.code, message: parsed.data.error.message };
-    } catch {
-        // not JSON: fall through
-    }
-    return { message: text.trim() === '' ? undefined : text.trim().slice(0, 300) };
 }
 
 /** Turns a failed call into the fix, for the status codes that users meet while setting up access. */
 export function failure(
     step: string,
-    response: Pick<Response, 'status' | 'headers'>,
-    text: string,
+    problem: PowerBiFailure,
     request: GrantRequest,
     base: string,
 ): PowerBiAccessError {
-    const { code, message } = describeBody(text);
+    if (problem.status === undefined || problem.code === 'NoAccessToken') {
+        // No answer from Power BI: the network, a timeout or the sign-in failed.
+        return new PowerBiAccessError(`Could not reach Power BI at ${base} to ${step}: ${problem.message}`);
+    }
+    if (problem.status < 300) {
+        return new PowerBiAccessError(
+            `Power BI answered the request to ${step} with an unexpected shape: ${problem.message}`,
+        );
+    }
+    const { code, status } = problem;
+    const message = problem.message === `HTTP ${status}` ? undefined : problem.message;
     const detail = [code, message].filter(Boolean).join(': ');
-    const head = `Power BI refused to ${step} (HTTP ${response.status}${detail ? `, ${detail}` : ''}).`;
-    const requestId = response.headers.get('requestid') ?? response.headers.get('x-ms-request-id');
-    const tail = requestId ? `\nPower BI request id: ${requestId}` : '';
+    const head = `Power BI refused to ${step} (HTTP ${status}${detail ? `, ${detail}` : ''}).`;
+    const tail = problem.requestId ? `\nPower BI request id: ${problem.requestId}` : '';
     const accessSteps = [
         'Power BI access for the managed identity needs all of these (infra/README.md, "Power BI access"):',
         '  1. Tenant setting: a Fabric administrator enables "Service principals can use Fabric APIs"',
@@ -188,7 +161,7 @@ export function failure(
         '     (a Member can grant Member or Contributor, not Admin). Check with `az account show` that you',
         '     are signed in to the tenant that holds the workspace (`az login --tenant <tenant id>`).',
     ];
-    switch (response.status) {
+    switch (status) {
         case 401:
             return new PowerBiAccessError(
                 [
@@ -224,15 +197,15 @@ export function failure(
                 code,
             );
         case 429: {
-            const retryAfter = response.headers.get('retry-after');
+            const retryAfter = problem.kind === 'throttled' ? problem.retryAfterSeconds : undefined;
             return new PowerBiAccessError(
-                `${head}\nPower BI is throttling; run the script again${retryAfter ? ` after ${retryAfter} s` : ' later'}.${tail}`,
+                `${head}\nPower BI is throttling; run the script again${retryAfter === undefined ? ' later' : ` after ${retryAfter} s`}.${tail}`,
                 429,
                 code,
             );
         }
         default:
-            return new PowerBiAccessError(head + tail, response.status, code);
+            return new PowerBiAccessError(head + tail, status, code);
     }
 }
 
@@ -245,28 +218,31 @@ export interface CliOptions {
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-    const options: CliOptions = {};
-    const flags: Record<string, keyof CliOptions> = {
-        '--workspace': 'workspace',
-        '--principal-id': 'principalId',
-        '--client-id': 'clientId',
-        '--role': 'role',
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i]!;
-        if (arg === '--help' || arg === '-h') {
-            options.help = true;
-            continue;
-        }
-        const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
-        const key = flags[flag];
-        if (!key)
-            throw new PowerBiAccessError(`Unknown option ${arg}. Options: ${Object.keys(flags).join(', ')}, --help`);
-        const value = inline ?? argv[++i];
-        if (value === undefined || value.startsWith('--')) throw new PowerBiAccessError(`${flag} needs a value`);
-        (options as Record<string, string>)[key] = value;
+    try {
+        const { values } = parseNodeArgs({
+            args: [...argv],
+            strict: true,
+            allowPositionals: false,
+            options: {
+                workspace: { type: 'string' },
+                'principal-id': { type: 'string' },
+                'client-id': { type: 'string' },
+                role: { type: 'string' },
+                help: { type: 'boolean', short: 'h' },
+            },
+        });
+        return {
+            workspace: values.workspace,
+            principalId: values['principal-id'],
+            clientId: values['client-id'],
+            role: values.role,
+            help: values.help,
+        };
+    } catch (problem) {
+        throw new PowerBiAccessError(
+            `${(problem as Error).message}. Options: --workspace, --principal-id, --client-id, --role, --help`,
+        );
     }
-    return options;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>
@@ -319,8 +295,9 @@ export function readAzdEnv(): Promise<Record<string, string>> {
 
 export interface MainDependencies {
     env: Record<string, string | undefined>;
-    fetch: typeof fetch;
-    getToken?: () => Promise<string>;
+    /** Default: the signed-in deployer (Azure CLI, then azd). */
+    credential?: TokenCredential;
+    httpClient?: HttpClient;
     readAzdEnv?: () => Promise<Record<string, string>>;
     log?: (line: string) => void;
     error?: (line: string) => void;
@@ -358,14 +335,17 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
     }
 
     const baseUrl = nonEmpty(env.POWERBI_API_BASE_URL) ?? defaultBaseUrl;
-    const getToken =
-        deps.getToken ??
-        deployerTokenProvider(nonEmpty(env.POWERBI_SCOPE) ?? defaultScope, nonEmpty(env.AZURE_TENANT_ID), 'Power BI');
+    const credential = deps.credential ?? deployerCredential(nonEmpty(env.AZURE_TENANT_ID), 'Power BI');
     log(
         `pbi-relay: granting ${request.role} on Power BI workspace ${request.workspaceId} to managed identity ${request.principalId} (${baseUrl})`,
     );
     try {
-        const result = await grantWorkspaceAccess(request, { fetch: deps.fetch, getToken, baseUrl });
+        const result = await grantWorkspaceAccess(request, {
+            credential,
+            baseUrl,
+            scope: nonEmpty(env.POWERBI_SCOPE) ?? defaultScope,
+            ...(deps.httpClient ? { httpClient: deps.httpClient } : {}),
+        });
         switch (result.outcome) {
             case 'added':
                 log(`pbi-relay: added the managed identity to the workspace as ${result.role}.`);
@@ -390,7 +370,7 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), { env: process.env, fetch: globalThis.fetch })
+    main(process.argv.slice(2), { env: process.env })
         .then((code) => {
             process.exitCode = code;
         })

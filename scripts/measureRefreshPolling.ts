@@ -57,10 +57,14 @@ export async function measureRefreshPolling(durations: number[]): Promise<Pollin
             // gets a token issued at the emulator's current time instead of going through the managed identity flow.
             const client = createPowerBiClient({
                 baseUrl: settings.POWERBI_API_BASE_URL,
-                tokens: {
-                    getToken: async () =>
-                        (await emulator.issueToken({ principalId: defaultSystemAssignedPrincipalId })).access_token,
+                credential: {
+                    getToken: async () => {
+                        const issued = await emulator.issueToken({ principalId: defaultSystemAssignedPrincipalId });
+                        // Expired by real time at once, so the pipeline asks again for every call.
+                        return { token: issued.access_token, expiresOnTimestamp: Date.now() };
+                    },
                 },
+                scope: settings.POWERBI_SCOPE,
                 timeoutMs: settings.POWERBI_TIMEOUT_MS,
             });
             const deps = createRefreshDeps(settings, config.refreshTargets, createStorageClients(settings), client, {

@@ -13,7 +13,12 @@ const optionalText = z
  * app settings (set by infra/app/api.bicep); locally they come from local.settings.json or `npm start`.
  */
 export const settingsSchema = z.object({
-    POWERBI_API_BASE_URL: z.url().default('https://api.powerbi.com/v1.0/myorg'),
+    POWERBI_API_BASE_URL: z
+        .url()
+        .refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url), {
+            error: 'must be https (http only for the local emulator on 127.0.0.1, localhost or [::1])',
+        })
+        .default('https://api.powerbi.com/v1.0/myorg'),
     POWERBI_WORKSPACE_ID: z.guid({ error: 'must be the GUID of the Power BI workspace that holds the datasets' }),
     POWERBI_SCOPE: z.string().default('https://analysis.windows.net/powerbi/api/.default'),
     /** managedIdentity in Azure; default lets a developer use `az login` (DefaultAzureCredential). */

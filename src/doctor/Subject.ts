@@ -1,5 +1,5 @@
 import type { PowerBiResult } from '../powerbi/powerBiClient';
-import type { WorkspaceListing } from './workspaceSchemas';
+import type { WorkspaceListing } from '../powerbi/schemas';
 
 /** The principal whose access the doctor checks: the token's own, or the managed identity named on the command line. */
 export interface Subject {

@@ -1,5 +1,5 @@
 import { toAccessProblem, type PowerBiFailure } from '../powerbi/powerBiFailure';
-import type { WorkspaceListing } from './workspaceSchemas';
+import type { WorkspaceListing } from '../powerbi/schemas';
 
 /*
  * The fixes for the 401/403/404s that users meet while setting up Power BI access

@@ -1,7 +1,7 @@
 import type { RefreshTarget } from '../config/refreshTargetSchema';
 import type { Dataset } from '../powerbi/schemas';
 import type { DoctorCheck } from './DoctorCheck';
-import type { WorkspaceListing } from './workspaceSchemas';
+import type { WorkspaceListing } from '../powerbi/schemas';
 
 const describeDatasets = (datasets: readonly Dataset[]) =>
     datasets.length === 0

@@ -1,9 +1,8 @@
 import type { PowerBiClient } from '../powerbi/powerBiClient';
-import type { Dataset } from '../powerbi/schemas';
+import type { Dataset, WorkspaceUser } from '../powerbi/schemas';
 import type { DoctorCheck } from './DoctorCheck';
 import { accessFix, describeFailure, workspaceRoleFix } from './accessFixes';
 import type { Subject, WorkspaceListingResult } from './Subject';
-import { groupUsersSchema, type WorkspaceUser } from './workspaceSchemas';
 
 /** Roles that may create push datasets, add rows and start refreshes (Viewers only read). */
 const writingRoles = new Set(['admin', 'member', 'contributor']);
@@ -63,11 +62,7 @@ export async function checkWorkspaceRole(
 ): Promise<DoctorCheck> {
     const name = `The identity can write in workspace ${workspaceId}`;
     const fix = workspaceRoleFix(workspaceId, subject.principalId);
-    const listed = await client.send({
-        method: 'GET',
-        path: `/groups/${encodeURIComponent(workspaceId)}/users`,
-        schema: groupUsersSchema,
-    });
+    const listed = await client.getGroupUsers(workspaceId);
     const member = memberOf(groups, subject, workspaceId);
     if (!listed.ok) {
         const why = `the workspace users could not be read (${describeFailure(listed.failure)})`;
@@ -75,7 +70,7 @@ export async function checkWorkspaceRole(
             return { name, ok: true, detail: `has a role in the workspace; ${why}, so the role itself is unknown` };
         return { name, ok: false, detail: `${subject.principalId}: ${why}`, fix };
     }
-    const user = findSubject(listed.value.value, subject);
+    const user = findSubject(listed.value, subject);
     if (!user) {
         if (member) {
             return {

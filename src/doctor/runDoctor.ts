@@ -1,9 +1,9 @@
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { RelayConfig } from '../config/relayConfig';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
 import type { Dataset } from '../powerbi/schemas';
-import { createTokenProvider } from '../powerbi/tokenProvider';
 import { appRoot as findAppRoot } from '../runtime/appRoot';
 import type { DoctorCheck, DoctorReport } from './DoctorCheck';
 import { checkConfig } from './checkConfig';
@@ -14,7 +14,6 @@ import { checkNoApiPermissions, checkToken } from './checkToken';
 import { checkWorkspaceReachable, checkWorkspaceRole } from './checkWorkspace';
 import { isUserToken, principalIdsOf } from './decodeTokenClaims';
 import type { Subject, WorkspaceListingResult } from './Subject';
-import { groupsSchema } from './workspaceSchemas';
 
 export interface DoctorInput {
     /** App settings, as the function app would see them. */
@@ -28,7 +27,8 @@ export interface DoctorInput {
     appRoot?: string;
     /** Default: the app's own credential for these settings (src/powerbi/powerBiCredential.ts). */
     credential?: TokenCredential;
-    fetch?: typeof fetch;
+    /** The SDK pipeline's transport; default Node's http/https. */
+    httpClient?: HttpClient;
 }
 
 const lower = (id: string) => id.toLowerCase();
@@ -86,12 +86,12 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
 
     const client = createPowerBiClient({
         baseUrl: settings.POWERBI_API_BASE_URL,
-        tokens: createTokenProvider(credential, settings.POWERBI_SCOPE),
+        credential,
+        scope: settings.POWERBI_SCOPE,
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
-        ...(input.fetch ? { fetch: input.fetch } : {}),
+        ...(input.httpClient ? { httpClient: input.httpClient } : {}),
     });
-    const listed = await client.send({ method: 'GET', path: '/groups', schema: groupsSchema });
-    const groups: WorkspaceListingResult = listed.ok ? { ...listed, value: listed.value.value } : listed;
+    const groups: WorkspaceListingResult = await client.getGroups();
 
     const datasetsIn = new Map<string, Dataset[]>();
     for (const workspaceId of workspacesOf(settings.POWERBI_WORKSPACE_ID, config)) {

@@ -1,26 +1,44 @@
-import type { z } from 'zod';
-import { classifyNetworkError, classifyPowerBiResponse, type PowerBiFailure } from './powerBiFailure';
+import type { TokenCredential } from '@azure/identity';
+import {
+    bearerTokenAuthenticationPolicy,
+    createDefaultHttpClient,
+    createEmptyPipeline,
+    createHttpHeaders,
+    createPipelineRequest,
+    type HttpClient,
+    type HttpHeaders,
+    type Pipeline,
+} from '@azure/core-rest-pipeline';
+import { z } from 'zod';
+import { isLoopbackHost, loopbackEmulatorPolicy } from './loopbackEmulatorPolicy';
+import { classifyPowerBiResponse, classifyRequestError, type PowerBiFailure } from './powerBiFailure';
 import {
     createdDatasetSchema,
     datasetsSchema,
+    groupsSchema,
+    groupUsersSchema,
     tablesSchema,
     type CreateDatasetRequest,
     type Dataset,
+    type GroupUserDetails,
     type PowerBiTable,
     type TableDefinition,
+    type WorkspaceListing,
+    type WorkspaceUser,
 } from './schemas';
-import type { TokenProvider } from './tokenProvider';
 
 export type PowerBiResult<T> =
-    | { ok: true; value: T; requestId?: string; status: number; headers: Headers }
+    | { ok: true; value: T; requestId?: string; status: number; headers: HttpHeaders }
     | { ok: false; failure: PowerBiFailure };
 
 export interface PowerBiClientOptions {
-    /** e.g. https://api.powerbi.com/v1.0/myorg */
+    /** e.g. https://api.powerbi.com/v1.0/myorg; http only for the local emulator on a loopback address. */
     baseUrl: string;
-    tokens: TokenProvider;
+    credential: TokenCredential;
+    scope: string;
     timeoutMs: number;
-    fetch?: typeof fetch;
+    /** The transport; the SDK's default (Node's http/https) unless a caller needs another. */
+    httpClient?: HttpClient;
 }
 
 export interface PowerBiRequest<T> {
@@ -38,45 +56,50 @@ const group = (workspaceId: string) => `/groups/${encodeURIComponent(workspaceId
 const datasetPath = (workspaceId: string, datasetId: string) =>
     `${group(workspaceId)}/datasets/${encodeURIComponent(datasetId)}`;
 
+/**
+ * The one Power BI client of the relay, the doctor and the grant script, on the Azure SDK's pipeline: the
+ * SDK's bearer policy gets, caches and renews the token; there is no retry policy, because retrying belongs
+ * to the queue and the push governor, which know Power BI's budget.
+ */
 export function createPowerBiClient(options: PowerBiClientOptions) {
-    const fetchImpl = options.fetch ?? fetch;
-    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const httpClient = options.httpClient ?? createDefaultHttpClient();
+    const base = new URL(options.baseUrl.replace(/\/+$/, ''));
+    const viaLoopback = base.protocol === 'http:';
+    if (viaLoopback && !isLoopbackHost(base.hostname)) {
+        throw new Error(`The Power BI API URL ${options.baseUrl} must be https (http is for the local emulator only).`);
+    }
+    if (viaLoopback) base.protocol = 'https:';
+    const baseUrl = base.href.replace(/\/+$/, '');
 
-    async function attempt<T>(request: PowerBiRequest<T>, forceRefresh: boolean): Promise<PowerBiResult<T>> {
-        let token: string;
+    const newPipeline = (): Pipeline => {
+        const pipeline = createEmptyPipeline();
+        pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }));
+        if (viaLoopback) pipeline.addPolicy(loopbackEmulatorPolicy());
+        return pipeline;
+    };
+    let pipeline = newPipeline();
+
+    async function attempt<T>(request: PowerBiRequest<T>): Promise<PowerBiResult<T>> {
+        const pipelineRequest = createPipelineRequest({
+            url: `${baseUrl}${request.path}`,
+            method: request.method,
+            headers: createHttpHeaders({
+                Accept: 'application/json',
+                ...(request.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+            }),
+            ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+            // The whole exchange, body included, is bounded (the request's own `timeout` stops at the headers).
+            abortSignal: AbortSignal.timeout(options.timeoutMs),
+        });
+        let response;
         try {
-            token = await options.tokens.getToken({ forceRefresh });
+            response = await pipeline.sendRequest(httpClient, pipelineRequest);
         } catch (error) {
-            return {
-                ok: false,
-                failure: {
-                    kind: 'unauthorized',
-                    status: 401,
-                    // Not a Power BI answer: the credential itself failed (managed identity endpoint, az login).
-                    code: 'NoAccessToken',
-                    message: `No access token: ${(error as Error).message}`,
-                },
-            };
+            return { ok: false, failure: classifyRequestError(error) };
         }
-        let response: Response;
-        let text: string;
-        try {
-            response = await fetchImpl(`${baseUrl}${request.path}`, {
-                method: request.method,
-                headers: {
-                    Authorization: `Bearer ${token}`,
-                    Accept: 'application/json',
-                    ...(request.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
-                },
-                body: request.body === undefined ? undefined : JSON.stringify(request.body),
-                signal: AbortSignal.timeout(options.timeoutMs),
-            });
-            text = await response.text();
-        } catch (error) {
-            return { ok: false, failure: classifyNetworkError(error) };
-        }
+        const text = response.bodyAsText ?? '';
         const requestId = response.headers.get('RequestId') ?? response.headers.get('x-ms-request-id') ?? undefined;
-        if (!response.ok) {
+        if (response.status < 200 || response.status >= 300) {
             return { ok: false, failure: classifyPowerBiResponse(response.status, response.headers, text) };
         }
         if (!request.schema) {
@@ -91,13 +114,12 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
         const parsed = request.schema.safeParse(json);
         if (!parsed.success) {
             // A 2xx we cannot read is treated as transient: the service answered, but not as documented.
-            const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
             return {
                 ok: false,
                 failure: {
                     kind: 'transient',
                     status: response.status,
-                    message: `Unexpected Power BI response: ${issues}`,
+                    message: `Unexpected Power BI response: ${z.prettifyError(parsed.error)}`,
                     requestId,
                 },
             };
@@ -105,25 +127,42 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
         return { ok: true, value: parsed.data, requestId, status: response.status, headers: response.headers };
     }
 
-    /** Sends one request; an expired token (403 TokenExpired or 401) is renewed and the request sent once more. */
+    /**
+     * Sends one request. Power BI answers an expired token with 403 TokenExpired, which the SDK's bearer
+     * policy does not know (it renews on a 401 challenge): on that answer alone the cached token is dropped,
+     * with the pipeline that holds it, and the request sent once more.
+     */
     async function send<T>(request: PowerBiRequest<T>): Promise<PowerBiResult<T>> {
-        const first = await attempt(request, false);
-        if (!first.ok && first.failure.kind === 'unauthorized') {
-            return attempt(request, true);
+        const first = await attempt(request);
+        if (!first.ok && first.failure.kind === 'unauthorized' && first.failure.code === 'TokenExpired') {
+            pipeline = newPipeline();
+            return attempt(request);
         }
         return first;
     }
 
+    const listOf = async <T>(request: PowerBiRequest<{ value: T[] }>): Promise<PowerBiResult<T[]>> => {
+        const result = await send(request);
+        return result.ok ? { ...result, value: result.value.value } : result;
+    };
+
     return {
         send,
-        getDatasets: async (workspaceId: string): Promise<PowerBiResult<Dataset[]>> => {
-            const result = await send({
-                method: 'GET',
-                path: `${group(workspaceId)}/datasets`,
-                schema: datasetsSchema,
-            });
-            return result.ok ? { ...result, value: result.value.value } : result;
-        },
+        datasetPath,
+        /** Groups - Get Groups: the workspaces the caller has a role in. */
+        getGroups: (): Promise<PowerBiResult<WorkspaceListing[]>> =>
+            listOf({ method: 'GET', path: '/groups', schema: groupsSchema }),
+        /** Groups - Get Group Users. */
+        getGroupUsers: (workspaceId: string): Promise<PowerBiResult<WorkspaceUser[]>> =>
+            listOf({ method: 'GET', path: `${group(workspaceId)}/users`, schema: groupUsersSchema }),
+        /** Groups - Add Group User. */
+        addGroupUser: (workspaceId: string, user: GroupUserDetails) =>
+            send({ method: 'POST', path: `${group(workspaceId)}/users`, body: user }),
+        /** Groups - Update Group User. */
+        updateGroupUser: (workspaceId: string, user: GroupUserDetails) =>
+            send({ method: 'PUT', path: `${group(workspaceId)}/users`, body: user }),
+        getDatasets: (workspaceId: string): Promise<PowerBiResult<Dataset[]>> =>
+            listOf({ method: 'GET', path: `${group(workspaceId)}/datasets`, schema: datasetsSchema }),
         createDataset: (
             workspaceId: string,
             request: CreateDatasetRequest,
@@ -135,14 +174,8 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
                 body: request,
                 schema: createdDatasetSchema,
             }),
-        getTables: async (workspaceId: string, datasetId: string): Promise<PowerBiResult<PowerBiTable[]>> => {
-            const result = await send({
-                method: 'GET',
-                path: `${datasetPath(workspaceId, datasetId)}/tables`,
-                schema: tablesSchema,
-            });
-            return result.ok ? { ...result, value: result.value.value } : result;
-        },
+        getTables: (workspaceId: string, datasetId: string): Promise<PowerBiResult<PowerBiTable[]>> =>
+            listOf({ method: 'GET', path: `${datasetPath(workspaceId, datasetId)}/tables`, schema: tablesSchema }),
         putTable: (workspaceId: string, datasetId: string, table: TableDefinition) =>
             send({
                 method: 'PUT',
@@ -155,6 +188,5 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
                 path: `${datasetPath(workspaceId, datasetId)}/tables/${encodeURIComponent(tableName)}/rows`,
                 body: { rows },
             }),
-        datasetPath,
     };
 }

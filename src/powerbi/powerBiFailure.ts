@@ -1,3 +1,4 @@
+import { isRestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 
 /**
@@ -36,8 +37,8 @@ export const errorBodySchema = z.looseObject({
 /** Used when a 429 carries no usable Retry-After: one minute is the span of the documented request quota. */
 const defaultThrottleSeconds = 60;
 
-export function parseRetryAfter(header: string | null, now: Date = new Date()): number | undefined {
-    if (header === null || header.trim() === '') return undefined;
+export function parseRetryAfter(header: string | null | undefined, now: Date = new Date()): number | undefined {
+    if (header === null || header === undefined || header.trim() === '') return undefined;
     const seconds = Number(header);
     if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
     const date = Date.parse(header);
@@ -64,7 +65,7 @@ function describe(status: number, bodyText: string): { code?: string; message: s
 /** The one place that decides what a failed Power BI response means. */
 export function classifyPowerBiResponse(
     status: number,
-    headers: { get(name: string): string | null },
+    headers: { get(name: string): string | null | undefined },
     bodyText: string,
 ): PowerBiFailure {
     const { code, message } = describe(status, bodyText);
@@ -89,15 +90,25 @@ export function classifyPowerBiResponse(
     return { kind: 'permanent', status, code, message, requestId };
 }
 
-/** Timeouts, resets and refused connections: the request may or may not have reached the service. */
-export function classifyNetworkError(error: unknown): PowerBiFailure {
-    const cause = (error as { cause?: { code?: string } })?.cause?.code;
-    const name = (error as Error)?.name;
-    const message =
-        name === 'TimeoutError' || name === 'AbortError'
-            ? 'Power BI did not answer in time'
-            : `Power BI could not be reached: ${cause ?? (error as Error)?.message ?? String(error)}`;
-    return { kind: 'transient', message };
+/**
+ * What the pipeline threw instead of answering: a timeout (the call's abort signal), a network failure (the
+ * SDK's RestError: reset, refused, DNS), both of which may or may not have reached the service; anything
+ * else comes from the credential, before a request was sent.
+ */
+export function classifyRequestError(error: unknown): PowerBiFailure {
+    if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') {
+        return { kind: 'transient', message: 'Power BI did not answer in time' };
+    }
+    if (isRestError(error)) {
+        return { kind: 'transient', message: `Power BI could not be reached: ${error.code ?? error.message}` };
+    }
+    return {
+        kind: 'unauthorized',
+        status: 401,
+        // Not a Power BI answer: the credential itself failed (managed identity endpoint, az login).
+        code: 'NoAccessToken',
+        message: `No access token: ${(error as Error)?.message ?? String(error)}`,
+    };
 }
 
 /**

@@ -34,7 +34,7 @@ export type RefreshApi = ReturnType<typeof createRefreshApi>;
  * The refresh id of an accepted enhanced refresh: `x-ms-request-id`, or the last segment of `Location`
  * (.../refreshes/{refreshId}) when a proxy drops the former.
  */
-export function refreshIdFrom(headers: { get(name: string): string | null }): string | undefined {
+export function refreshIdFrom(headers: { get(name: string): string | null | undefined }): string | undefined {
     const requestId = headers.get('x-ms-request-id')?.trim();
     if (requestId) return requestId;
     const location = headers.get('Location');

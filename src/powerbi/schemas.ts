@@ -21,10 +21,42 @@ export const tableSchema = z.looseObject({
 });
 export const tablesSchema = z.looseObject({ value: z.array(tableSchema) });
 
+/** Groups - Get Groups (definitions Groups, Group): the workspaces the caller has a role in. */
+export const groupsSchema = z.looseObject({
+    value: z.array(
+        z.looseObject({
+            id: z.string(),
+            name: z.string().optional(),
+            isOnDedicatedCapacity: z.boolean().optional(),
+        }),
+    ),
+});
+
+/** Groups - Get Group Users (definitions GroupUsers, GroupUser). */
+export const groupUsersSchema = z.looseObject({
+    value: z.array(
+        z.looseObject({
+            identifier: z.string().optional(),
+            graphId: z.string().optional(),
+            emailAddress: z.string().optional(),
+            displayName: z.string().optional(),
+            principalType: z.string().optional(),
+            groupUserAccessRight: z.string(),
+        }),
+    ),
+});
+
 export type Dataset = z.infer<typeof datasetSchema>;
+export type WorkspaceListing = z.infer<typeof groupsSchema>['value'][number];
+export type WorkspaceUser = z.infer<typeof groupUsersSchema>['value'][number];
 export type PowerBiTable = z.infer<typeof tableSchema>;
 
-/** Request bodies the relay sends (CreateDatasetRequest, Table, PostRowsRequest). */
+/** Request bodies the relay and its scripts send (CreateDatasetRequest, Table, PostRowsRequest, GroupUser). */
+export interface GroupUserDetails {
+    identifier: string;
+    principalType: 'App';
+    groupUserAccessRight: string;
+}
 export interface TableDefinition {
     name: string;
     columns: { name: string; dataType: string }[];

@@ -6,7 +6,6 @@ import type { IngestDeps } from '../ingest/ingestRows';
 import type { SourceDeps } from '../ingest/sources/ingestSource';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
-import { createTokenProvider } from '../powerbi/tokenProvider';
 import { createDatasetClaims } from '../push/datasetClaims';
 import { createDatasetResolver } from '../push/datasetResolver';
 import type { DeliverDeps } from '../push/deliverRows';
@@ -42,7 +41,8 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
     const governorTable = storage.tableClient(settings.PUSH_GOVERNOR_TABLE);
     const client = createPowerBiClient({
         baseUrl: settings.POWERBI_API_BASE_URL,
-        tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
+        credential: createPowerBiCredential(settings),
+        scope: settings.POWERBI_SCOPE,
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
     const ingest: IngestDeps = { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs };

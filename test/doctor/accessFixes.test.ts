@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/doctor/runDoctor';
 import { toAccessProblem } from '../../src/powerbi/powerBiFailure';
+import { stubHttpClient } from '../support/stubHttpClient';
 
 const workspaceId = 'f089354e-8366-4e18-aea3-4cb4a3a50b48';
 const principalId = '1f69e798-5852-4fdd-ab01-33bb14b6e934';
@@ -21,13 +22,14 @@ const env = {
 };
 
 /** What the service answers while the tenant setting keeps the service principal out: 401 to every call. */
-const shutOut = (async () =>
-    new Response(
-        JSON.stringify({
+const shutOut = () =>
+    stubHttpClient(() => ({
+        status: 401,
+        body: {
             error: { code: 'PowerBINotAuthorizedException', pbi_error: { code: 'PowerBINotAuthorizedException' } },
-        }),
-        { status: 401, headers: { RequestId: 'r-1' } },
-    )) as typeof fetch;
+        },
+        headers: { RequestId: 'r-1' },
+    }));
 
 const appClaims = {
     aud: 'https://analysis.windows.net/powerbi/api',
@@ -63,7 +65,7 @@ describe('access failures and their fixes', () => {
             env,
             appRoot: __dirname,
             credential: credentialFor(appClaims),
-            fetch: shutOut,
+            httpClient: shutOut(),
         });
         const reachable = report.checks.find((check) => check.name.startsWith('Workspace'))!;
         expect(reachable).toMatchObject({ ok: false });
@@ -81,7 +83,7 @@ describe('access failures and their fixes', () => {
             env,
             appRoot: __dirname,
             credential: credentialFor({ ...appClaims, roles: ['Tenant.Read.All'] }),
-            fetch: shutOut,
+            httpClient: shutOut(),
         });
         const permissions = report.checks.find(
             (check) => check.name === 'The identity has no Power BI API permissions',
@@ -98,7 +100,7 @@ describe('access failures and their fixes', () => {
             env,
             appRoot: __dirname,
             credential: credentialFor({ ...appClaims, aud: 'https://management.azure.com' }),
-            fetch: shutOut,
+            httpClient: shutOut(),
         });
         const token = report.checks.find((check) => check.name === 'A Power BI token can be obtained')!;
         expect(token).toMatchObject({ ok: false });

@@ -12,7 +12,6 @@ import type { RefreshTarget } from '../../src/config/refreshTargetSchema';
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { createPowerBiClient } from '../../src/powerbi/powerBiClient';
 import { createPowerBiCredential } from '../../src/powerbi/powerBiCredential';
-import { createTokenProvider } from '../../src/powerbi/tokenProvider';
 import { fromQueueText } from '../../src/queue/rowsMessage';
 import { createRefreshDeps } from '../../src/refresh/createRefreshDeps';
 import { deliverAlert, type AlertDelivery } from '../../src/refresh/deliverAlert';
@@ -184,7 +183,8 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
 function newDeps(settings: Settings, targets: RefreshTarget[], emulator: RunningEmulator): RefreshDeps {
     const client = createPowerBiClient({
         baseUrl: settings.POWERBI_API_BASE_URL,
-        tokens: createTokenProvider(createPowerBiCredential(settings), settings.POWERBI_SCOPE),
+        credential: createPowerBiCredential(settings),
+        scope: settings.POWERBI_SCOPE,
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
     return createRefreshDeps(settings, targets, createStorageClients(settings), client, {

@@ -1,4 +1,4 @@
-import { ManagedIdentityCredential } from '@azure/identity';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { grantWorkspaceAccess, main } from '../../scripts/grantPowerBiAccess';
@@ -37,6 +37,9 @@ beforeEach(async () => {
 
 const userToken = (principalId: string) => async () =>
     (await emulator.issueToken({ principalId, kind: 'user' })).access_token;
+const userCredential = (principalId: string): TokenCredential => ({
+    getToken: async () => ({ token: await userToken(principalId)(), expiresOnTimestamp: Date.now() + 3_600_000 }),
+});
 
 function run(argv: string[], as = deployer) {
     const out: string[] = [];
@@ -48,8 +51,7 @@ function run(argv: string[], as = deployer) {
             MANAGED_IDENTITY_PRINCIPAL_ID: identityPrincipalId,
             MANAGED_IDENTITY_CLIENT_ID: identityClientId,
         },
-        fetch: globalThis.fetch,
-        getToken: userToken(as),
+        credential: userCredential(as),
         readAzdEnv: async () => ({}),
         log: (line) => out.push(line),
         error: (line) => err.push(line),
@@ -107,7 +109,7 @@ describe('npm run grant-powerbi-access against the emulator', () => {
         await expect(
             grantWorkspaceAccess(
                 { workspaceId, principalId: identityPrincipalId, role: 'Contributor' },
-                { fetch: globalThis.fetch, getToken: userToken(deployer), baseUrl: `${emulator.url}/v1.0/myorg` },
+                { credential: userCredential(deployer), baseUrl: `${emulator.url}/v1.0/myorg` },
             ),
         ).resolves.toEqual({ outcome: 'updated', role: 'Contributor', previousRole: 'Viewer' });
         expect(await pushAsIdentity()).toBe(200);

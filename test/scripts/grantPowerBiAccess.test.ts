@@ -1,3 +1,5 @@
+import { RestError, type HttpClient } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
 import {
     findPrincipal,
@@ -8,6 +10,7 @@ import {
     resolveRequest,
     type GrantRequest,
 } from '../../scripts/grantPowerBiAccess';
+import { stubHttpClient, type StubReply } from '../support/stubHttpClient';
 
 const workspaceId = 'f089354e-8366-4e18-aea3-4cb4a3a50b48';
 const principalId = '1f69e798-5852-4fdd-ab01-33bb14b6e934';
@@ -15,49 +18,19 @@ const clientId = '5a1f0c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b';
 const base = 'https://api.powerbi.com/v1.0/myorg';
 const usersUrl = `${base}/groups/${workspaceId}/users`;
 
-interface Call {
-    method: string;
-    url: string;
-    headers: Record<string, string>;
-    body?: unknown;
+/** A transport that records requests and answers from a per-method script. */
+function stubFetch(replies: Partial<Record<'GET' | 'POST' | 'PUT', StubReply | Error>>) {
+    const httpClient = stubHttpClient(
+        (call) => replies[call.method as 'GET' | 'POST' | 'PUT'] ?? new Error(`unexpected ${call.method} ${call.url}`),
+    );
+    return { httpClient, calls: httpClient.calls };
 }
 
-interface Reply {
-    status: number;
-    body?: unknown;
-    headers?: Record<string, string>;
-}
-
-/** A fetch that records requests and answers from a per-method script. */
-function stubFetch(replies: Partial<Record<'GET' | 'POST' | 'PUT', Reply | Error>>): {
-    fetch: typeof fetch;
-    calls: Call[];
-} {
-    const calls: Call[] = [];
-    const fetchStub = (async (input: string | URL | Request, init?: RequestInit) => {
-        const method = init?.method ?? 'GET';
-        calls.push({
-            method,
-            url: String(input),
-            headers: Object.fromEntries(new Headers(init?.headers).entries()),
-            body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
-        });
-        const reply = replies[method as 'GET' | 'POST' | 'PUT'];
-        if (!reply) throw new Error(`unexpected ${method} ${String(input)}`);
-        if (reply instanceof Error) throw reply;
-        const text =
-            reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-        return new Response(text, { status: reply.status, headers: reply.headers });
-    }) as typeof fetch;
-    return { fetch: fetchStub, calls };
-}
-
+const credential: TokenCredential = {
+    getToken: async () => ({ token: 'token-123', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
 const request: GrantRequest = { workspaceId, principalId, clientId, role: 'Member' };
-const deps = (fetchStub: typeof fetch, baseUrl = base) => ({
-    fetch: fetchStub,
-    getToken: async () => 'token-123',
-    baseUrl,
-});
+const deps = (httpClient: HttpClient, baseUrl = base) => ({ httpClient, credential, baseUrl });
 
 const someone = {
     displayName: 'John Nick',
@@ -75,21 +48,29 @@ const identityAs = (role: string, identifier = principalId) => ({
 
 describe('grantWorkspaceAccess', () => {
     it('adds the identity as an App with the requested role when it is not in the workspace', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [someone] } }, POST: { status: 200 } });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({ outcome: 'added', role: 'Member' });
+        const { httpClient, calls } = stubFetch({
+            GET: { status: 200, body: { value: [someone] } },
+            POST: { status: 200 },
+        });
+        await expect(grantWorkspaceAccess(request, deps(httpClient))).resolves.toEqual({
+            outcome: 'added',
+            role: 'Member',
+        });
         expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([`GET ${usersUrl}`, `POST ${usersUrl}`]);
         expect(calls[1]!.body).toEqual({
             identifier: principalId,
             principalType: 'App',
             groupUserAccessRight: 'Member',
         });
-        expect(calls[1]!.headers['content-type']).toBe('application/json');
+        expect(calls[1]!.headers['content-type']).toMatch(/^application\/json/);
         for (const call of calls) expect(call.headers.authorization).toBe('Bearer token-123');
     });
 
     it('does nothing when the identity already has the role', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [someone, identityAs('Member')] } } });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({
+        const { httpClient, calls } = stubFetch({
+            GET: { status: 200, body: { value: [someone, identityAs('Member')] } },
+        });
+        await expect(grantWorkspaceAccess(request, deps(httpClient))).resolves.toEqual({
             outcome: 'unchanged',
             role: 'Member',
         });
@@ -97,8 +78,8 @@ describe('grantWorkspaceAccess', () => {
     });
 
     it('does not lower a higher role', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [identityAs('Admin')] } } });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toEqual({
+        const { httpClient, calls } = stubFetch({ GET: { status: 200, body: { value: [identityAs('Admin')] } } });
+        await expect(grantWorkspaceAccess(request, deps(httpClient))).resolves.toEqual({
             outcome: 'unchanged',
             role: 'Admin',
         });
@@ -106,19 +87,19 @@ describe('grantWorkspaceAccess', () => {
     });
 
     it('recognises the identity by client id, case-insensitively', async () => {
-        const { fetch, calls } = stubFetch({
+        const { httpClient, calls } = stubFetch({
             GET: { status: 200, body: { value: [identityAs('Member', clientId.toUpperCase())] } },
         });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).resolves.toMatchObject({ outcome: 'unchanged' });
+        await expect(grantWorkspaceAccess(request, deps(httpClient))).resolves.toMatchObject({ outcome: 'unchanged' });
         expect(calls).toHaveLength(1);
     });
 
     it('raises a lower role with Update Group User (PUT)', async () => {
-        const { fetch, calls } = stubFetch({
+        const { httpClient, calls } = stubFetch({
             GET: { status: 200, body: { value: [identityAs('Viewer')] } },
             PUT: { status: 200 },
         });
-        const result = await grantWorkspaceAccess({ ...request, role: 'Contributor' }, deps(fetch));
+        const result = await grantWorkspaceAccess({ ...request, role: 'Contributor' }, deps(httpClient));
         expect(result).toEqual({ outcome: 'updated', role: 'Contributor', previousRole: 'Viewer' });
         expect(calls.map((c) => c.method)).toEqual(['GET', 'PUT']);
         expect(calls[1]!.url).toBe(usersUrl);
@@ -130,22 +111,22 @@ describe('grantWorkspaceAccess', () => {
     });
 
     it('uses the overridable base URL (for the emulator), without doubling slashes', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [] } }, POST: { status: 200 } });
-        await grantWorkspaceAccess(request, deps(fetch, 'http://127.0.0.1:7300/v1.0/myorg/'));
+        const { httpClient, calls } = stubFetch({ GET: { status: 200, body: { value: [] } }, POST: { status: 200 } });
+        await grantWorkspaceAccess(request, deps(httpClient, 'http://127.0.0.1:7300/v1.0/myorg/'));
         expect(calls[0]!.url).toBe(`http://127.0.0.1:7300/v1.0/myorg/groups/${workspaceId}/users`);
     });
 
     it.each([401, 403])(
         'explains the tenant setting, the security group and the workspace role on %i',
         async (status) => {
-            const { fetch } = stubFetch({
+            const { httpClient } = stubFetch({
                 GET: {
                     status,
                     body: { error: { code: 'PowerBINotAuthorizedException', message: 'Not authorized' } },
                     headers: { RequestId: 'req-42' },
                 },
             });
-            const failure = await grantWorkspaceAccess(request, deps(fetch)).catch((e: unknown) => e);
+            const failure = await grantWorkspaceAccess(request, deps(httpClient)).catch((e: unknown) => e);
             expect(failure).toBeInstanceOf(PowerBiAccessError);
             const error = failure as PowerBiAccessError;
             expect(error.status).toBe(status);
@@ -163,31 +144,37 @@ describe('grantWorkspaceAccess', () => {
     );
 
     it('explains a 403 on the add itself, after a successful read', async () => {
-        const { fetch, calls } = stubFetch({
+        const { httpClient, calls } = stubFetch({
             GET: { status: 200, body: { value: [] } },
             POST: { status: 403, body: '' },
         });
-        const error = (await grantWorkspaceAccess(request, deps(fetch)).catch((e: unknown) => e)) as PowerBiAccessError;
+        const error = (await grantWorkspaceAccess(request, deps(httpClient)).catch(
+            (e: unknown) => e,
+        )) as PowerBiAccessError;
         expect(calls.map((c) => c.method)).toEqual(['GET', 'POST']);
         expect(error.message).toMatch(/^Power BI refused to add the managed identity as Member \(HTTP 403\)\./);
         expect(error.message).toContain('Service principals can use Fabric APIs');
     });
 
     it('explains a 404 as a wrong workspace id', async () => {
-        const { fetch } = stubFetch({ GET: { status: 404, body: { error: { code: 'PowerBIEntityNotFound' } } } });
-        const error = (await grantWorkspaceAccess(request, deps(fetch)).catch((e: unknown) => e)) as PowerBiAccessError;
+        const { httpClient } = stubFetch({ GET: { status: 404, body: { error: { code: 'PowerBIEntityNotFound' } } } });
+        const error = (await grantWorkspaceAccess(request, deps(httpClient)).catch(
+            (e: unknown) => e,
+        )) as PowerBiAccessError;
         expect(error.status).toBe(404);
         expect(error.message).toContain('https://app.powerbi.com/groups/<id>/');
     });
 
     it('rejects an unexpected response shape (zod)', async () => {
-        const { fetch } = stubFetch({ GET: { status: 200, body: { users: [] } } });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).rejects.toThrow(/unexpected shape/);
+        const { httpClient } = stubFetch({ GET: { status: 200, body: { users: [] } } });
+        await expect(grantWorkspaceAccess(request, deps(httpClient))).rejects.toThrow(/unexpected shape/);
     });
 
     it('reports a network failure with the base URL', async () => {
-        const { fetch } = stubFetch({ GET: new TypeError('fetch failed') });
-        await expect(grantWorkspaceAccess(request, deps(fetch))).rejects.toThrow(`Could not reach Power BI at ${base}`);
+        const { httpClient } = stubFetch({ GET: new RestError('connect ECONNREFUSED', { code: 'ECONNREFUSED' }) });
+        await expect(grantWorkspaceAccess(request, deps(httpClient))).rejects.toThrow(
+            `Could not reach Power BI at ${base}`,
+        );
     });
 });
 
@@ -206,7 +193,7 @@ describe('command line', () => {
             principalId,
         });
         expect(() => parseArgs(['--nope'])).toThrow(/Unknown option/);
-        expect(() => parseArgs(['--role'])).toThrow(/needs a value/);
+        expect(() => parseArgs(['--role'])).toThrow(/argument missing/);
     });
 
     it('takes values from the environment, flags first, and defaults the role to Member', () => {
@@ -226,12 +213,12 @@ describe('command line', () => {
     });
 
     it('reads missing values from the azd environment and exits 0 after the grant', async () => {
-        const { fetch, calls } = stubFetch({ GET: { status: 200, body: { value: [] } }, POST: { status: 200 } });
+        const { httpClient, calls } = stubFetch({ GET: { status: 200, body: { value: [] } }, POST: { status: 200 } });
         const lines: string[] = [];
         const code = await main([], {
             env: { POWERBI_API_BASE_URL: 'http://127.0.0.1:7300/v1.0/myorg' },
-            fetch,
-            getToken: async () => 't',
+            httpClient,
+            credential,
             readAzdEnv: async () => ({ POWERBI_WORKSPACE_ID: workspaceId, MANAGED_IDENTITY_PRINCIPAL_ID: principalId }),
             log: (line) => lines.push(line),
         });
@@ -241,18 +228,18 @@ describe('command line', () => {
     });
 
     it('exits 1 with the explanation on 403 and 2 on bad input', async () => {
-        const { fetch } = stubFetch({ GET: { status: 403 } });
+        const { httpClient } = stubFetch({ GET: { status: 403 } });
         const errors: string[] = [];
         const env = { POWERBI_WORKSPACE_ID: workspaceId, MANAGED_IDENTITY_PRINCIPAL_ID: principalId };
         const quiet = {
             log: () => undefined,
             error: (line: string) => errors.push(line),
-            getToken: async () => 't',
+            credential,
             readAzdEnv: async () => ({}),
         };
-        expect(await main([], { env, fetch, ...quiet })).toBe(1);
+        expect(await main([], { env, httpClient, ...quiet })).toBe(1);
         expect(errors.join('\n')).toContain('Service principals can use Fabric APIs');
-        expect(await main(['--role', 'Owner'], { env, fetch, ...quiet })).toBe(2);
-        expect(await main([], { env: {}, fetch, ...quiet })).toBe(2);
+        expect(await main(['--role', 'Owner'], { env, httpClient, ...quiet })).toBe(2);
+        expect(await main([], { env: {}, httpClient, ...quiet })).toBe(2);
     });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError, classifyPowerBiResponse, parseRetryAfter } from '../../src/powerbi/powerBiFailure';
+import { RestError } from '@azure/core-rest-pipeline';
+import { classifyPowerBiResponse, classifyRequestError, parseRetryAfter } from '../../src/powerbi/powerBiFailure';
 
 const headers = (values: Record<string, string>) => new Headers(values);
 
@@ -63,16 +64,23 @@ describe('parseRetryAfter', () => {
     });
 });
 
-describe('classifyNetworkError', () => {
-    it('treats timeouts and refused connections as transient', () => {
-        expect(classifyNetworkError(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toEqual({
+describe('classifyRequestError', () => {
+    it('treats timeouts and refused connections as transient, and a credential failure as no access token', () => {
+        expect(
+            classifyRequestError(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })),
+        ).toEqual({
             kind: 'transient',
             message: 'Power BI did not answer in time',
         });
-        const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-        expect(classifyNetworkError(refused)).toEqual({
+        expect(classifyRequestError(new RestError('connect ECONNREFUSED', { code: 'ECONNREFUSED' }))).toEqual({
             kind: 'transient',
             message: 'Power BI could not be reached: ECONNREFUSED',
+        });
+        expect(classifyRequestError(new Error('ManagedIdentityCredential: no endpoint'))).toEqual({
+            kind: 'unauthorized',
+            status: 401,
+            code: 'NoAccessToken',
+            message: 'No access token: ManagedIdentityCredential: no endpoint',
         });
     });
 });
