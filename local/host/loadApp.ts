@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expandGlob } from './expandGlob';
+import globby from 'globby';
 import type { LocalWorker } from './localWorker';
 
 const coreModuleId = '@azure/functions-core';
@@ -62,7 +62,8 @@ async function loadAppNow(worker: LocalWorker, appRoot: string): Promise<LoadedA
         type?: string;
     };
     const mainPattern = packageJson.main ?? 'index.js';
-    const entryFiles = expandGlob(appRoot, mainPattern);
+    // The worker's own call (azure-functions-nodejs-worker src/startApp.ts), in its order.
+    const entryFiles = await globby(mainPattern, { cwd: appRoot });
     if (entryFiles.length === 0) {
         throw new Error(`Found zero files matching the package.json "main" glob "${mainPattern}" in ${appRoot}.`);
     }

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ignore from 'ignore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandGlob } from '../../local/host/expandGlob';
 import { repoRoot } from './bicepTree';
 import { deployPackageFiles, isPackaged, linkPackages, productionPackages, stageDeployPackage } from './deployPackage';
+import globby from 'globby';
 
 /**
  * The package `azd deploy` uploads (remoteBuild: true) is built where Azure builds it: the files azd zips
@@ -71,7 +71,7 @@ describe('the deployment package (azd packaging + remote build, offline)', () =>
     });
 
     it('has every file that package.json `main` names', () => {
-        const entryFiles = expandGlob(stage, packageJson.main);
+        const entryFiles = globby.sync(packageJson.main, { cwd: stage }).sort();
         expect(entryFiles).toContain('dist/src/index.js');
         const functionSources = readdirSync(path.join(repoRoot, 'src/functions')).filter((f) => f.endsWith('.ts'));
         expect(entryFiles.filter((file) => file.startsWith('dist/src/functions/'))).toEqual(
@@ -93,7 +93,7 @@ describe('the deployment package (azd packaging + remote build, offline)', () =>
                 Values: Record<string, string>;
             }
         ).Values;
-        const entryFiles = expandGlob(stage, packageJson.main);
+        const entryFiles = globby.sync(packageJson.main, { cwd: stage });
         // --preserve-symlinks: resolve dependencies through the linked node_modules, so that a package
         // outside the production set cannot be found next to the real files.
         const loader = [
