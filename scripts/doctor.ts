@@ -9,6 +9,7 @@
  *
  * Exit code 0 when every check passes, 1 when one fails, 2 for bad arguments. See infra/README.md, 3d.
  */
+import { parseArgs } from 'node:util';
 import { runDoctor, type DoctorInput } from '../src/doctor/runDoctor';
 import { toChecklist } from '../src/doctor/toChecklist';
 import { readLocalSettingsFile } from '../local/localSettingsFile';
@@ -31,23 +32,31 @@ export class UsageError extends Error {
 }
 
 export function parseDoctorArgs(argv: readonly string[]): DoctorCliOptions {
-    const options: DoctorCliOptions = { azd: false, json: false, help: false };
-    for (let i = 0; i < argv.length; i++) {
-        const [flag = '', inline] = argv[i]!.split(/=(.*)/s, 2);
-        const value = () => {
-            const next = inline ?? argv[++i];
-            if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-            return next;
-        };
-        if (flag === '--settings') options.settings = value();
-        else if (flag === '--principal-id') options.principalId = value();
-        else if (flag === '--azd') options.azd = true;
-        else if (flag === '--json') options.json = true;
-        else if (flag === '--help' || flag === '-h') options.help = true;
-        else throw new UsageError(`Unknown option ${argv[i]}`);
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: [...argv],
+            strict: true,
+            allowPositionals: false,
+            options: {
+                settings: { type: 'string' },
+                'principal-id': { type: 'string' },
+                azd: { type: 'boolean', default: false },
+                json: { type: 'boolean', default: false },
+                help: { type: 'boolean', short: 'h', default: false },
+            },
+        }));
+    } catch (problem) {
+        throw new UsageError((problem as Error).message);
     }
-    if (options.settings && options.azd) throw new UsageError('Use either --settings or --azd');
-    return options;
+    if (values.settings && values.azd) throw new UsageError('Use either --settings or --azd');
+    return {
+        settings: values.settings,
+        principalId: values['principal-id'],
+        azd: values.azd,
+        json: values.json,
+        help: values.help,
+    };
 }
 
 /**

@@ -68,10 +68,10 @@ describe('scripts/doctor.ts', () => {
     });
 
     it('exits 2 on bad arguments, and --azd checks the deployed identity by its object id', async () => {
-        expect(() => parseDoctorArgs(['--settings'])).toThrow('--settings needs a value');
+        expect(() => parseDoctorArgs(['--settings'])).toThrow("Option '--settings <value>' argument missing");
         const errors: string[] = [];
         expect(await main(['--nope'], { env: {}, error: (text) => errors.push(text) })).toBe(2);
-        expect(errors[0]).toContain('Unknown option --nope');
+        expect(errors[0]).toContain("Unknown option '--nope'");
         expect(
             fromAzdValues({
                 POWERBI_WORKSPACE_ID: 'w',
