@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dataTypes, toDataType } from '../powerbi/dataTypes';
+import { dataTypes, toDataType } from './dataTypes';
 import { refreshTargetSchema } from './refreshTargetSchema';
 import { sourceSchema } from './sourceSchema';
 

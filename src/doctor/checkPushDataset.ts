@@ -1,5 +1,5 @@
 import type { DatasetConfig } from '../config/relayConfig';
-import { toDataType } from '../powerbi/dataTypes';
+import { toDataType } from '../config/dataTypes';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { Dataset, PowerBiTable } from '../powerbi/schemas';
 import type { DoctorCheck } from './DoctorCheck';

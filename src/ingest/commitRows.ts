@@ -4,7 +4,8 @@ import type { DatasetConfig, TableConfig } from '../config/relayConfig';
 import type { RowsBlobs } from '../queue/rowsBlobs';
 import { toInlineQueueText, toQueueText, type RowsEnvelope } from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
-import { validateRows, type Row, type RowError, type RowsValidation } from './validateRows';
+import type { Row } from '../queue/row';
+import { validateRows, type RowError, type RowsValidation } from './validateRows';
 
 export interface CommitDeps {
     queue: RowsQueue;

@@ -1,9 +1,8 @@
 import type { ColumnConfig, TableConfig } from '../config/relayConfig';
-import type { DataType } from '../powerbi/dataTypes';
+import type { DataType } from '../config/dataTypes';
+import type { Row, RowValue } from '../queue/row';
 import { parseDateTime } from './parseDateTime';
 
-export type RowValue = string | number | boolean | null;
-export type Row = Record<string, RowValue>;
 
 export interface RowError {
     row: number;

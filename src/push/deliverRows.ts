@@ -1,5 +1,5 @@
 import type { RelayConfig } from '../config/relayConfig';
-import type { Row } from '../ingest/validateRows';
+import type { Row } from '../queue/row';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
 import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';

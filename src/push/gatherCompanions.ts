@@ -1,4 +1,4 @@
-import type { Row } from '../ingest/validateRows';
+import type { Row } from '../queue/row';
 import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
 import { rowsMessageSchema, type RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';

@@ -1,4 +1,4 @@
-import type { Row } from '../ingest/validateRows';
+import type { Row } from '../queue/row';
 import type { RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason } from '../queue/rowsQueue';
 

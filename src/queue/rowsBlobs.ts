@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
-import type { Row } from '../ingest/validateRows';
+import type { Row } from './row';
 import { ensureOnce } from '../storage/ensureOnce';
 
 const storedRowsSchema = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])));
