@@ -10,6 +10,7 @@ import { pollMessageSchema } from '../src/refresh/pollMessage';
 import { pollRefresh } from '../src/refresh/pollRefresh';
 import { startRefresh } from '../src/refresh/startRefresh';
 import { createStorageClients } from '../src/storage/storageClients';
+import { createDueOrderRefreshQueue, type DueTimes } from './dueOrderRefreshQueue';
 
 /**
  * How many status calls the poller makes for refreshes of a given length, and how long after the real
@@ -67,14 +68,18 @@ export async function measureRefreshPolling(durations: number[]): Promise<Pollin
                 scope: settings.POWERBI_SCOPE,
                 timeoutMs: settings.POWERBI_TIMEOUT_MS,
             });
-            const deps = createRefreshDeps(settings, config.refreshTargets, createStorageClients(settings), client, {
-                now: () => emulator.clock.now(),
-                sleep: async (s) => void emulator.clock.advance({ seconds: s }),
-                timeScale: 1e9,
-            });
             const queue: QueueClient = createStorageClients(settings).queueService.getQueueClient(
                 settings.REFRESH_QUEUE,
             );
+            const now = () => emulator.clock.now();
+            const dueTimes: DueTimes = new Map();
+            const deps = {
+                ...createRefreshDeps(settings, config.refreshTargets, createStorageClients(settings), client, {
+                    now,
+                    sleep: async (s) => void emulator.clock.advance({ seconds: s }),
+                }),
+                queue: createDueOrderRefreshQueue(queue, now, dueTimes),
+            };
             /** One refresh of `seconds`, followed to its end: status calls and how late the end was recorded. */
             return async (seconds: number) => {
                 await emulator.setRefreshScript(datasetId, { durationSeconds: seconds });
@@ -86,9 +91,8 @@ export async function measureRefreshPolling(durations: number[]): Promise<Pollin
                     const [item] = (await queue.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
                     if (!item) break;
                     const message = pollMessageSchema.parse(fromQueueText(item.messageText));
-                    emulator.clock.set(
-                        new Date(Math.max(Date.parse(message.notBefore), emulator.clock.now().getTime())),
-                    );
+                    const due = dueTimes.get(item.messageId) ?? 0;
+                    emulator.clock.set(new Date(Math.max(due, emulator.clock.now().getTime())));
                     const outcome = await pollRefresh(message, deps);
                     await queue.deleteMessage(item.messageId, item.popReceipt);
                     if (outcome.kind === 'recorded') record = outcome.record;

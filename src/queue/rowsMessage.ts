@@ -40,10 +40,8 @@ export type RowsMessage = z.infer<typeof rowsMessageSchema>;
 
 /**
  * host.json sets extensions.queues.messageEncoding to base64 (the host's default), so every producer
- * must base64-encode what it sends; a test keeps this and host.json in step.
+ * must base64-encode what it sends; a test decodes it as the host would.
  */
-export const queueMessageEncoding = 'base64';
-
 export function toQueueText(message: unknown): string {
     return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }

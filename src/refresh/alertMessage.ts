@@ -27,8 +27,8 @@ export const alertMessageSchema = z.strictObject({
     /** Deliveries tried so far. */
     attempt: z.number().int().nonnegative(),
     raisedAt: z.iso.datetime(),
-    /** When this delivery is due (the relay's clock). */
-    notBefore: z.iso.datetime(),
+    /** Written by earlier versions (the queue's visibility timeout is what delays a delivery); still accepted, never read. */
+    notBefore: z.iso.datetime().optional(),
 });
 
 export type AlertMessage = z.infer<typeof alertMessageSchema>;

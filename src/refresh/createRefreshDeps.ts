@@ -11,17 +11,15 @@ import { createRefreshQueue } from './refreshQueue';
 import { createRefreshSlots } from './refreshSlots';
 import { createStaleEpisodes } from './staleEpisodes';
 
+/** The clock of the refresh domain: the real one in the app; tests and benchmarks run it on the emulator's. */
 export interface RefreshClock {
     now: () => Date;
     sleep: (seconds: number) => Promise<void>;
-    /** Relay-clock seconds per real second, for queue visibility timeouts (1 unless the clock is scaled). */
-    timeScale: number;
 }
 
 export const realClock: RefreshClock = {
     now: () => new Date(),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
-    timeScale: 1,
 };
 
 /** The refresh domain's dependencies from app settings, the config's targets and shared clients. */
@@ -42,7 +40,7 @@ export function createRefreshDeps(
         locks: createRefreshLocks(storage.tableClient(settings.REFRESH_LOCK_TABLE), clock.now),
         slots: createRefreshSlots(storage.tableClient(settings.REFRESH_LOCK_TABLE)),
         episodes: createStaleEpisodes(storage.tableClient(settings.REFRESH_LOCK_TABLE)),
-        queue: createRefreshQueue(storage.queueService, settings.REFRESH_QUEUE, clock.timeScale),
+        queue: createRefreshQueue(storage.queueService, settings.REFRESH_QUEUE),
         notifier: createRefreshNotifier(settings.REFRESH_NOTIFY_URL, { format: settings.REFRESH_NOTIFY_FORMAT }),
         poll: {
             minSeconds: settings.REFRESH_POLL_MIN_SECONDS,

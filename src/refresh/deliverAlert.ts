@@ -60,10 +60,9 @@ export async function deliverAlert(
     if (now.getTime() - Date.parse(message.raisedAt) >= giveUpSeconds * 1000)
         return { kind: 'abandoned', alertId, attempts, error };
     const delaySeconds = alertRetrySeconds(attempts);
-    await deps.queue.send(
-        { ...message, attempt: attempts, notBefore: new Date(now.getTime() + delaySeconds * 1000).toISOString() },
-        delaySeconds,
-    );
+    const next: AlertMessage = { ...message, attempt: attempts };
+    delete next.notBefore;
+    await deps.queue.send(next, delaySeconds);
     return { kind: 'retrying', alertId, attempts, delaySeconds, error };
 }
 

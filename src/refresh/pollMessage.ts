@@ -18,18 +18,17 @@ export const pollMessageSchema = z.strictObject({
     datasetId: z.string().min(1),
     requestId: z.string().min(1),
     poll: z.number().int().nonnegative(),
-    /** When this check is due (the relay's clock); the queue's visibility timeout delays delivery until then. */
-    notBefore: z.iso.datetime(),
+    /** Written by earlier versions (the queue's visibility timeout is what delays a check); still accepted, never read. */
+    notBefore: z.iso.datetime().optional(),
 });
 
 export type PollMessage = z.infer<typeof pollMessageSchema>;
 
-/** The check number `poll` of the refresh a record tracks, due at `notBefore`. */
+/** The check number `poll` of the refresh a record tracks. */
 export function toPollMessage(
     record: Pick<RefreshRecord, 'id' | 'target' | 'rowKey' | 'workspaceId'>,
     refresh: { datasetId: string; requestId: string },
     poll: number,
-    notBefore: Date,
 ): PollMessage {
     return {
         version: 1,
@@ -41,6 +40,5 @@ export function toPollMessage(
         datasetId: refresh.datasetId,
         requestId: refresh.requestId,
         poll,
-        notBefore: notBefore.toISOString(),
     };
 }

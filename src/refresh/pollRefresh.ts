@@ -107,11 +107,8 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
         secondsRunning(running, now),
     );
     if (problem?.kind === 'throttled') delay = Math.max(delay, problem.retryAfterSeconds);
-    const next: PollMessage = {
-        ...message,
-        poll: message.poll + 1,
-        notBefore: new Date(now.getTime() + delay * 1000).toISOString(),
-    };
+    const next: PollMessage = { ...message, poll: message.poll + 1 };
+    delete next.notBefore;
     // Queue the next check before recording this one: a crash in between leaves a duplicate check (dropped
     // as stale by its poll number), never a refresh nobody follows.
     await deps.queue.send(next, delay);

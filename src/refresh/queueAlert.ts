@@ -19,7 +19,7 @@ export async function queueAlert(
 ): Promise<QueuedAlert | undefined> {
     if (!deps.notifier.enabled) return undefined;
     const now = deps.now().toISOString();
-    const message: AlertMessage = { version: 1, kind: 'alert', ...alert, attempt: 0, raisedAt: now, notBefore: now };
+    const message: AlertMessage = { version: 1, kind: 'alert', ...alert, attempt: 0, raisedAt: now };
     for (const key of Object.keys(message) as (keyof AlertMessage)[])
         if (message[key] === undefined) delete message[key];
     try {

@@ -49,11 +49,10 @@ export async function resumeInterruptedStart(stored: StoredRefresh, deps: Refres
                 Date.parse(entry.startTime) >= since,
         );
         if (started?.requestId !== undefined) {
-            const now = deps.now();
             const resumed = { ...record, status: 'Running' as const, requestId: started.requestId };
             // Queued first, as in the start: a crash after this leaves a check that completes the record.
             await deps.queue.send(
-                toPollMessage(resumed, { datasetId: model.datasetId, requestId: started.requestId }, 0, now),
+                toPollMessage(resumed, { datasetId: model.datasetId, requestId: started.requestId }, 0),
                 0,
             );
             const written = await deps.history.update(resumed, stored.etag);

@@ -42,7 +42,6 @@ export async function reviveStalledRefreshes(deps: RefreshDeps): Promise<Revived
                 record,
                 { datasetId: record.datasetId, requestId: record.requestId },
                 record.polls,
-                now,
             );
             await deps.queue.send(message, 0);
             revived.checks.push(record.id);

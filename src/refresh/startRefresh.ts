@@ -209,12 +209,7 @@ async function beginPolling(
         secondsToExpectedEnd(record, now),
         secondsRunning(record, now),
     );
-    const message = toPollMessage(
-        record,
-        { datasetId: record.datasetId ?? '', requestId: start.requestId },
-        0,
-        addSeconds(now, delay),
-    );
+    const message = toPollMessage(record, { datasetId: record.datasetId ?? '', requestId: start.requestId }, 0);
     // The poll message goes first: if the process dies before the record says Running, the message still
     // carries the request id and the poller completes the record.
     await deps.queue.send(message, delay);

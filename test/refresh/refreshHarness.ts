@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
 import {
     defaultSystemAssignedPrincipalId,
     startEmulator,
@@ -21,9 +21,7 @@ import { refreshQueueMessageSchema } from '../../src/refresh/refreshQueueMessage
 import type { RefreshDeps } from '../../src/refresh/refreshDeps';
 import { createStorageClients } from '../../src/storage/storageClients';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
-
-/** Queue delays are seconds of the emulator's frozen clock; this scale makes every message visible at once. */
-const instantQueue = 1e9;
+import { createDueOrderRefreshQueue, type DueTimes } from '../../scripts/dueOrderRefreshQueue';
 
 export interface Webhook {
     url: string;
@@ -41,7 +39,7 @@ export interface RelayUnderTest {
     restart(): RefreshDeps;
     queue: QueueClient;
     /**
-     * Receives the due checks one at a time in `notBefore` order, moving the emulator's clock to each;
+     * Receives the due checks one at a time in due order, moving the emulator's clock to each;
      * alerts due before a check are delivered on the way (into `deliveries`).
      */
     receiveCheck(): Promise<{ message: PollMessage; delete(): Promise<void>; release(): Promise<void> } | undefined>;
@@ -93,8 +91,11 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
                 ...env,
             });
             const config = parseRelayConfig({ refreshTargets: targets }, 'test');
-            const makeDeps = () => newDeps(settings, config.refreshTargets, emulator);
             const queue = createStorageClients(settings).queueService.getQueueClient(settings.REFRESH_QUEUE);
+            // Shared by every process of this relay (restart() included), as the queue itself is.
+            const dueTimes: DueTimes = new Map();
+            const makeDeps = () => newDeps(settings, config.refreshTargets, emulator, queue, dueTimes);
+            const dueOf = (messageId: string) => dueTimes.get(messageId) ?? 0;
             const under: RelayUnderTest = {
                 settings,
                 deps: makeDeps(),
@@ -111,12 +112,12 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
                                 item,
                                 message: refreshQueueMessageSchema.parse(fromQueueText(item.messageText)),
                             }))
-                            .sort((a, b) => a.message.notBefore.localeCompare(b.message.notBefore));
+                            .sort((a, b) => dueOf(a.item.messageId) - dueOf(b.item.messageId));
                         // Only the earliest is handed out; the others become visible again at once.
                         for (const other of checks.slice(1))
                             await queue.updateMessage(other.item.messageId, other.item.popReceipt, undefined, 0);
                         const first = checks[0]!;
-                        const due = Date.parse(first.message.notBefore);
+                        const due = dueOf(first.item.messageId);
                         if (due > emulator.clock.now().getTime()) emulator.clock.set(new Date(due));
                         const { message } = first;
                         const remove = async () =>
@@ -180,19 +181,26 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
     }
 }
 
-function newDeps(settings: Settings, targets: RefreshTarget[], emulator: RunningEmulator): RefreshDeps {
+function newDeps(
+    settings: Settings,
+    targets: RefreshTarget[],
+    emulator: RunningEmulator,
+    queue: QueueClient,
+    dueTimes: DueTimes,
+): RefreshDeps {
     const client = createPowerBiClient({
         baseUrl: settings.POWERBI_API_BASE_URL,
         credential: createPowerBiCredential(settings),
         scope: settings.POWERBI_SCOPE,
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
-    return createRefreshDeps(settings, targets, createStorageClients(settings), client, {
-        now: () => emulator.clock.now(),
+    const now = () => emulator.clock.now();
+    const deps = createRefreshDeps(settings, targets, createStorageClients(settings), client, {
+        now,
         // Waiting is moving the emulator's clock: no sleeps.
         sleep: async (seconds) => void emulator.clock.advance({ seconds }),
-        timeScale: instantQueue,
     });
+    return { ...deps, queue: createDueOrderRefreshQueue(queue, now, dueTimes) };
 }
 
 async function startWebhook(): Promise<{ server: Server; handle: Webhook }> {

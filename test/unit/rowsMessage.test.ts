@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import {
     fromQueueText,
     maxQueueMessageBytes,
-    queueMessageEncoding,
     rowsMessageSchema,
     toInlineQueueText,
     toQueueText,
 } from '../../src/queue/rowsMessage';
 import { retryDelaySeconds } from '../../src/push/retryDelay';
+import { decodeQueueMessage, type QueueMessageEncoding } from '../../local/host/queueMessageEncoding';
 
 const message = {
     version: 1 as const,
@@ -24,7 +24,8 @@ const message = {
 describe('rows queue message', () => {
     it('is encoded the way host.json tells the Functions host to decode it', () => {
         const hostJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8'));
-        expect(hostJson.extensions.queues.messageEncoding.toLowerCase()).toBe(queueMessageEncoding);
+        const encoding = hostJson.extensions.queues.messageEncoding.toLowerCase() as QueueMessageEncoding;
+        expect(JSON.parse(decodeQueueMessage(toQueueText(message), encoding)!)).toEqual(message);
         expect(fromQueueText(toQueueText(message))).toEqual(message);
     });
 
