@@ -100,7 +100,7 @@ export async function commitRows(
         const validation = await validateInSlices(table, rows);
         if (!validation.ok) {
             invalidRows += validation.invalidRows;
-            invalid.push(`${validation.invalidRows} of ${rows.length} of table "${table.name}"`);
+            invalid.push(`table "${table.name}": ${validation.invalidRows} of ${rows.length}`);
             for (const error of validation.errors) {
                 if (rowErrors.length < maxReportedErrors)
                     rowErrors.push(named ? { table: table.name, ...error } : error);
