@@ -142,7 +142,7 @@ export const sourceSchema = z
             ctx.addIssue({
                 code: 'custom',
                 path: tablesDeclared === undefined ? [source.table === undefined ? 'table' : 'rows'] : ['tables'],
-                message: 'give either table and rows, or tables (a list of table and rows), not both',
+                message: 'give table and rows, or tables (a list of table and rows): exactly one of the two',
             });
             return z.NEVER;
         }
@@ -150,7 +150,7 @@ export const sourceSchema = z
         const tables = declaredTables.map((entry, index) => ({
             table: entry.table,
             rows: compile(entry.rows, guardrails, tablesDeclared ? ['tables', index, 'rows'] : ['rows'], ctx),
-            /** Where the source names the table, for the config's own check that the dataset has it. */
+            // Where the source names the table, for the config's own check that the dataset has it.
             at: tablesDeclared ? ['tables', index, 'table'] : ['table'],
         }));
         declaredTables.forEach((entry, index) => {

@@ -153,7 +153,7 @@ describe('relay config', () => {
         expect(typeof config.sources[0]?.tables[1]?.rows.expression.evaluate).toBe('function');
     });
 
-    it('takes either table and rows or a list of tables, each a table of the dataset named once', () => {
+    it('takes table and rows or a list of tables, each a table of the dataset named once', () => {
         const datasets = [
             {
                 name: 'D',
@@ -181,7 +181,7 @@ describe('relay config', () => {
             ['T:$'],
             ['T:$', 'V:items'],
         ]);
-        const both = 'give either table and rows, or tables \\(a list of table and rows\\), not both';
+        const both = 'give table and rows, or tables \\(a list of table and rows\\): exactly one of the two';
         expect(() =>
             parseRelayConfig(
                 {
