@@ -16,11 +16,12 @@ const shipped = JSON.parse(readFileSync(join(root, 'pbi-relay.config.json'), 'ut
     sources: unknown[];
 };
 const config = {
-    datasets: shipped.datasets.map((dataset) =>
-        dataset.name === 'Devices'
-            ? { ...dataset, tables: dataset.tables.map((table) => ({ ...table, unknownColumns: 'drop' })) }
-            : dataset,
-    ),
+    datasets: shipped.datasets.map((dataset) => ({
+        ...dataset,
+        tables: dataset.tables.map((table) =>
+            ['Readings', 'Pushes'].includes(table.name) ? { ...table, unknownColumns: 'drop' } : table,
+        ),
+    })),
     sources: [
         ...shipped.sources,
         { name: 'broken', dataset: 'Stripe', table: 'Payments', rows: "$error('no charge in ' & type)" },
@@ -40,6 +41,14 @@ const config = {
             signature: { scheme: 'github', secretSetting: 'GITHUB_WEBHOOK_SECRET' },
             eventId: '$headers.`x-github-delivery`',
             rows: "commits.{ 'Repository': $$.repository.full_name, 'CommitId': id }",
+        },
+        {
+            name: 'github-extra',
+            dataset: 'GitHub',
+            tables: [
+                { table: 'Commits', rows: "commits.{ 'Repository': $$.repository.full_name, 'CommitId': id }" },
+                { table: 'Pushes', rows: "{ 'DeliveryId': 'd', 'Repository': repository.full_name, 'Zone': 'north' }" },
+            ],
         },
         {
             name: 'extra',
@@ -396,6 +405,22 @@ describe('source requests that cannot be mapped change nothing', () => {
         const fixed = { ...bad, time: '2024-03-08T10:30:00+01:00' };
         expect(await send('device-telemetry', JSON.stringify(fixed), headers)).toMatchObject({ kind: 'accepted' });
         expect((await drainRows())[0]?.rows).toEqual([expect.objectContaining({ Time: '2024-03-08T09:30:00.000Z' })]);
+    });
+
+    it('names the dropped properties of a several-table source by table', async () => {
+        expect(await send('github-extra', fixture('github-push.json'))).toMatchObject({
+            kind: 'accepted',
+            rows: 3,
+            droppedColumns: ['Pushes.Zone'],
+        });
+        expect(await drainRows()).toEqual([
+            expect.objectContaining({
+                tables: [
+                    expect.objectContaining({ table: 'Commits', rowCount: 2 }),
+                    { table: 'Pushes', rowCount: 1, rows: [{ DeliveryId: 'd', Repository: 'Codertocat/Hello-World' }] },
+                ],
+            }),
+        ]);
     });
 
     it('validates the rows of every table, names source, table, row and column, and commits no table', async () => {
