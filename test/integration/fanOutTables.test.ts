@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitRows } from '../../src/ingest/commitRows';
 import { deliverRows } from '../../src/push/deliverRows';
-import { fanOutTables } from '../../src/push/fanOutTables';
+import { fanOutTables, toTableMessages } from '../../src/push/fanOutTables';
 import { replayPoison } from '../../src/push/replayPoison';
 import {
+    fromQueueText,
     rowsMessageSchema,
     rowsQueueMessageSchema,
     toQueueText,
@@ -144,6 +145,33 @@ describe('a several-table ingestion fanned out into one message per table', () =
         ]);
         const rows = await tableRows(workspaceId);
         expect([rows.Commits?.length, rows.Pushes?.length]).toEqual([400, 1]);
+    });
+
+    it('is sent back unchanged, not packed, when another delivery gathers companions from the queue', async () => {
+        const { relay, workspaceId, parent } = await committed([commit(1), commit(2)]);
+        const other = rowsMessageSchema.parse({
+            version: 1,
+            ingestionId: 'another-request',
+            dataset: 'GitHub',
+            table: 'Commits',
+            rowCount: 1,
+            receivedAt: parent.receivedAt,
+            rows: [commit(3)],
+        });
+        await relay.deliver.queue.send(parent);
+        await relay.deliver.queue.send(other);
+        const [commitsChild] = toTableMessages(parent);
+        const report = await deliverRows(commitsChild!, relay.deliver, { dequeueCount: 1 });
+        // The other Commits request travelled with the child; the several-table message went back to the queue.
+        expect(report).toMatchObject({ rowsPushed: 3, packed: 1 });
+        // As a new message, so being looked at does not bring it closer to the host's maxDequeueCount.
+        const { peekedMessageItems } = await bed
+            .queue(relay.settings.ROWS_QUEUE)
+            .peekMessages({ numberOfMessages: 32 });
+        expect(peekedMessageItems.map((item) => [fromQueueText(item.messageText), item.dequeueCount])).toEqual([
+            [parent, 0],
+        ]);
+        expect((await tableRows(workspaceId)).Commits).toHaveLength(3);
     });
 
     it('replays a several-table message the host poisoned as it was, and its rows then arrive once', async () => {
