@@ -1,7 +1,7 @@
 import { describeJsonataError, type Mapping, type SourceConfig } from '../../config/sourceSchema';
 import type { SourceEvent } from './toSourcePayload';
 
-/** The rows one event mapped to, per table of the source (in the order of its `tables`), with the id that deduplicates it. */
+/** The rows one event mapped to, per table of the source (in the order of its `tables`), and its deduplicating id. */
 export interface MappedEvent {
     id?: string;
     tables: unknown[][];
@@ -83,8 +83,8 @@ async function mapEvent(
 
 /**
  * Runs the source's filter, eventId and rows expressions (one per table) on every event (each bounded by the
- * source's mappingTimeoutMs), and bounds the rows of the whole request, all tables together, by maxRows. `$headers` holds the request's
- * headers with lower-case names.
+ * source's mappingTimeoutMs), and bounds the rows of the whole request, all tables together, by maxRows.
+ * `$headers` holds the request's headers with lower-case names.
  */
 export async function mapSourceEvents(
     source: SourceConfig,
