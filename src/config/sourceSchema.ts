@@ -10,9 +10,6 @@ export interface Mapping {
     expression: jsonata.Expression;
 }
 
-/** Power BI's own limit of tables in a push dataset. */
-const maxTablesPerSource = 75;
-
 interface Guardrails {
     timeoutMs: number;
     maxRows: number;
@@ -93,7 +90,6 @@ export const sourceSchema = z
                 }),
             )
             .min(1)
-            .max(maxTablesPerSource)
             .optional()
             .describe(
                 'Instead of table and rows: several tables of the dataset, each with its rows expression; one request commits the rows of all of them together, or none',

@@ -66,6 +66,7 @@ export const tablesMessageSchema = z
         ingestionId: z.string().min(1).max(96),
         dataset: z.string().min(1),
         receivedAt: z.iso.datetime(),
+        // A push dataset has at most 75 tables.
         tables: z.array(tableRowsSchema).min(2).max(75),
     })
     .refine((message) => new Set(message.tables.map((entry) => entry.table)).size === message.tables.length, {
