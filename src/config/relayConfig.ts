@@ -104,12 +104,15 @@ export const relayConfigSchema = z
                     path: ['sources', index, 'dataset'],
                     message: `source "${source.name}" names dataset "${source.dataset}", which is not configured`,
                 });
-            } else if (!dataset.tables.some((t) => t.name === source.table)) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['sources', index, 'table'],
-                    message: `source "${source.name}" names table "${source.table}", which dataset "${dataset.name}" does not have`,
-                });
+            } else {
+                for (const { table, at } of source.tables) {
+                    if (dataset.tables.some((t) => t.name === table)) continue;
+                    ctx.addIssue({
+                        code: 'custom',
+                        path: ['sources', index, ...at],
+                        message: `source "${source.name}" names table "${table}", which dataset "${dataset.name}" does not have`,
+                    });
+                }
             }
         });
         // Target names are table keys and URL parts, so "Sales" and "sales" would collide.

@@ -53,7 +53,11 @@ export const sourceSchema = z
             .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, - or _ (it is a URL segment)')
             .describe('POST /api/sources/{name} receives this source'),
         dataset: z.string().min(1).describe('The configured dataset the rows go to'),
-        table: z.string().min(1).describe('The table of that dataset the rows go to'),
+        table: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('The table of that dataset the rows go to (with rows; or use tables for several tables)'),
         accept: z
             .array(z.enum(sourceFormats))
             .min(1)
@@ -71,8 +75,24 @@ export const sourceSchema = z
         rows: z
             .string()
             .min(1)
+            .optional()
             .describe(
-                'JSONata expression that maps a payload (or one event) to a row object or an array of rows; $headers holds the request headers (lower-case names)',
+                'JSONata expression that maps a payload (or one event) to a row object or an array of rows of table; $headers holds the request headers (lower-case names)',
+            ),
+        tables: z
+            .array(
+                z.strictObject({
+                    table: z.string().min(1).describe('A table of the dataset'),
+                    rows: z
+                        .string()
+                        .min(1)
+                        .describe('JSONata expression that maps a payload (or one event) to rows of this table'),
+                }),
+            )
+            .min(1)
+            .optional()
+            .describe(
+                'Instead of table and rows: several tables of the dataset, each with its rows expression; one request commits the rows of all of them together, or none',
             ),
         eventId: z
             .string()
@@ -110,16 +130,42 @@ export const sourceSchema = z
             .default(10_000)
             .describe('At most this many rows (and JSONata sequence items) per request'),
     })
-    .transform((source, ctx) => {
+    .transform((declared, ctx) => {
+        const { rows: rowsText, tables: tablesDeclared, ...source } = declared;
         const guardrails = { timeoutMs: source.mappingTimeoutMs, maxRows: source.maxRows };
-        const rows = compile(source.rows, guardrails, ['rows'], ctx);
+        const single = source.table !== undefined || rowsText !== undefined;
+        if (single === (tablesDeclared !== undefined) || (single && (source.table === undefined || !rowsText))) {
+            ctx.addIssue({
+                code: 'custom',
+                path: tablesDeclared === undefined ? [source.table === undefined ? 'table' : 'rows'] : ['tables'],
+                message: 'give table and rows, or tables (a list of table and rows): exactly one of the two',
+            });
+            return z.NEVER;
+        }
+        const declaredTables = tablesDeclared ?? [{ table: source.table!, rows: rowsText! }];
+        const tables = declaredTables.map((entry, index) => ({
+            table: entry.table,
+            rows: compile(entry.rows, guardrails, tablesDeclared ? ['tables', index, 'rows'] : ['rows'], ctx),
+            // Where the source names the table, for the config's own check that the dataset has it.
+            at: tablesDeclared ? ['tables', index, 'table'] : ['table'],
+        }));
+        declaredTables.forEach((entry, index) => {
+            if (declaredTables.findIndex((other) => other.table === entry.table) < index) {
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['tables', index, 'table'],
+                    message: `table "${entry.table}" is listed twice`,
+                });
+            }
+        });
         const filter = source.filter === undefined ? undefined : compile(source.filter, guardrails, ['filter'], ctx);
         const eventId =
             source.eventId === undefined ? undefined : compile(source.eventId, guardrails, ['eventId'], ctx);
-        if (rows === undefined || (source.filter !== undefined && filter === undefined)) return z.NEVER;
+        const compiled = tables.flatMap(({ table, rows, at }) => (rows === undefined ? [] : [{ table, rows, at }]));
+        if (compiled.length < tables.length || (source.filter !== undefined && filter === undefined)) return z.NEVER;
         if (source.eventId !== undefined && eventId === undefined) return z.NEVER;
-        return { ...source, rows, filter, eventId };
+        return { ...source, tables: compiled, filter, eventId };
     })
-    .describe('A sender whose own JSON is mapped to rows of one table');
+    .describe('A sender whose own JSON is mapped to rows of one or more tables of one dataset');
 
 export type SourceConfig = z.infer<typeof sourceSchema>;

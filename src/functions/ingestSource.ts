@@ -38,6 +38,7 @@ export async function ingestSourceHandler(request: HttpRequest, context: Invocat
                 filtered,
                 duplicates,
                 claimCheck: outcome.claimCheck,
+                tables: outcome.tables.length > 1 ? outcome.tables : undefined,
                 droppedColumns,
             });
             if (unrecordedClaims > 0) {

@@ -1,7 +1,8 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { deliverRows } from '../push/deliverRows';
-import { rowsMessageSchema } from '../queue/rowsMessage';
+import { fanOutTables } from '../push/fanOutTables';
+import { rowsQueueMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 
 /** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
@@ -10,11 +11,24 @@ const toDequeueCount = (metadata: unknown) =>
 
 export async function pushRowsHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
     const { deliver } = getRelay();
-    const parsed = rowsMessageSchema.safeParse(queueItem);
+    const parsed = rowsQueueMessageSchema.safeParse(queueItem);
     if (!parsed.success) {
         const message = `Not a pbi-relay rows message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
         await deliver.queue.sendPoison({ raw: queueItem }, { message, at: new Date().toISOString() });
         context.error('pbi-relay rows poisoned', { message });
+        return;
+    }
+    if (parsed.data.version === 2) {
+        const children = await fanOutTables(parsed.data, deliver.queue);
+        context.info('pbi-relay rows fanned out to their tables', {
+            ingestionId: parsed.data.ingestionId,
+            dataset: parsed.data.dataset,
+            tables: children.map((child) => ({
+                table: child.table,
+                ingestionId: child.ingestionId,
+                rows: child.rowCount,
+            })),
+        });
         return;
     }
     const message = parsed.data;

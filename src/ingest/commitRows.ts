@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DatasetConfig, TableConfig } from '../config/relayConfig';
 import type { RowsBlobs } from '../queue/rowsBlobs';
-import { toInlineQueueText, toQueueText, type RowsEnvelope } from '../queue/rowsMessage';
+import {
+    toInlineQueueText,
+    toQueueText,
+    toTablesQueueText,
+    type RowsEnvelope,
+    type TableRowsText,
+    type TablesEnvelope,
+} from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
 import type { Row } from '../queue/row';
 import { validateRows, type RowError, type RowsValidation } from './validateRows';
@@ -15,13 +22,21 @@ export interface CommitDeps {
 }
 
 export type CommitOutcome =
-    | { kind: 'accepted'; ingestionId: string; rows: number; claimCheck: boolean; droppedColumns: string[] }
+    | {
+          kind: 'accepted';
+          ingestionId: string;
+          rows: number;
+          claimCheck: boolean;
+          droppedColumns: string[];
+          /** The rows each given table got, in the order given. */
+          tables: { table: string; rows: number }[];
+      }
     | {
           kind: 'rejected';
           status: 400;
           code: 'InvalidRows';
           message: string;
-          rowErrors: RowError[];
+          rowErrors: CommitRowError[];
           invalidRows: number;
       }
     | { kind: 'unavailable'; message: string };
@@ -56,52 +71,100 @@ async function validateInSlices(table: TableConfig, rows: readonly unknown[]): P
         : { ok: false, errors, invalidRows };
 }
 
+/** The rows a request gives one table of the dataset. */
+export interface TableRows {
+    table: TableConfig;
+    rows: readonly unknown[];
+}
+
+/** A rejected row; `table` names its table when the request gave rows to several. */
+export type CommitRowError = RowError & { table?: string };
+
 /**
- * Validates rows for one table completely, then commits them with a single queue message (rows inline, or in
- * a claim-check blob when too large), so they are enqueued whole or not at all. The webhook and the sources
- * both take this one path.
+ * Validates the rows of every table completely, then commits them with a single queue message, so they are
+ * enqueued whole or not at all: one table's rows as a version 1 message, several tables' as a version 2 message
+ * (tables given no rows are left out). Rows travel inline, or in claim-check blobs when too large. The webhook and
+ * the sources both take this one path. Given several tables, row errors and dropped columns name their table.
  */
 export async function commitRows(
     dataset: DatasetConfig,
-    table: TableConfig,
-    rows: readonly unknown[],
+    tables: readonly TableRows[],
     deps: CommitDeps,
 ): Promise<CommitOutcome> {
-    const validation = await validateInSlices(table, rows);
-    if (!validation.ok) {
+    const named = tables.length > 1;
+    const validated: { table: TableConfig; rows: Row[] }[] = [];
+    const rowErrors: CommitRowError[] = [];
+    const dropped: string[] = [];
+    const invalid: string[] = [];
+    let invalidRows = 0;
+    for (const { table, rows } of tables) {
+        const validation = await validateInSlices(table, rows);
+        if (!validation.ok) {
+            invalidRows += validation.invalidRows;
+            invalid.push(`table "${table.name}": ${validation.invalidRows} of ${rows.length}`);
+            for (const error of validation.errors) {
+                if (rowErrors.length < maxReportedErrors)
+                    rowErrors.push(named ? { table: table.name, ...error } : error);
+            }
+            continue;
+        }
+        if (invalidRows === 0 && validation.rows.length > 0) validated.push({ table, rows: validation.rows });
+        dropped.push(...validation.droppedColumns.map((name) => (named ? `${table.name}.${name}` : name)));
+    }
+    if (invalidRows > 0) {
+        const total = tables.reduce((sum, { rows }) => sum + rows.length, 0);
         return {
             kind: 'rejected',
             status: 400,
             code: 'InvalidRows',
-            message: `${validation.invalidRows} of ${rows.length} rows are invalid; nothing was enqueued`,
-            rowErrors: validation.errors,
-            invalidRows: validation.invalidRows,
+            message: `${invalidRows} of ${total} rows are invalid${named ? ` (${invalid.join(', ')})` : ''}; nothing was enqueued`,
+            rowErrors,
+            invalidRows,
         };
     }
 
     const ingestionId = (deps.newId ?? randomUUID)();
-    const envelope: RowsEnvelope = {
-        version: 1,
+    const receivedAt = (deps.now?.() ?? new Date()).toISOString();
+    const rowCount = validated.reduce((sum, { rows }) => sum + rows.length, 0);
+    const accepted = (claimCheck: boolean): CommitOutcome => ({
+        kind: 'accepted',
         ingestionId,
-        dataset: dataset.name,
-        table: table.name,
-        rowCount: validation.rows.length,
-        receivedAt: (deps.now?.() ?? new Date()).toISOString(),
-        part: 0,
-        attempt: 0,
-    };
-    // The rows are serialised once: into the message when they fit, otherwise into the claim-check blob.
-    const rowsJson = JSON.stringify(validation.rows);
-    const inlineText = toInlineQueueText(envelope, rowsJson);
-    const claimCheck = inlineText === undefined;
+        rows: rowCount,
+        claimCheck,
+        droppedColumns: dropped,
+        tables: tables.map(({ table }) => ({
+            table: table.name,
+            rows: validated.find((entry) => entry.table === table)?.rows.length ?? 0,
+        })),
+    });
     try {
-        if (inlineText === undefined) {
+        if (validated.length === 1) {
+            const [{ table, rows }] = validated as [(typeof validated)[number]];
+            const envelope: RowsEnvelope = {
+                version: 1,
+                ingestionId,
+                dataset: dataset.name,
+                table: table.name,
+                rowCount,
+                receivedAt,
+                part: 0,
+                attempt: 0,
+            };
+            // The rows are serialised once: into the message when they fit, otherwise into the claim-check blob.
+            const rowsJson = JSON.stringify(rows);
+            const inlineText = toInlineQueueText(envelope, rowsJson);
+            if (inlineText !== undefined) {
+                await deps.queue.sendText(inlineText);
+                return accepted(false);
+            }
             const blob = `${ingestionId}.json`;
             await deps.blobs.put(blob, rowsJson);
             await deps.queue.sendText(toQueueText({ ...envelope, blob }));
-        } else {
-            await deps.queue.sendText(inlineText);
+            return accepted(true);
         }
+        return accepted(
+            await commitTables({ version: 2, ingestionId, dataset: dataset.name, receivedAt }, validated, deps),
+        );
     } catch (error) {
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).
         return {
@@ -109,11 +172,39 @@ export async function commitRows(
             message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
         };
     }
-    return {
-        kind: 'accepted',
-        ingestionId,
-        rows: validation.rows.length,
-        claimCheck,
-        droppedColumns: validation.droppedColumns,
-    };
+}
+
+/**
+ * Sends the version 2 message of several tables' rows; when they do not fit inline, the largest tables' rows
+ * move into claim-check blobs (`<ingestionId>.<i>.json`, one per table, which the table's fanned-out message
+ * keeps) until the message fits. Returns whether any blob was used.
+ */
+async function commitTables(
+    envelope: TablesEnvelope,
+    tables: readonly { table: TableConfig; rows: Row[] }[],
+    deps: CommitDeps,
+): Promise<boolean> {
+    const entries: TableRowsText[] = tables.map(({ table, rows }) => ({
+        table: table.name,
+        rowCount: rows.length,
+        rowsJson: JSON.stringify(rows),
+    }));
+    const largestFirst = entries
+        .map((entry, index) => ({ index, chars: 'rowsJson' in entry ? entry.rowsJson.length : 0 }))
+        .sort((a, b) => b.chars - a.chars);
+    const blobs: Promise<void>[] = [];
+    let text = toTablesQueueText(envelope, entries);
+    for (const { index } of largestFirst) {
+        if (text !== undefined) break;
+        const entry = entries[index]!;
+        if (!('rowsJson' in entry)) continue;
+        const blob = `${envelope.ingestionId}.${index}.json`;
+        blobs.push(deps.blobs.put(blob, entry.rowsJson));
+        entries[index] = { table: entry.table, rowCount: entry.rowCount, blob };
+        text = toTablesQueueText(envelope, entries);
+    }
+    await Promise.all(blobs);
+    // With every table's rows in a blob the message is names only: 75 tables of 100 characters fit in 64 KiB.
+    await deps.queue.sendText(text!);
+    return blobs.length > 0;
 }

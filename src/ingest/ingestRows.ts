@@ -70,5 +70,5 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
     if (parsed.data.rows.length === 0) {
         return { kind: 'rejected', status: 400, code: 'NoRows', message: '"rows" is empty; send at least one row' };
     }
-    return commitRows(datasetConfig, tableConfig, parsed.data.rows, deps);
+    return commitRows(datasetConfig, [{ table: tableConfig, rows: parsed.data.rows }], deps);
 }

@@ -1,6 +1,6 @@
 import type { Row } from '../queue/row';
 import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
-import { rowsMessageSchema, type RowsMessage } from '../queue/rowsMessage';
+import { rowsQueueMessageSchema, type RowsMessage, type RowsQueueMessage } from '../queue/rowsMessage';
 import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
@@ -31,7 +31,7 @@ const maxBarrenReceives = 2;
 
 /**
  * Takes queued ingestions of the same dataset and table, whole, while they fit in the call (rows, bytes,
- * message count). Messages for other tables, or too large to fit, go back to the queue as new messages, so
+ * message count). Messages for other tables (several-table messages too), or too large to fit, go back to the queue as new messages, so
  * their dequeue count does not grow; the ledger keeps a message sent back twice (a crash between the send
  * and the delete) from being pushed twice.
  */
@@ -49,10 +49,10 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
         const matching: { message: RowsMessage; received: ReceivedMessage }[] = [];
         const returned: Promise<void>[] = [];
         for (const candidate of received) {
-            const parsed = rowsMessageSchema.safeParse(candidate.body);
+            const parsed = rowsQueueMessageSchema.safeParse(candidate.body);
             const message = parsed.success ? parsed.data : undefined;
             if (
-                message &&
+                message?.version === 1 &&
                 message.dataset === first.dataset &&
                 message.table === first.table &&
                 message.ingestionId !== first.ingestionId &&
@@ -109,8 +109,9 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
     return readMessageRows(message, options.blobs);
 }
 
-async function sendBack(received: ReceivedMessage, message: RowsMessage, options: GatherOptions): Promise<void> {
-    await options.queue.send({ ...message, requeued: true });
+async function sendBack(received: ReceivedMessage, message: RowsQueueMessage, options: GatherOptions): Promise<void> {
+    // A several-table message's children are always marked requeued (fanOutTables): it needs no mark itself.
+    await options.queue.send(message.version === 1 ? { ...message, requeued: true } : message);
     await received.complete();
 }
 

@@ -1,5 +1,5 @@
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { fromQueueText, rowsMessageSchema, toQueueText } from '../queue/rowsMessage';
+import { fromQueueText, rowsQueueMessageSchema, toQueueText } from '../queue/rowsMessage';
 
 export interface ReplayOptions {
     /** List what would be replayed, change nothing. */
@@ -53,19 +53,26 @@ export async function replayPoison(
                 continue;
             }
             const { failure, ...rest } = body as { failure?: unknown };
-            const parsed = rowsMessageSchema.safeParse(rest);
+            const parsed = rowsQueueMessageSchema.safeParse(rest);
             if (!parsed.success) {
                 entries.push({ outcome: 'skipped', failure, reason: 'not a rows message' });
                 continue;
             }
             const message = parsed.data;
             if (options.ingestionId !== undefined && message.ingestionId !== options.ingestionId) continue;
-            const entry = { ingestionId: message.ingestionId, rows: message.rowCount, failure };
+            const rows =
+                message.version === 1
+                    ? message.rowCount
+                    : message.tables.reduce((sum, entry) => sum + entry.rowCount, 0);
+            const entry = { ingestionId: message.ingestionId, rows, failure };
             if (options.dryRun) {
                 entries.push({ ...entry, outcome: 'would replay' });
                 continue;
             }
-            await queue.sendMessage(toQueueText({ ...message, attempt: 0, requeued: true }), { messageTimeToLive: -1 });
+            // A several-table message (the host poisons it when its fan-out kept failing) goes back as it was: its
+            // children are marked requeued whenever it is fanned out.
+            const replayed = message.version === 1 ? { ...message, attempt: 0, requeued: true } : message;
+            await queue.sendMessage(toQueueText(replayed), { messageTimeToLive: -1 });
             await poison.deleteMessage(item.messageId, item.popReceipt);
             entries.push({ ...entry, outcome: 'replayed' });
         }

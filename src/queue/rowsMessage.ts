@@ -38,6 +38,52 @@ export const rowsMessageSchema = z
 
 export type RowsMessage = z.infer<typeof rowsMessageSchema>;
 
+/** The rows of one table of a several-table ingestion: inline, or in their own claim-check blob. */
+const tableRowsSchema = z
+    .strictObject({
+        table: z.string().min(1),
+        rowCount: z.number().int().positive(),
+        rows: z.array(z.record(z.string(), rowValueSchema)).optional(),
+        blob: z.string().min(1).optional(),
+    })
+    .refine((entry) => (entry.rows === undefined) !== (entry.blob === undefined), {
+        message: 'exactly one of rows or blob must be present',
+    })
+    .refine((entry) => entry.rows === undefined || entry.rows.length === entry.rowCount, {
+        message: 'rowCount must equal the number of inline rows',
+        path: ['rowCount'],
+    });
+
+/**
+ * One accepted ingestion with rows for several tables of one dataset (a source with `tables`), committed by this
+ * one message. The push function fans it out into one version 1 message per table (fanOutTables) before any row
+ * is pushed, the child of `tables[i]` with ingestion id `<ingestionId>.<i>`.
+ */
+export const tablesMessageSchema = z
+    .strictObject({
+        version: z.literal(2),
+        // Leaves room for the children's ".<i>" within version 1's 100 characters.
+        ingestionId: z.string().min(1).max(96),
+        dataset: z.string().min(1),
+        receivedAt: z.iso.datetime(),
+        // A push dataset has at most 75 tables.
+        tables: z.array(tableRowsSchema).min(2).max(75),
+    })
+    .refine((message) => new Set(message.tables.map((entry) => entry.table)).size === message.tables.length, {
+        message: 'each table appears once',
+        path: ['tables'],
+    });
+
+export type TablesMessage = z.infer<typeof tablesMessageSchema>;
+
+/**
+ * Every message the rows queue carries, by `version`: 1, one table's rows (what the push delivers); 2, several
+ * tables' rows (fanned out into version 1 messages). A new version is one more member here.
+ */
+export const rowsQueueMessageSchema = z.discriminatedUnion('version', [rowsMessageSchema, tablesMessageSchema]);
+
+export type RowsQueueMessage = z.infer<typeof rowsQueueMessageSchema>;
+
 /**
  * host.json sets extensions.queues.messageEncoding to base64 (the host's default), so every producer
  * must base64-encode what it sends; a test decodes it as the host would.
@@ -58,14 +104,42 @@ export type RowsEnvelope = Omit<RowsMessage, 'rows' | 'blob'>;
  * who reuses it for the claim-check blob), or undefined when it would exceed a queue message.
  */
 export function toInlineQueueText(envelope: RowsEnvelope, rowsJson: string): string | undefined {
-    // Base64 makes 4 characters of every 3 bytes, and UTF-8 needs at least one byte per UTF-16 unit, so most
-    // oversized messages are recognised before anything is encoded.
-    const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
-    const envelopeJson = JSON.stringify(envelope);
-    if (base64Length(envelopeJson.length + rowsJson.length + 8) > maxQueueMessageBytes) return undefined;
-    const text = Buffer.from(`${envelopeJson.slice(0, -1)},"rows":${rowsJson}}`, 'utf8').toString('base64');
+    return withinQueueMessage([JSON.stringify(envelope).slice(0, -1), ',"rows":', rowsJson, '}']);
+}
+
+/** A several-table message without its tables: what comes before `tables`. */
+export type TablesEnvelope = Omit<TablesMessage, 'tables'>;
+
+/** One table of a several-table message, with its rows as JSON (inline) or the name of its claim-check blob. */
+export type TableRowsText = { table: string; rowCount: number } & ({ rowsJson: string } | { blob: string });
+
+/**
+ * The queue text of a several-table message, the rows of inline tables spliced in from their JSON, or undefined
+ * when it would exceed a queue message. Each version 1 child then fits too: what a child adds (".<i>", part,
+ * attempt, requeued: about 40 characters) is less than what it leaves out (`tables` and at least one other table).
+ */
+export function toTablesQueueText(envelope: TablesEnvelope, tables: readonly TableRowsText[]): string | undefined {
+    const pieces = [JSON.stringify(envelope).slice(0, -1), ',"tables":['];
+    tables.forEach((entry, index) => {
+        const head = JSON.stringify({ table: entry.table, rowCount: entry.rowCount }).slice(0, -1);
+        const tail = 'rowsJson' in entry ? `,"rows":${entry.rowsJson}}` : `,"blob":${JSON.stringify(entry.blob)}}`;
+        pieces.push(index === 0 ? '' : ',', head, tail);
+    });
+    pieces.push(']}');
+    return withinQueueMessage(pieces);
+}
+
+/** The base64 queue text of the JSON made of `pieces`, or undefined when it exceeds a queue message. */
+function withinQueueMessage(pieces: readonly string[]): string | undefined {
+    // UTF-8 needs at least one byte per UTF-16 unit, so most oversized messages are recognised before anything is encoded.
+    const chars = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    if (base64Length(chars) > maxQueueMessageBytes) return undefined;
+    const text = Buffer.from(pieces.join(''), 'utf8').toString('base64');
     return text.length <= maxQueueMessageBytes ? text : undefined;
 }
+
+/** Base64 makes 4 characters of every 3 bytes. */
+const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
 
 /** Storage queues hide a message for at most 7 days. */
 const maxVisibilitySeconds = 7 * 24 * 60 * 60;

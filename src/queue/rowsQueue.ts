@@ -1,6 +1,12 @@
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { ensureOnce } from '../storage/ensureOnce';
-import { fromQueueText, toQueueText, toVisibilityTimeout, type RowsMessage } from './rowsMessage';
+import {
+    fromQueueText,
+    toQueueText,
+    toVisibilityTimeout,
+    type RowsMessage,
+    type RowsQueueMessage,
+} from './rowsMessage';
 
 /** What the relay records with rows it gives up on, so an operator can see why and replay them. */
 export interface PoisonReason {
@@ -26,7 +32,7 @@ export interface ReceivedMessage {
 export interface RowsQueue {
     readonly name: string;
     readonly poisonName: string;
-    send(message: RowsMessage, delaySeconds?: number): Promise<void>;
+    send(message: RowsQueueMessage, delaySeconds?: number): Promise<void>;
     /** Sends a message already encoded as queue text (toInlineQueueText), so the webhook serialises it once. */
     sendText(text: string): Promise<void>;
     /** Takes up to `count` visible messages, hidden for `visibilitySeconds` unless completed or released. */

@@ -61,13 +61,14 @@ describe('what real senders send reaches Power BI through the local host', () =>
         ]);
     });
 
-    it('maps a GitHub push webhook to Commits rows that arrive, and answers its redelivery without adding rows', async () => {
+    it('maps a GitHub push webhook to Commits and Pushes rows that arrive, and answers its redelivery without adding rows', async () => {
         const headers = { 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' };
         const response = await post(sourceUrl('github-push'), fixture('github-push.json'), headers);
         expect(response.status).toBe(202);
         expect(await response.json()).toEqual({
             ingestionId: expect.any(String),
-            rows: 2,
+            rows: 3,
+            tables: { Commits: 2, Pushes: 1 },
             events: 1,
             filtered: 0,
             duplicates: 0,
@@ -76,6 +77,10 @@ describe('what real senders send reaches Power BI through the local host', () =>
         expect(rows.map((row) => [row.CommitId, row.Timestamp])).toEqual([
             ['4e5ba4e0c6f1c2a7a1b7e2f9ce1f6c1d2e3a4b5c', '2019-05-15T22:20:30.000Z'],
             ['0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c', '2019-05-15T22:24:17.000Z'],
+        ]);
+        const pushes = await arrivedRows('GitHub', 'Pushes', 1);
+        expect(pushes.map((row) => [row.DeliveryId, row.Ref, row.Commits, row.PushedAt])).toEqual([
+            ['72d3162e-cc78-11e3-81ab-4c9367dc0958', 'refs/heads/main', 2, '2019-05-15T15:20:57.000Z'],
         ]);
         const redelivery = await post(sourceUrl('github-push'), fixture('github-push.json'), headers);
         expect({ status: redelivery.status, body: await redelivery.json() }).toEqual({

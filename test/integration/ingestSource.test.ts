@@ -16,11 +16,12 @@ const shipped = JSON.parse(readFileSync(join(root, 'pbi-relay.config.json'), 'ut
     sources: unknown[];
 };
 const config = {
-    datasets: shipped.datasets.map((dataset) =>
-        dataset.name === 'Devices'
-            ? { ...dataset, tables: dataset.tables.map((table) => ({ ...table, unknownColumns: 'drop' })) }
-            : dataset,
-    ),
+    datasets: shipped.datasets.map((dataset) => ({
+        ...dataset,
+        tables: dataset.tables.map((table) =>
+            ['Readings', 'Pushes'].includes(table.name) ? { ...table, unknownColumns: 'drop' } : table,
+        ),
+    })),
     sources: [
         ...shipped.sources,
         { name: 'broken', dataset: 'Stripe', table: 'Payments', rows: "$error('no charge in ' & type)" },
@@ -40,6 +41,14 @@ const config = {
             signature: { scheme: 'github', secretSetting: 'GITHUB_WEBHOOK_SECRET' },
             eventId: '$headers.`x-github-delivery`',
             rows: "commits.{ 'Repository': $$.repository.full_name, 'CommitId': id }",
+        },
+        {
+            name: 'github-extra',
+            dataset: 'GitHub',
+            tables: [
+                { table: 'Commits', rows: "commits.{ 'Repository': $$.repository.full_name, 'CommitId': id }" },
+                { table: 'Pushes', rows: "{ 'DeliveryId': 'd', 'Repository': repository.full_name, 'Zone': 'north' }" },
+            ],
         },
         {
             name: 'extra',
@@ -76,41 +85,60 @@ const request = (source: string, body: string, headers: Record<string, string> =
 };
 const send = (source: string, body: string, headers: Record<string, string> = {}) =>
     ingestSource(request(source, body, headers), relay.sources);
+/** The queued messages: a table's rows (version 1), or several tables' (version 2, with `tables`). */
 const drainRows = async () =>
-    ((await bed.drain(relay.settings.ROWS_QUEUE)) as { dataset: string; table: string; rows: unknown[] }[]).map(
-        ({ dataset, table, rows }) => ({ dataset, table, rows }),
+    ((await bed.drain(relay.settings.ROWS_QUEUE)) as Record<string, unknown>[]).map(
+        ({ dataset, table, rows, tables }) => (tables === undefined ? { dataset, table, rows } : { dataset, tables }),
     );
+const pushRow = {
+    DeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    Repository: 'Codertocat/Hello-World',
+    Ref: 'refs/heads/main',
+    Before: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+    After: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+    Pusher: 'Codertocat',
+    Commits: 2,
+    Forced: false,
+    PushedAt: '2019-05-15T15:20:57.000Z',
+    Compare: 'https://github.com/Codertocat/Hello-World/compare/6113728f27ae...0d1a26e67d8f',
+};
 
 describe('the worked sources map real payloads to rows', () => {
-    it('GitHub push: one row per commit, redeliveries (same X-GitHub-Delivery) and pings committed once', async () => {
+    it('GitHub push: one Commits row per commit and one Pushes row, in one message; redeliveries (same X-GitHub-Delivery) and pings committed once', async () => {
         const headers = { 'x-github-event': 'push', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' };
         expect(await send('github-push', fixture('github-push.json'), headers)).toMatchObject({
             kind: 'accepted',
-            rows: 2,
+            rows: 3,
+            tables: [
+                { table: 'Commits', rows: 2 },
+                { table: 'Pushes', rows: 1 },
+            ],
+            claimCheck: false,
             events: 1,
             duplicates: 0,
         });
+        const commits = {
+            table: 'Commits',
+            rowCount: 2,
+            rows: [
+                {
+                    Repository: 'Codertocat/Hello-World',
+                    Ref: 'refs/heads/main',
+                    CommitId: '4e5ba4e0c6f1c2a7a1b7e2f9ce1f6c1d2e3a4b5c',
+                    Message: 'Fix the README typo',
+                    Author: 'Codertocat',
+                    Timestamp: '2019-05-15T22:20:30.000Z',
+                    Url: 'https://github.com/Codertocat/Hello-World/commit/4e5ba4e0c6f1c2a7a1b7e2f9ce1f6c1d2e3a4b5c',
+                    Pusher: 'Codertocat',
+                },
+                expect.objectContaining({
+                    CommitId: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+                    Author: 'Octocat',
+                }),
+            ],
+        };
         expect(await drainRows()).toEqual([
-            {
-                dataset: 'GitHub',
-                table: 'Commits',
-                rows: [
-                    {
-                        Repository: 'Codertocat/Hello-World',
-                        Ref: 'refs/heads/main',
-                        CommitId: '4e5ba4e0c6f1c2a7a1b7e2f9ce1f6c1d2e3a4b5c',
-                        Message: 'Fix the README typo',
-                        Author: 'Codertocat',
-                        Timestamp: '2019-05-15T22:20:30.000Z',
-                        Url: 'https://github.com/Codertocat/Hello-World/commit/4e5ba4e0c6f1c2a7a1b7e2f9ce1f6c1d2e3a4b5c',
-                        Pusher: 'Codertocat',
-                    },
-                    expect.objectContaining({
-                        CommitId: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
-                        Author: 'Octocat',
-                    }),
-                ],
-            },
+            { dataset: 'GitHub', tables: [commits, { table: 'Pushes', rowCount: 1, rows: [pushRow] }] },
         ]);
         expect(await send('github-push', fixture('github-push.json'), headers)).toEqual({
             kind: 'nothingToCommit',
@@ -124,6 +152,50 @@ describe('the worked sources map real payloads to rows', () => {
             filtered: 1,
         });
         expect(await drainRows()).toEqual([]);
+    });
+
+    it('GitHub push without commits (a branch deleted): only its Pushes row, as a one-table message', async () => {
+        const push = JSON.parse(fixture('github-push.json')) as Record<string, unknown>;
+        const deleted = { ...push, after: '0'.repeat(40), deleted: true, commits: [], head_commit: null };
+        const headers = { 'x-github-event': 'push', 'x-github-delivery': 'deleted-1' };
+        expect(await send('github-push', JSON.stringify(deleted), headers)).toMatchObject({
+            kind: 'accepted',
+            rows: 1,
+            tables: [
+                { table: 'Commits', rows: 0 },
+                { table: 'Pushes', rows: 1 },
+            ],
+        });
+        expect(await drainRows()).toEqual([
+            {
+                dataset: 'GitHub',
+                table: 'Pushes',
+                rows: [{ ...pushRow, DeliveryId: 'deleted-1', After: '0'.repeat(40), Commits: 0 }],
+            },
+        ]);
+    });
+
+    it('GitHub push too large for a queue message: the Commits rows in their own claim-check blob, Pushes inline', async () => {
+        const push = JSON.parse(fixture('github-push.json')) as { commits: Record<string, unknown>[] };
+        const [commit] = push.commits;
+        const commits = Array.from({ length: 400 }, (_, i) => ({
+            ...commit,
+            id: i.toString(16).padStart(40, '0'),
+            message: `Commit ${i} `.padEnd(200, '.'),
+        }));
+        const headers = { 'x-github-event': 'push', 'x-github-delivery': 'large-1' };
+        const outcome = await send('github-push', JSON.stringify({ ...push, commits }), headers);
+        expect(outcome).toMatchObject({ kind: 'accepted', rows: 401, claimCheck: true });
+        const [message] = (await bed.drain(relay.settings.ROWS_QUEUE)) as {
+            tables: { table: string; rowCount: number; rows?: unknown[]; blob?: string }[];
+        }[];
+        const ingestionId = outcome.kind === 'accepted' ? outcome.ingestionId : '';
+        expect(message?.tables).toEqual([
+            { table: 'Commits', rowCount: 400, blob: `${ingestionId}.0.json` },
+            { table: 'Pushes', rowCount: 1, rows: [{ ...pushRow, DeliveryId: 'large-1', Commits: 400 }] },
+        ]);
+        const stored = await relay.sources.blobs.get(`${ingestionId}.0.json`);
+        expect(stored?.map((row) => row.CommitId)).toEqual(commits.map((c) => c.id));
     });
 
     it('Stripe charge.succeeded: the charge in currency units, created as a UTC date-time; other event types skipped', async () => {
@@ -333,6 +405,66 @@ describe('source requests that cannot be mapped change nothing', () => {
         const fixed = { ...bad, time: '2024-03-08T10:30:00+01:00' };
         expect(await send('device-telemetry', JSON.stringify(fixed), headers)).toMatchObject({ kind: 'accepted' });
         expect((await drainRows())[0]?.rows).toEqual([expect.objectContaining({ Time: '2024-03-08T09:30:00.000Z' })]);
+    });
+
+    it('names the dropped properties of a several-table source by table', async () => {
+        expect(await send('github-extra', fixture('github-push.json'))).toMatchObject({
+            kind: 'accepted',
+            rows: 3,
+            droppedColumns: ['Pushes.Zone'],
+        });
+        expect(await drainRows()).toEqual([
+            expect.objectContaining({
+                tables: [
+                    expect.objectContaining({ table: 'Commits', rowCount: 2 }),
+                    { table: 'Pushes', rowCount: 1, rows: [{ DeliveryId: 'd', Repository: 'Codertocat/Hello-World' }] },
+                ],
+            }),
+        ]);
+    });
+
+    it('validates the rows of every table, names source, table, row and column, and commits no table', async () => {
+        const push = JSON.parse(fixture('github-push.json')) as {
+            repository: Record<string, unknown>;
+            commits: Record<string, unknown>[];
+        };
+        const [first, second] = push.commits;
+        const broken = {
+            ...push,
+            repository: { ...push.repository, pushed_at: 'yesterday' },
+            commits: [first, { ...second, id: undefined }],
+        };
+        const headers = { 'x-github-event': 'push', 'x-github-delivery': 'broken-1' };
+        expect(await send('github-push', JSON.stringify(broken), headers)).toEqual({
+            kind: 'rejected',
+            status: 400,
+            code: 'MappingFailed',
+            message: expect.stringMatching(
+                /^Source "github-push": the rows expression of table "Pushes" failed: The left side of the "\*" operator must evaluate to a number at character \d+ .*; nothing was enqueued$/,
+            ),
+        });
+        const invalid = { ...broken, repository: { ...push.repository, full_name: 42 } };
+        expect(await send('github-push', JSON.stringify(invalid), headers)).toEqual({
+            kind: 'rejected',
+            status: 400,
+            code: 'InvalidRows',
+            message:
+                'Source "github-push": 3 of 3 rows are invalid (table "Commits": 2 of 2, table "Pushes": 1 of 1); nothing was enqueued',
+            invalidRows: 3,
+            rowErrors: [
+                { table: 'Commits', row: 0, column: 'Repository', reason: 'must be a JSON string (String)' },
+                { table: 'Commits', row: 1, column: 'Repository', reason: 'must be a JSON string (String)' },
+                { table: 'Commits', row: 1, column: 'CommitId', reason: 'is required' },
+                { table: 'Pushes', row: 0, column: 'Repository', reason: 'must be a JSON string (String)' },
+            ],
+        });
+        expect(await drainRows()).toEqual([]);
+        // The delivery's id was released: the corrected payload is committed.
+        expect(await send('github-push', fixture('github-push.json'), headers)).toMatchObject({
+            kind: 'accepted',
+            rows: 3,
+        });
+        await drainRows();
     });
 
     it('drops mapped properties the table does not have when it says unknownColumns "drop", and names them', async () => {

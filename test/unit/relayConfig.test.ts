@@ -139,15 +139,98 @@ describe('relay config', () => {
     it('loads the shipped sources with their JSONata compiled and defaults filled in', () => {
         const config = loadRelayConfig(join(root, 'pbi-relay.config.json'));
         expect(
-            config.sources.map((s) => `${s.name}>${s.dataset}/${s.table}:${s.accept.join('+')}:${s.maxRows}`),
+            config.sources.map(
+                (s) =>
+                    `${s.name}>${s.dataset}/${s.tables.map((t) => t.table).join('+')}:${s.accept.join('+')}:${s.maxRows}`,
+            ),
         ).toEqual([
-            'github-push>GitHub/Commits:json:10000',
+            'github-push>GitHub/Commits+Pushes:json:10000',
             'stripe>Stripe/Payments:json:10000',
             'azure-monitor-alerts>AzureMonitor/Alerts:json:10000',
             'device-telemetry>Devices/Readings:cloudevents+eventgrid:10000',
         ]);
         expect(config.sources[3]?.allowedOrigins).toEqual(['eventgrid.azure.net']);
-        expect(typeof config.sources[0]?.rows.expression.evaluate).toBe('function');
+        expect(typeof config.sources[0]?.tables[1]?.rows.expression.evaluate).toBe('function');
+    });
+
+    it('takes table and rows or a list of tables, each a table of the dataset named once', () => {
+        const datasets = [
+            {
+                name: 'D',
+                tables: ['T', 'V'].map((name) => ({ name, columns: [{ name: 'C', dataType: 'String' }] })),
+            },
+        ];
+        const config = parseRelayConfig(
+            {
+                datasets,
+                sources: [
+                    { name: 'one', dataset: 'D', table: 'T', rows: '$' },
+                    {
+                        name: 'two',
+                        dataset: 'D',
+                        tables: [
+                            { table: 'T', rows: '$' },
+                            { table: 'V', rows: 'items' },
+                        ],
+                    },
+                ],
+            },
+            'test',
+        );
+        expect(config.sources.map((s) => s.tables.map((t) => `${t.table}:${t.rows.text}`))).toEqual([
+            ['T:$'],
+            ['T:$', 'V:items'],
+        ]);
+        const both = 'give table and rows, or tables \\(a list of table and rows\\): exactly one of the two';
+        expect(() =>
+            parseRelayConfig(
+                {
+                    datasets,
+                    sources: [
+                        { name: 'a', dataset: 'D', table: 'T', rows: '$', tables: [{ table: 'V', rows: '$' }] },
+                        { name: 'b', dataset: 'D', table: 'T' },
+                        { name: 'c', dataset: 'D' },
+                        {
+                            name: 'd',
+                            dataset: 'D',
+                            tables: [
+                                { table: 'T', rows: '$' },
+                                { table: 'T', rows: '(' },
+                            ],
+                        },
+                    ],
+                },
+                'test',
+            ),
+        ).toThrow(
+            new RegExp(
+                [
+                    `sources\\.0\\.tables: ${both}`,
+                    `sources\\.1\\.rows: ${both}`,
+                    `sources\\.2\\.table: ${both}`,
+                    'sources\\.3\\.tables\\.1\\.rows: not a valid JSONata expression',
+                    'sources\\.3\\.tables\\.1\\.table: table "T" is listed twice',
+                ].join('.*'),
+            ),
+        );
+        expect(() =>
+            parseRelayConfig(
+                {
+                    datasets,
+                    sources: [
+                        {
+                            name: 'e',
+                            dataset: 'D',
+                            tables: [
+                                { table: 'T', rows: '$' },
+                                { table: 'W', rows: '$' },
+                            ],
+                        },
+                    ],
+                },
+                'test',
+            ),
+        ).toThrow('sources.0.tables.1.table: source "e" names table "W", which dataset "D" does not have');
     });
 
     it('names a source whose JSONata does not parse, or whose dataset or table does not exist', () => {

@@ -63,8 +63,8 @@ function withoutRepeats(events: MappedEvent[]): MappedEvent[] {
 /**
  * Accepts one request of a configured source: checks its envelope (plain JSON, CloudEvents or Event Grid),
  * answers Event Grid's validation handshake, maps each event to rows with the source's JSONata, skips
- * events already committed (by source and event id), and commits the rest whole or not at all with one
- * queue message (commitRows, the webhook's own path).
+ * events already committed (by source and event id), and commits the rest, the rows of all the source's
+ * tables together, whole or not at all with one queue message (commitRows, the webhook's own path).
  */
 export async function ingestSource(request: SourceRequest, deps: SourceDeps): Promise<SourceOutcome> {
     const source = findSource(deps.config, request.source);
@@ -77,9 +77,9 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
             message: `Source "${request.source}" is not configured (configured: ${known}; names are case-sensitive)`,
         };
     }
-    // The config schema checked that the source's dataset and table exist.
+    // The config schema checked that the source's dataset and tables exist.
     const dataset = deps.config.datasets.find((d) => d.name === source.dataset)!;
-    const table = dataset.tables.find((t) => t.name === source.table)!;
+    const tables = source.tables.map(({ table }) => dataset.tables.find((t) => t.name === table)!);
 
     const body = await readJsonBody(request, deps.maxBodyBytes);
     if (body.kind === 'rejected') return body;
@@ -143,12 +143,15 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
     const duplicates = mapped.events.length - fresh.length;
 
     const counts: EventCounts = { events: payload.events.length, filtered: mapped.filtered, duplicates };
-    const rows = fresh.flatMap((event) => event.rows);
-    const outcome: CommitOutcome | { kind: 'nothingToCommit' } =
-        rows.length === 0 ? { kind: 'nothingToCommit' } : await commitRows(dataset, table, rows, deps);
+    const rows = tables.map((table, index) => ({ table, rows: fresh.flatMap((event) => event.tables[index]!) }));
+    const outcome: CommitOutcome | { kind: 'nothingToCommit' } = rows.every((entry) => entry.rows.length === 0)
+        ? { kind: 'nothingToCommit' }
+        : await commitRows(dataset, rows, deps);
     if (outcome.kind === 'rejected' || outcome.kind === 'unavailable') {
         await releaseAll();
-        return outcome;
+        return outcome.kind === 'rejected'
+            ? { ...outcome, message: `Source "${source.name}": ${outcome.message}` }
+            : outcome;
     }
     const result = outcome.kind === 'accepted' ? outcome.ingestionId : '';
     const recorded = await Promise.allSettled(claims.map((claim) => deps.idempotency.complete(claim, result)));

@@ -1,10 +1,10 @@
 import { describeJsonataError, type Mapping, type SourceConfig } from '../../config/sourceSchema';
 import type { SourceEvent } from './toSourcePayload';
 
-/** The rows one event mapped to, with the id that deduplicates it. */
+/** The rows one event mapped to, per table of the source (in the order of its `tables`), and its deduplicating id. */
 export interface MappedEvent {
     id?: string;
-    rows: unknown[];
+    tables: unknown[][];
 }
 
 export type MappingRejection = { kind: 'rejected'; status: 400; code: string; message: string };
@@ -29,12 +29,12 @@ async function evaluate(mapping: Mapping, what: string, input: unknown, bindings
     } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (code === 'D1012') {
-            throw new MappingError('MappingTimedOut', `the ${what} expression ran longer than mappingTimeoutMs`);
+            throw new MappingError('MappingTimedOut', `the ${what} ran longer than mappingTimeoutMs`);
         }
         if (code === 'D2015') {
-            throw new MappingError('MappingTooLarge', `the ${what} expression built a sequence longer than maxRows`);
+            throw new MappingError('MappingTooLarge', `the ${what} built a sequence longer than maxRows`);
         }
-        throw new MappingError('MappingFailed', `the ${what} expression failed: ${describeJsonataError(error)}`);
+        throw new MappingError('MappingFailed', `the ${what} failed: ${describeJsonataError(error)}`);
     }
 }
 
@@ -44,7 +44,7 @@ async function mapEvent(
     bindings: Record<string, unknown>,
 ): Promise<MappedEvent | undefined> {
     if (source.filter !== undefined) {
-        const keep = await evaluate(source.filter, 'filter', event.input, bindings);
+        const keep = await evaluate(source.filter, 'filter expression', event.input, bindings);
         if (keep === undefined || keep === false) return undefined;
         if (keep !== true) {
             throw new MappingError(
@@ -55,7 +55,7 @@ async function mapEvent(
     }
     let id = event.id;
     if (id === undefined && source.eventId !== undefined) {
-        const value = await evaluate(source.eventId, 'eventId', event.input, bindings);
+        const value = await evaluate(source.eventId, 'eventId expression', event.input, bindings);
         if (typeof value !== 'string' && typeof value !== 'number') {
             throw new MappingError(
                 'MissingEventId',
@@ -64,22 +64,27 @@ async function mapEvent(
         }
         id = String(value);
     }
-    const output = await evaluate(source.rows, 'rows', event.input, bindings);
-    const rows = output === undefined ? [] : Array.isArray(output) ? output : [output];
-    const notRow = rows.findIndex((row) => !isPlainObject(row));
-    if (notRow >= 0) {
-        throw new MappingError(
-            'MappingFailed',
-            `the rows expression must give an object or an array of objects; item ${notRow} is ${JSON.stringify(rows[notRow])?.slice(0, 100)}`,
-        );
+    const tables: unknown[][] = [];
+    for (const { table, rows: mapping } of source.tables) {
+        const what = source.tables.length > 1 ? `rows expression of table "${table}"` : 'rows expression';
+        const output = await evaluate(mapping, what, event.input, bindings);
+        const rows = output === undefined ? [] : Array.isArray(output) ? output : [output];
+        const notRow = rows.findIndex((row) => !isPlainObject(row));
+        if (notRow >= 0) {
+            throw new MappingError(
+                'MappingFailed',
+                `the ${what} must give an object or an array of objects; item ${notRow} is ${JSON.stringify(rows[notRow])?.slice(0, 100)}`,
+            );
+        }
+        tables.push(rows);
     }
-    return { ...(id !== undefined ? { id } : {}), rows };
+    return { ...(id !== undefined ? { id } : {}), tables };
 }
 
 /**
- * Runs the source's filter, eventId and rows expressions on every event (each bounded by the source's
- * mappingTimeoutMs), and bounds the rows of the whole request by maxRows. `$headers` holds the request's
- * headers with lower-case names.
+ * Runs the source's filter, eventId and rows expressions (one per table) on every event (each bounded by the
+ * source's mappingTimeoutMs), and bounds the rows of the whole request, all tables together, by maxRows.
+ * `$headers` holds the request's headers with lower-case names.
  */
 export async function mapSourceEvents(
     source: SourceConfig,
@@ -94,7 +99,7 @@ export async function mapSourceEvents(
         try {
             const result = await mapEvent(source, event, bindings);
             if (result === undefined) continue;
-            rowCount += result.rows.length;
+            rowCount += result.tables.reduce((sum, rows) => sum + rows.length, 0);
             if (rowCount > source.maxRows) {
                 throw new MappingError(
                     'MappingTooLarge',

@@ -1,0 +1,35 @@
+import type { RowsMessage, TablesMessage } from '../queue/rowsMessage';
+import type { RowsQueue } from '../queue/rowsQueue';
+
+/**
+ * The version 1 message of each table of a several-table ingestion, with the deterministic ingestion id
+ * `<ingestionId>.<i>`, its rows inline or its own claim-check blob as the parent carries them.
+ */
+export function toTableMessages(message: TablesMessage): RowsMessage[] {
+    return message.tables.map((entry, index) => ({
+        version: 1,
+        ingestionId: `${message.ingestionId}.${index}`,
+        dataset: message.dataset,
+        table: entry.table,
+        rowCount: entry.rowCount,
+        receivedAt: message.receivedAt,
+        ...(entry.rows !== undefined ? { rows: entry.rows } : { blob: entry.blob! }),
+        part: 0,
+        attempt: 0,
+        // A fan-out repeated after a crash (the parent received again) sends the same children again; being marked
+        // requeued, every copy asks the ledger first, so a table's rows are pushed once whichever copy comes first.
+        requeued: true,
+    }));
+}
+
+/**
+ * Turns a several-table ingestion into one message per table before any row is pushed, so each table is then
+ * delivered (paced, packed, retried, poisoned) as any single-table ingestion is. The parent is deleted by the
+ * host only when this returns, that is after every child is enqueued; a failure throws and the host delivers
+ * the parent again.
+ */
+export async function fanOutTables(message: TablesMessage, queue: RowsQueue): Promise<RowsMessage[]> {
+    const children = toTableMessages(message);
+    await Promise.all(children.map((child) => queue.send(child)));
+    return children;
+}
