@@ -3,7 +3,6 @@ import type { DataType } from '../config/dataTypes';
 import type { Row, RowValue } from '../queue/row';
 import { parseDateTime } from './parseDateTime';
 
-
 export interface RowError {
     row: number;
     column?: string;
