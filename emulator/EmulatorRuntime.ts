@@ -3,6 +3,7 @@ import type { EmulatorLogger } from './EmulatorOptions';
 import type { FaultInjector } from './faults/FaultInjector';
 import type { Limits } from './limits/Limits';
 import type { PushThrottle } from './push/PushThrottle';
+import type { QueryThrottle } from './query/QueryThrottle';
 import type { RequestLogEntry } from './RequestLogEntry';
 import type { EmulatorStore } from './state/EmulatorStore';
 
@@ -21,6 +22,7 @@ export interface EmulatorRuntime {
     clock: EmulatorClock;
     limits: Limits;
     throttle: PushThrottle;
+    queryThrottle: QueryThrottle;
     faults: FaultInjector;
     requestLog: RequestLogEntry[];
     identity: ResolvedIdentity;

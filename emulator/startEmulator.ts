@@ -16,6 +16,7 @@ import { FaultInjector, type Fault, type FaultInput } from './faults/FaultInject
 import { createRequestListener } from './http/createRequestListener';
 import { defaultLimits, limitsOverrideSchema, limitsSchema, type Limits, type LimitsOverride } from './limits/Limits';
 import { PushThrottle } from './push/PushThrottle';
+import { QueryThrottle } from './query/QueryThrottle';
 import type { RefreshScriptInput } from './refresh/RefreshScript';
 import type { RequestLogEntry } from './RequestLogEntry';
 import { EmulatorStore } from './state/EmulatorStore';
@@ -87,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         clock,
         limits,
         throttle: new PushThrottle(() => runtime.limits),
+        queryThrottle: new QueryThrottle(() => runtime.limits.maxExecuteQueriesPerMinute),
         faults: new FaultInjector(),
         requestLog: [],
         identity: {

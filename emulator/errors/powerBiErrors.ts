@@ -197,6 +197,19 @@ export const powerBiErrors = {
             'This dataset or endpoint does not support column properties other than name and dataType.',
         ),
 
+    /**
+     * A DAX query the emulator cannot evaluate. The service answers DAX errors with 400 and code
+     * DatasetExecuteQueriesError (its exact message for each case is unconfirmed).
+     */
+    daxQueryFailed: (message: string) => new PowerBiError(400, 'DatasetExecuteQueriesError', message),
+    /** Documented: one query per call. The service's answer to more is unconfirmed. */
+    daxQueryCount: (count: number) =>
+        new PowerBiError(
+            400,
+            'DatasetExecuteQueriesError',
+            `Execute Queries takes exactly one query per request; got ${count}.`,
+        ),
+
     // --- 429 -----------------------------------------------------------------------------
     /** Message seen with push APIs (community thread 3989426). */
     tooManyRequests: (retryAfterSeconds: number) =>
@@ -223,6 +236,16 @@ export const powerBiErrors = {
             429,
             'TooManyRequests',
             'Too many pending POST rows requests for this dataset. Please retry later',
+            undefined,
+            { 'Retry-After': String(retryAfterSeconds) },
+        ),
+
+    /** Documented budget of Execute Queries (120 a minute per user); the message is the emulator's. */
+    tooManyQueries: (retryAfterSeconds: number) =>
+        new PowerBiError(
+            429,
+            'TooManyRequests',
+            'You have exceeded the number of Execute Queries requests allowed per minute. Please retry later',
             undefined,
             { 'Retry-After': String(retryAfterSeconds) },
         ),

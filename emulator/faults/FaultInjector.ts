@@ -14,6 +14,7 @@ export const operationNames = [
     'getRefreshHistory',
     'getRefreshExecutionDetails',
     'cancelRefresh',
+    'executeQueries',
     'getGroups',
     'getGroupUsers',
     'addGroupUser',
@@ -29,11 +30,15 @@ export type OperationName = (typeof operationNames)[number];
  * "plain" ({"message"}, the body observed on Power BI 429s);
  * hang: never answer (until the client gives up or the emulator closes);
  * reset: destroy the connection without an answer;
- * delay: handle the call normally after `delayMs` real milliseconds (it counts as pending meanwhile).
+ * delay: handle the call normally after `delayMs` real milliseconds (it counts as pending meanwhile);
+ * applied: handle the call normally (rows are stored, a dataset is created), then, instead of its answer,
+ * `then`: hang (the client times out), reset (the connection drops) or status (a 500/503 comes back): the
+ * outcome a client cannot tell from a call that did nothing. A call the handler refuses is answered as usual.
  */
 export const faultSchema = z.strictObject({
     operation: z.enum([...operationNames, '*']),
-    kind: z.enum(['status', 'hang', 'reset', 'delay']),
+    kind: z.enum(['status', 'hang', 'reset', 'delay', 'applied']),
+    then: z.enum(['hang', 'reset', 'status']).optional(),
     count: z.number().int().positive().default(1),
     status: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
     body: z.enum(['envelope', 'plain']).default('envelope'),
@@ -51,6 +56,10 @@ export class FaultInjector {
         const parsed = faultSchema.parse(input);
         if (parsed.kind === 'status' && parsed.status === undefined) throw new Error('A status fault needs "status"');
         if (parsed.kind === 'delay' && parsed.delayMs === undefined) throw new Error('A delay fault needs "delayMs"');
+        if (parsed.kind === 'applied' && parsed.then === undefined)
+            throw new Error('An applied fault needs "then": hang, reset or status');
+        if (parsed.kind === 'applied' && parsed.then === 'status' && parsed.status === undefined)
+            throw new Error('An applied fault with "then": "status" needs "status"');
         const fault: Fault = { ...parsed, id: randomUUID(), remaining: parsed.count };
         this.faults.push(fault);
         return fault;

@@ -9,6 +9,7 @@ import { handleControl } from '../handlers/controlHandlers';
 import * as groups from '../handlers/groupHandlers';
 import { msiToken } from '../handlers/msiTokenHandler';
 import * as push from '../handlers/pushDatasetHandlers';
+import { executeQueries } from '../handlers/queryHandlers';
 import * as refresh from '../handlers/refreshHandlers';
 import { matchRestRoute } from './matchRestRoute';
 import type { HandlerResult, RequestContext } from './RequestContext';
@@ -30,6 +31,7 @@ const restHandlers: Record<Exclude<OperationName, 'msiToken'>, RestHandler> = {
     getRefreshHistory: refresh.getRefreshHistory,
     getRefreshExecutionDetails: refresh.getRefreshExecutionDetails,
     cancelRefresh: refresh.cancelRefresh,
+    executeQueries,
     getGroups: groups.getGroups,
     getGroupUsers: groups.getGroupUsers,
     addGroupUser: groups.addGroupUser,
@@ -117,34 +119,66 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
                 operation === 'msiToken'
                     ? await msiToken(runtime, context)
                     : await restHandlers[operation](runtime, context, params);
+            if (fault?.kind === 'applied') return answerApplied(fault, operation);
             finish(result);
         };
 
-        /** Returns true when the fault answered (or swallowed) the call; a delay lets it continue. */
+        /** The call was carried out; the client is told nothing, or told it failed. */
+        const answerApplied = (fault: Fault, operation: OperationName) => {
+            runtime.logger.info('fault injected after the call was applied', {
+                requestId,
+                operation,
+                then: fault.then,
+            });
+            switch (fault.then) {
+                case 'status':
+                    return answerStatus(fault);
+                case 'reset':
+                    return drop();
+                default:
+                    return hang();
+            }
+        };
+
+        /** No answer at all: the connection stays open until the client gives up or the emulator closes. */
+        const hang = () => {
+            record(0);
+            hanging.add(response);
+            response.on('close', () => hanging.delete(response));
+        };
+        const drop = () => {
+            record(0);
+            request.socket.destroy();
+        };
+
+        const answerStatus = (fault: Fault) => {
+            const error =
+                fault.status === 429
+                    ? powerBiErrors.injectedThrottle(fault.retryAfterSeconds ?? 1)
+                    : fault.status === 503
+                      ? powerBiErrors.injectedUnavailable(fault.retryAfterSeconds)
+                      : powerBiErrors.injectedServerError();
+            request.resume();
+            const body = fault.body === 'plain' ? { message: error.message } : error.toBody();
+            finish({ status: error.status, body, headers: error.headers });
+        };
+
+        /** Returns true when the fault answered (or swallowed) the call; a delay or an applied fault lets it continue. */
         const applyFault = async (fault: Fault, operation: OperationName, params: RouteParams): Promise<boolean> => {
             runtime.logger.info('fault injected', { requestId, operation, kind: fault.kind });
             switch (fault.kind) {
-                case 'status': {
-                    const error =
-                        fault.status === 429
-                            ? powerBiErrors.injectedThrottle(fault.retryAfterSeconds ?? 1)
-                            : fault.status === 503
-                              ? powerBiErrors.injectedUnavailable(fault.retryAfterSeconds)
-                              : powerBiErrors.injectedServerError();
-                    request.resume();
-                    const body = fault.body === 'plain' ? { message: error.message } : error.toBody();
-                    finish({ status: error.status, body, headers: error.headers });
+                case 'status':
+                    answerStatus(fault);
                     return true;
-                }
                 case 'reset':
-                    record(0);
-                    request.socket.destroy();
+                    drop();
                     return true;
                 case 'hang':
-                    record(0);
-                    hanging.add(response);
-                    response.on('close', () => hanging.delete(response));
+                    hang();
                     return true;
+                case 'applied':
+                    // Carried out first; answerApplied decides what the client hears.
+                    return false;
                 case 'delay': {
                     const delayMs = fault.delayMs ?? 0;
                     // A delayed POST rows call is a pending request for the 5-pending limit meanwhile.

@@ -13,6 +13,7 @@ const shapes: RouteShape[] = [
     { pattern: [':datasetId', 'tables'], methods: { GET: 'getTables' } },
     { pattern: [':datasetId', 'tables', ':tableName'], methods: { PUT: 'putTable' } },
     { pattern: [':datasetId', 'tables', ':tableName', 'rows'], methods: { POST: 'postRows', DELETE: 'deleteRows' } },
+    { pattern: [':datasetId', 'executeQueries'], methods: { POST: 'executeQueries' } },
     { pattern: [':datasetId', 'refreshes'], methods: { GET: 'getRefreshHistory', POST: 'refreshDataset' } },
     {
         pattern: [':datasetId', 'refreshes', ':refreshId'],
@@ -68,7 +69,7 @@ function matchShapes(table: RouteShape[], method: string, rest: string[], params
                 captured[part.slice(1)] = decode(segment);
                 return true;
             }
-            return part === segment.toLowerCase();
+            return part.toLowerCase() === segment.toLowerCase();
         });
         if (!matches) continue;
         const operation = shape.methods[method];

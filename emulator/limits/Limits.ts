@@ -28,6 +28,8 @@ export const limitsSchema = z.strictObject({
     maxSharedRefreshesPerDay: z.number().int().positive(),
     /** Total time an enhanced refresh may take including retries. */
     maxRefreshTotalSeconds: z.number().int().positive(),
+    /** Datasets - Execute Queries calls per minute per user. */
+    maxExecuteQueriesPerMinute: z.number().int().positive(),
 });
 
 export type Limits = z.infer<typeof limitsSchema>;
@@ -50,6 +52,7 @@ export const defaultLimits: Limits = {
     maxRefreshHistory: 60,
     maxSharedRefreshesPerDay: 8,
     maxRefreshTotalSeconds: 24 * 60 * 60,
+    maxExecuteQueriesPerMinute: 120,
 };
 
 export const limitsOverrideSchema = limitsSchema.partial();

@@ -95,6 +95,15 @@ export const postRowsRequestSchema = serviceType('PostRowsRequest', {
     rows: z.array(rowSchema),
 });
 
+/** DatasetExecuteQueriesRequest (with DatasetExecuteQueriesQuery and DatasetExecuteQueriesSerializationSettings). */
+export const executeQueriesRequestSchema = serviceType('DatasetExecuteQueriesRequest', {
+    queries: z.array(serviceType('DatasetExecuteQueriesQuery', { query: z.string() })),
+    serializerSettings: serviceType('DatasetExecuteQueriesSerializationSettings', {
+        includeNulls: z.boolean().optional(),
+    }).optional(),
+    impersonatedUserName: z.string().optional(),
+});
+
 export const refreshTypes = ['Full', 'ClearValues', 'Calculate', 'DataOnly', 'Automatic', 'Defragment'] as const;
 export const commitModes = ['Transactional', 'PartialBatch'] as const;
 export const notifyOptions = ['NoNotification', 'MailOnFailure', 'MailOnCompletion'] as const;
