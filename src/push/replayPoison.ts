@@ -6,10 +6,14 @@ export interface ReplayOptions {
     dryRun: boolean;
     /** Only this ingestion. */
     ingestionId?: string;
+    /** Told of each entry as it is settled, for progress output. */
+    onEntry?: (entry: ReplayedEntry) => void;
 }
 
 export interface ReplayedEntry {
     ingestionId?: string;
+    dataset?: string;
+    table?: string;
     rows?: number;
     failure?: unknown;
     outcome: 'replayed' | 'would replay' | 'skipped';
@@ -38,6 +42,10 @@ export async function replayPoison(
     if (!(await poison.exists())) return [];
     await queue.createIfNotExists();
     const entries: ReplayedEntry[] = [];
+    const settled = (entry: ReplayedEntry) => {
+        entries.push(entry);
+        options.onEntry?.(entry);
+    };
     for (;;) {
         const { receivedMessageItems } = await poison.receiveMessages({
             numberOfMessages: 32,
@@ -49,25 +57,31 @@ export async function replayPoison(
             try {
                 body = fromQueueText(item.messageText);
             } catch {
-                entries.push({ outcome: 'skipped', reason: 'not base64 JSON' });
+                settled({ outcome: 'skipped', reason: 'not base64 JSON' });
                 continue;
             }
             const { failure, ...rest } = body as { failure?: unknown };
             const parsed = rowsMessageSchema.safeParse(rest);
             if (!parsed.success) {
-                entries.push({ outcome: 'skipped', failure, reason: 'not a rows message' });
+                settled({ outcome: 'skipped', failure, reason: 'not a rows message' });
                 continue;
             }
             const message = parsed.data;
             if (options.ingestionId !== undefined && message.ingestionId !== options.ingestionId) continue;
-            const entry = { ingestionId: message.ingestionId, rows: message.rowCount, failure };
+            const entry = {
+                ingestionId: message.ingestionId,
+                dataset: message.dataset,
+                table: message.table,
+                rows: message.rowCount,
+                failure,
+            };
             if (options.dryRun) {
-                entries.push({ ...entry, outcome: 'would replay' });
+                settled({ ...entry, outcome: 'would replay' });
                 continue;
             }
             await queue.sendMessage(toQueueText({ ...message, attempt: 0, requeued: true }), { messageTimeToLive: -1 });
             await poison.deleteMessage(item.messageId, item.popReceipt);
-            entries.push({ ...entry, outcome: 'replayed' });
+            settled({ ...entry, outcome: 'replayed' });
         }
     }
 }

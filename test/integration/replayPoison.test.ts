@@ -36,6 +36,8 @@ describe('replayPoison', () => {
         expect(entries).toEqual([
             {
                 ingestionId: message.ingestionId,
+                dataset: 'SalesMarketing',
+                table: 'Product',
                 rows: 2,
                 failure: expect.objectContaining({ status: 503 }),
                 outcome: 'would replay',
