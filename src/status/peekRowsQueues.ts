@@ -5,7 +5,7 @@ import type { PoisonEntry } from './statusSchema';
 import { z } from 'zod';
 
 /** Storage queues peek at most 32 messages at once: the page looks at one such batch per queue, never more. */
-export const peekLimit = 32;
+const peekLimit = 32;
 
 const peekedRowsSchema = z.looseObject({
     ingestionId: z.string().optional(),

@@ -6,7 +6,7 @@ import { nextSlots } from '../schedule/refreshSchedule';
 import type { RefreshTargetStatus } from './statusSchema';
 
 /** Refreshes shown per target: one range read of its history partition, newest first. */
-export const refreshesPerTarget = 20;
+const refreshesPerTarget = 20;
 
 const failures = new Set<RefreshStatus>(['Failed', 'Cancelled', 'TimedOut', 'Dropped', 'Disabled', 'Blocked']);
 

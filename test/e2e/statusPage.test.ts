@@ -78,6 +78,31 @@ beforeAll(async () => {
     });
     expect(refused.status).toBe(202);
     stripeIngestionId = ((await refused.json()) as { ingestionId: string }).ingestionId;
+    // GitHub's first Add Rows call meets a 429 with a 10-minute Retry-After (another writer): its rows wait in the queue.
+    const github = await local.emulator.createPushDataset({
+        workspaceId: local.settings.POWERBI_WORKSPACE_ID!,
+        dataset: {
+            name: 'GitHub',
+            tables: [
+                {
+                    name: 'Commits',
+                    columns: [
+                        { name: 'Repository', dataType: 'String' },
+                        { name: 'CommitId', dataType: 'String' },
+                    ],
+                },
+            ],
+        },
+    });
+    await local.emulator.injectFaults({
+        operation: 'postRows',
+        kind: 'status',
+        status: 429,
+        retryAfterSeconds: 600,
+        datasetId: github.id,
+    });
+    const commits = ['c1', 'c2', 'c3', 'c4'].map((id) => ({ Repository: 'octo/hello', CommitId: id }));
+    expect((await post('/api/datasets/GitHub/tables/Commits/rows', { rows: commits })).status).toBe(202);
 
     await local.emulator.queueRefreshScript(demoModelId, { durationSeconds: 1, outcome: 'success' });
     await refreshTo('Completed');
@@ -94,7 +119,11 @@ beforeAll(async () => {
         async () => {
             const status = await readStatus();
             const table = (dataset: string) => status.datasets.find((d) => d.name === dataset)?.tables[0];
-            return table('SalesMarketing')?.pushed.lastHour === 10 && table('Stripe')?.poisoned.lastHour === 1;
+            return (
+                table('SalesMarketing')?.pushed.lastHour === 10 &&
+                table('Stripe')?.poisoned.lastHour === 1 &&
+                table('GitHub')?.throttledLastHour === 1
+            );
         },
         { timeoutMs: 15_000, intervalMs: 100, description: 'counters of the pushed and the poisoned rows' },
     );
@@ -148,10 +177,24 @@ describe('the status page in a browser', () => {
         const entry = `[data-poison="${stripeIngestionId}"]`;
         expect(await text(`${entry} [data-field="reason"]`)).toMatch(/^400 .*'Amount' does not exist/);
         expect(await text('[data-field="poison-messages"]')).toBe('1');
+        expect(await texts('[data-poison]')).toHaveLength(1);
         const row = '[data-table="Stripe/Payments"]';
         expect(await text(`${row} [data-field="poisoned-hour"]`)).toBe('1');
         expect(await text(`${row} [data-field="backlog"]`)).toBe('0');
         expect(await text(`${row} [data-field="last-error"]`)).toContain("'Amount' does not exist");
+    });
+
+    it('shows rows held back by a 429 as backlog, with the 429 and the throttled budget', async () => {
+        const github = (await local.emulator.datasets()).find((d) => d.name === 'GitHub')!;
+        const stored = github.tables.find((t) => t.name === 'Commits')!.rowCount;
+        expect(stored).toBe(0);
+        const row = '[data-table="GitHub/Commits"]';
+        expect(await text(`${row} [data-field="accepted-hour"]`)).toBe('4');
+        expect(await text(`${row} [data-field="pushed-hour"]`)).toBe(String(stored));
+        expect(await text(`${row} [data-field="backlog"]`)).toBe(String(4 - stored));
+        expect(await text(`${row} [data-field="throttled"]`)).toBe('1');
+        expect(await text(`${row} [data-field="last-error"]`)).toMatch(/ 429 /);
+        expect(await text('[data-dataset="GitHub"] [data-field="throttled-until"]')).toMatch(/^throttled until /);
     });
 
     it('draws the refreshes as bars coloured by outcome, with the usual duration and the last failure', async () => {
@@ -175,7 +218,7 @@ describe('the status page in a browser', () => {
         const running = '[data-target="demo"] .bar[data-status="Running"]';
         const before = await page.$eval(running, (bar) => bar.getBoundingClientRect().width);
         const width = () => page.$eval(running, (bar) => bar.getBoundingClientRect().width);
-        await waitFor(async () => (await width()) > before, { timeoutMs: 5_000, intervalMs: 100 });
+        await waitFor(async () => (await width()) > before, { timeoutMs: 10_000, intervalMs: 100 });
     });
 
     it('saves a screenshot as a test artifact', async () => {

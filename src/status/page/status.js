@@ -196,7 +196,16 @@ function renderDataset(dataset) {
             'div',
             { class: 'muted' },
             dataset.datasetId ? 'Power BI dataset ' + dataset.datasetId : 'not pushed to yet',
-            budget && budget.throttledUntil ? ' · throttled until ' + time(budget.throttledUntil) : '',
+            budget && budget.throttledUntil
+                ? [
+                      ' · ',
+                      el(
+                          'span',
+                          { class: 'error', 'data-field': 'throttled-until' },
+                          'throttled until ' + time(budget.throttledUntil),
+                      ),
+                  ]
+                : null,
         ),
         gauges,
         el(
