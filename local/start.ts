@@ -68,6 +68,7 @@ async function main(): Promise<void> {
             '',
             ...relay.overridden.map((name) => `Environment sets   ${name} (instead of local.settings.sample.json)`),
             ...relay.hosts.map((host) => `Functions host     ${host.url}  (functions: ${host.functions.join(', ')})`),
+            `Status page        ${relay.url}/api/status`,
             `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
             `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
             '',

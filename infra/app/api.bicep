@@ -66,6 +66,7 @@ var relayAppSettings = {
   REFRESH_TABLE: storageNames.tables.refreshes
   REFRESH_LOCK_TABLE: storageNames.tables.refreshLocks
   IDEMPOTENCY_TABLE: storageNames.tables.idempotency
+  STATUS_TABLE: storageNames.tables.status
 }
 
 var allAppSettings = union(extraAppSettings, storageAppSettings, monitoringAppSettings, relayAppSettings)

@@ -68,6 +68,11 @@ export const settingsSchema = z.object({
     /** Power BI refuses Add Rows bodies over 16 MB; packed calls stay under this. */
     PUSH_MAX_BYTES_PER_POST: positiveInt.max(16_000_000).default(15_000_000),
     /** The shared Add Rows budget of each dataset (Table storage, one entity per dataset). */
+    /** The status page's counters: rows accepted, pushed and poisoned per dataset, table and minute. */
+    STATUS_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayStatus'),
     PUSH_GOVERNOR_TABLE: z
         .string()
         .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')

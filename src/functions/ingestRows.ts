@@ -18,6 +18,7 @@ export async function ingestRowsHandler(request: HttpRequest, context: Invocatio
     );
     switch (outcome.kind) {
         case 'accepted':
+            getRelay().counters.count(dataset, table, { accepted: outcome.rows });
             context.info('pbi-relay rows accepted', {
                 ingestionId: outcome.ingestionId,
                 dataset,

@@ -3,6 +3,7 @@ import { answerWebhookHandshake } from '../ingest/sources/answerWebhookHandshake
 import { ingestSource } from '../ingest/sources/ingestSource';
 import { toAcceptedBody, toErrorBody } from '../ingest/toResponseBody';
 import { getRelay } from '../runtime/relay';
+import { countSourceAccepted } from '../status/countSourceAccepted';
 
 function handshake(request: HttpRequest, source: string, context: InvocationContext): HttpResponseInit {
     const answer = answerWebhookHandshake(getRelay().config, source, request.headers.get('webhook-request-origin'));
@@ -30,6 +31,7 @@ export async function ingestSourceHandler(request: HttpRequest, context: Invocat
     switch (outcome.kind) {
         case 'accepted': {
             const { ingestionId, rows, events, filtered, duplicates, droppedColumns, unrecordedClaims } = outcome;
+            countSourceAccepted(getRelay().counters, getRelay().config, source, outcome.tables);
             context.info('pbi-relay source rows accepted', {
                 source,
                 ingestionId,

@@ -4,13 +4,14 @@ import { deliverRows } from '../push/deliverRows';
 import { fanOutTables } from '../push/fanOutTables';
 import { rowsQueueMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
+import { countDelivery } from '../status/countDelivery';
 
 /** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
 const toDequeueCount = (metadata: unknown) =>
     z.object({ dequeueCount: z.coerce.number().int().positive() }).safeParse(metadata).data?.dequeueCount ?? 2;
 
 export async function pushRowsHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
-    const { deliver } = getRelay();
+    const { deliver, counters } = getRelay();
     const parsed = rowsQueueMessageSchema.safeParse(queueItem);
     if (!parsed.success) {
         const message = `Not a pbi-relay rows message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
@@ -33,6 +34,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
     }
     const message = parsed.data;
     const report = await deliverRows(message, deliver, { dequeueCount: toDequeueCount(context.triggerMetadata) });
+    countDelivery(counters, message, report, deliver.now());
     const fields = {
         ingestionId: message.ingestionId,
         dataset: message.dataset,

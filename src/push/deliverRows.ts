@@ -51,6 +51,10 @@ export interface DeliveryReport {
     rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized', number>>;
     delaySeconds?: number;
     poisoned: PoisonReason[];
+    /** Rows the poisoned messages hold (from their first part not pushed), for the status counters. */
+    poisonedRows: number;
+    /** The Power BI dataset the rows went to, once resolved: the status page finds its push budget by it. */
+    datasetId?: string;
     lastFailure?: PowerBiFailure;
     /**
      * Ending a call in the shared budget failed (Storage): its pending lease runs out by itself, but the rows it
@@ -80,6 +84,7 @@ export async function deliverRows(
         requestIds: [],
         rescheduled: {},
         poisoned: [],
+        poisonedRows: 0,
     };
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const pushed = mayHaveBeenPushed(message, received.dequeueCount)
@@ -107,6 +112,7 @@ export async function deliverRows(
         await settle([piece], target.failure, toPushAction(target.failure, 'resolve'), report, deps);
         return report;
     }
+    report.datasetId = target.datasetId;
     const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
     const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
     const request = {
@@ -332,7 +338,7 @@ async function reschedule(
 }
 
 async function poison(
-    member: Pick<Member, 'message' | 'poison'>,
+    member: Pick<Member, 'message' | 'poison'> & Partial<Pick<Member, 'part'>>,
     { status, code, message: text, requestId }: Pick<PowerBiFailure, 'message'> & Partial<PowerBiFailure>,
     report: DeliveryReport,
     deps: DeliverDeps,
@@ -340,6 +346,7 @@ async function poison(
     const reason: PoisonReason = { status, code, message: text, requestId, at: deps.now().toISOString() };
     await member.poison(reason);
     report.poisoned.push(reason);
+    report.poisonedRows += member.message.rowCount - (member.part ?? member.message.part) * deps.maxRowsPerPost;
 }
 
 /** The message the host handed to this invocation: the host deletes it when the invocation returns. */

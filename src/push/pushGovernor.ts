@@ -40,7 +40,7 @@ interface BudgetEntity {
     etag?: string;
 }
 
-const partitionKey = 'budget';
+export const governorPartitionKey = 'budget';
 /** Two instances rarely collide more than a few times in a row; past this, Storage is struggling. */
 const maxWriteConflicts = 20;
 
@@ -53,7 +53,7 @@ export function createPushGovernor(table: TableClient, limits: PushLimits, now: 
 
     async function read(rowKey: string): Promise<{ state: BudgetState; etag?: string }> {
         try {
-            const entity = await table.getEntity<BudgetEntity>(partitionKey, rowKey);
+            const entity = await table.getEntity<BudgetEntity>(governorPartitionKey, rowKey);
             const parsed = budgetStateSchema.safeParse(JSON.parse(entity.state));
             // A state this version cannot read starts afresh: the worst case is one early call and its 429.
             return { state: parsed.success ? parsed.data : budgetStateSchema.parse({}), etag: entity.etag };
@@ -64,7 +64,7 @@ export function createPushGovernor(table: TableClient, limits: PushLimits, now: 
     }
 
     async function write(rowKey: string, dataset: string, state: BudgetState, etag?: string): Promise<boolean> {
-        const entity = { partitionKey, rowKey, dataset, state: JSON.stringify(state) };
+        const entity = { partitionKey: governorPartitionKey, rowKey, dataset, state: JSON.stringify(state) };
         try {
             if (etag) await table.updateEntity(entity, 'Replace', { etag });
             else await table.createEntity(entity);

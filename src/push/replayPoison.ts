@@ -6,10 +6,15 @@ export interface ReplayOptions {
     dryRun: boolean;
     /** Only this ingestion. */
     ingestionId?: string;
+    /** Told of each entry as it is settled, for progress output. */
+    onEntry?: (entry: ReplayedEntry) => void;
 }
 
 export interface ReplayedEntry {
     ingestionId?: string;
+    dataset?: string;
+    /** The rows of each table the message carries (one, or several for a several-table message). */
+    tables?: { table: string; rows: number }[];
     rows?: number;
     failure?: unknown;
     outcome: 'replayed' | 'would replay' | 'skipped';
@@ -38,6 +43,10 @@ export async function replayPoison(
     if (!(await poison.exists())) return [];
     await queue.createIfNotExists();
     const entries: ReplayedEntry[] = [];
+    const settled = (entry: ReplayedEntry) => {
+        entries.push(entry);
+        options.onEntry?.(entry);
+    };
     for (;;) {
         const { receivedMessageItems } = await poison.receiveMessages({
             numberOfMessages: 32,
@@ -49,24 +58,30 @@ export async function replayPoison(
             try {
                 body = fromQueueText(item.messageText);
             } catch {
-                entries.push({ outcome: 'skipped', reason: 'not base64 JSON' });
+                settled({ outcome: 'skipped', reason: 'not base64 JSON' });
                 continue;
             }
             const { failure, ...rest } = body as { failure?: unknown };
             const parsed = rowsQueueMessageSchema.safeParse(rest);
             if (!parsed.success) {
-                entries.push({ outcome: 'skipped', failure, reason: 'not a rows message' });
+                settled({ outcome: 'skipped', failure, reason: 'not a rows message' });
                 continue;
             }
             const message = parsed.data;
             if (options.ingestionId !== undefined && message.ingestionId !== options.ingestionId) continue;
-            const rows =
+            const tables =
                 message.version === 1
-                    ? message.rowCount
-                    : message.tables.reduce((sum, entry) => sum + entry.rowCount, 0);
-            const entry = { ingestionId: message.ingestionId, rows, failure };
+                    ? [{ table: message.table, rows: message.rowCount }]
+                    : message.tables.map((entry) => ({ table: entry.table, rows: entry.rowCount }));
+            const entry = {
+                ingestionId: message.ingestionId,
+                dataset: message.dataset,
+                tables,
+                rows: tables.reduce((sum, table) => sum + table.rows, 0),
+                failure,
+            };
             if (options.dryRun) {
-                entries.push({ ...entry, outcome: 'would replay' });
+                settled({ ...entry, outcome: 'would replay' });
                 continue;
             }
             // A several-table message (the host poisons it when its fan-out kept failing) goes back as it was: its
@@ -74,7 +89,7 @@ export async function replayPoison(
             const replayed = message.version === 1 ? { ...message, attempt: 0, requeued: true } : message;
             await queue.sendMessage(toQueueText(replayed), { messageTimeToLive: -1 });
             await poison.deleteMessage(item.messageId, item.popReceipt);
-            entries.push({ ...entry, outcome: 'replayed' });
+            settled({ ...entry, outcome: 'replayed' });
         }
     }
 }

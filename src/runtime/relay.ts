@@ -16,6 +16,8 @@ import { createRowsBlobs } from '../queue/rowsBlobs';
 import { createRowsQueue } from '../queue/rowsQueue';
 import { createRefreshDeps } from '../refresh/createRefreshDeps';
 import type { RefreshDeps } from '../refresh/refreshDeps';
+import { createStatusCounters, type StatusCounters } from '../status/statusCounters';
+import type { StatusDeps } from '../status/readStatus';
 import { createStorageClients } from '../storage/storageClients';
 import { appRoot } from './appRoot';
 
@@ -26,7 +28,13 @@ export interface Relay {
     sources: SourceDeps;
     deliver: DeliverDeps;
     refresh: RefreshDeps;
+    /** This instance's tally of rows accepted, pushed and poisoned, written to STATUS_TABLE every second. */
+    counters: StatusCounters;
+    status: StatusDeps;
 }
+
+/** Counts are written at most this often per instance: one second of counts is what a crash can lose. */
+const statusFlushMs = 1_000;
 
 /** Wires the relay from app settings and the config file: the one place that knows how the parts fit. */
 export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
@@ -45,6 +53,15 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
         scope: settings.POWERBI_SCOPE,
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
+    const limits = {
+        callsPerMinute: settings.PUSH_MAX_CALLS_PER_MINUTE,
+        rowsPerHour: settings.PUSH_MAX_ROWS_PER_HOUR,
+        pendingCalls: settings.PUSH_MAX_PENDING_CALLS,
+        cliffTableRows: settings.PUSH_CLIFF_TABLE_ROWS,
+        callsPerHourPastCliff: settings.PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF,
+    };
+    const refresh = createRefreshDeps(settings, config.refreshTargets, storage, client);
+    const statusTable = storage.tableClient(settings.STATUS_TABLE);
     const ingest: IngestDeps = { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs };
     return {
         settings,
@@ -70,11 +87,7 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             blobs,
             ledger: createPushLedger(storage.tableClient(settings.PUSH_LEDGER_TABLE)),
             governor: createPushGovernor(governorTable, {
-                callsPerMinute: settings.PUSH_MAX_CALLS_PER_MINUTE,
-                rowsPerHour: settings.PUSH_MAX_ROWS_PER_HOUR,
-                pendingCalls: settings.PUSH_MAX_PENDING_CALLS,
-                cliffTableRows: settings.PUSH_CLIFF_TABLE_ROWS,
-                callsPerHourPastCliff: settings.PUSH_MAX_CALLS_PER_HOUR_PAST_CLIFF,
+                ...limits,
                 pendingLeaseMs: settings.POWERBI_TIMEOUT_MS + 5_000,
             }),
             maxRowsPerPost: settings.PUSH_MAX_ROWS_PER_POST,
@@ -87,7 +100,22 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
             now: () => new Date(),
         },
-        refresh: createRefreshDeps(settings, config.refreshTargets, storage, client),
+        refresh,
+        counters: createStatusCounters(statusTable, {
+            flushMs: statusFlushMs,
+            onError: (error) => console.warn(`pbi-relay status counters not written: ${(error as Error).message}`),
+        }),
+        status: {
+            config,
+            countersTable: statusTable,
+            governorTable,
+            queueService: storage.queueService,
+            rowsQueue: queue.name,
+            poisonQueue: queue.poisonName,
+            limits,
+            refresh,
+            now: () => new Date(),
+        },
     };
 }
 

@@ -44,6 +44,18 @@ describe('npm start', () => {
         expect(output.filter((line) => line.trim() !== '').at(-1)).toBe(`pbi-relay ready: ${relayUrl}`);
     });
 
+    it('prints the status page before the ready line, and the page answers', async () => {
+        const statusLine = output.findIndex((line) => /^Status page\s+\S+$/.test(line));
+        expect(statusLine).toBeGreaterThan(-1);
+        expect(statusLine).toBeLessThan(output.findIndex((line) => line.startsWith('pbi-relay ready: ')));
+        const statusUrl = /^Status page\s+(\S+)$/.exec(output[statusLine]!)![1]!;
+        expect(statusUrl).toBe(`${relayUrl}/api/status`);
+        const response = await fetch(statusUrl);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(await response.text()).toContain('<title>pbi-relay status</title>');
+    });
+
     it('runs the printed curl: the Product rows reach the emulator', async () => {
         const curl = output.find((line) => line.includes('curl -i -X POST') && line.includes('/rows'))!;
         const body = /-d '(.*)'$/.exec(curl)![1]!;

@@ -457,6 +457,7 @@ describe('queues, tables and blobs', () => {
             'pbiRelayPushLedger',
             'pbiRelayRefreshLocks',
             'pbiRelayRefreshes',
+            'pbiRelayStatus',
         ]);
         expect(Object.values(names.containers)).toEqual(['pbi-rows']);
     });

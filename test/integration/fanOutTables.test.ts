@@ -181,7 +181,17 @@ describe('a several-table ingestion fanned out into one message per table', () =
         await bed.queue(`${relay.settings.ROWS_QUEUE}-poison`).sendMessage(toQueueText(parent));
         const { queueService } = createStorageClients(relay.settings);
         expect(await replayPoison(queueService, relay.settings.ROWS_QUEUE, { dryRun: false })).toEqual([
-            { ingestionId: parent.ingestionId, rows: 3, failure: undefined, outcome: 'replayed' },
+            {
+                ingestionId: parent.ingestionId,
+                dataset: 'GitHub',
+                tables: [
+                    { table: 'Commits', rows: 2 },
+                    { table: 'Pushes', rows: 1 },
+                ],
+                rows: 3,
+                failure: undefined,
+                outcome: 'replayed',
+            },
         ]);
         const [replayed] = await bed.drain(relay.settings.ROWS_QUEUE);
         expect(rowsQueueMessageSchema.parse(replayed)).toEqual(parent);

@@ -36,6 +36,8 @@ describe('replayPoison', () => {
         expect(entries).toEqual([
             {
                 ingestionId: message.ingestionId,
+                dataset: 'SalesMarketing',
+                tables: [{ table: 'Product', rows: 2 }],
                 rows: 2,
                 failure: expect.objectContaining({ status: 503 }),
                 outcome: 'would replay',

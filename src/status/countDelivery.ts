@@ -1,0 +1,27 @@
+import type { DeliveryReport } from '../push/deliverRows';
+import type { RowsMessage } from '../queue/rowsMessage';
+import type { StatusCounters } from './statusCounters';
+
+/**
+ * Tallies what one push invocation did, from its report: rows pushed and poisoned (every message of a call is
+ * for the triggering message's table), a 429 (an invocation stops at the first), and its last failure.
+ */
+export function countDelivery(counters: StatusCounters, message: RowsMessage, report: DeliveryReport, at: Date): void {
+    const failure = report.lastFailure;
+    const poisoned = report.poisoned.at(-1);
+    const lastError = poisoned
+        ? { at: poisoned.at, status: poisoned.status, code: poisoned.code, message: poisoned.message }
+        : failure
+          ? { at: at.toISOString(), status: failure.status, code: failure.code, message: failure.message }
+          : undefined;
+    counters.count(
+        message.dataset,
+        message.table,
+        {
+            pushed: report.rowsPushed,
+            poisoned: report.poisonedRows,
+            throttled: failure?.kind === 'throttled' && report.rescheduled.throttled ? 1 : 0,
+        },
+        { ...(lastError ? { lastError } : {}), ...(report.datasetId ? { datasetId: report.datasetId } : {}) },
+    );
+}

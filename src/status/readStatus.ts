@@ -1,0 +1,132 @@
+import type { TableClient } from '@azure/data-tables';
+import type { QueueServiceClient } from '@azure/storage-queue';
+import type { RelayConfig } from '../config/relayConfig';
+import type { PushLimits } from '../push/pushBudget';
+import type { RefreshDeps } from '../refresh/refreshDeps';
+import { peekPoisonQueue, peekRowsQueue, toTableKey } from './peekRowsQueues';
+import { readPushBudget } from './readPushBudget';
+import { readRefreshTargets } from './readRefreshTargets';
+import { readTableCounters, type Counts } from './readTableCounters';
+import { minuteMs } from './statusCounterKeys';
+import type { DatasetStatus, StatusReport, TableStatus } from './statusSchema';
+
+export interface StatusDeps {
+    config: RelayConfig;
+    /** STATUS_TABLE: the counters. */
+    countersTable: TableClient;
+    /** PUSH_GOVERNOR_TABLE: each dataset's Add Rows budget. */
+    governorTable: TableClient;
+    queueService: QueueServiceClient;
+    rowsQueue: string;
+    poisonQueue: string;
+    limits: Omit<PushLimits, 'pendingLeaseMs'>;
+    refresh: Pick<RefreshDeps, 'targets' | 'defaultSchedule' | 'history' | 'now'>;
+    now: () => Date;
+}
+
+const sum = (counts: Counts[], name: keyof Counts) => counts.reduce((total, c) => total + c[name], 0);
+const secondsSince = (date: Date | undefined, nowMs: number) =>
+    date === undefined ? undefined : Math.max(0, (nowMs - date.getTime()) / 1000);
+
+/**
+ * Everything the status page shows, from Storage only, at a cost bounded by the config: per table one range read
+ * of at most 61 counter entities, per dataset one point read of its budget, one peek of at most 32 messages in
+ * each of the rows and poison queues, and per refresh target one read of its last 20 refreshes.
+ */
+export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
+    const now = deps.now();
+    const nowMs = now.getTime();
+    const [queue, poison, refreshTargets, datasets] = await Promise.all([
+        peekRowsQueue(deps.queueService, deps.rowsQueue),
+        peekPoisonQueue(deps.queueService, deps.poisonQueue),
+        readRefreshTargets(deps.refresh),
+        Promise.all(
+            deps.config.datasets.map(async (dataset) => ({
+                dataset,
+                tables: await Promise.all(
+                    dataset.tables.map(async (table) => ({
+                        table,
+                        counters: await readTableCounters(deps.countersTable, dataset.name, table.name, nowMs),
+                    })),
+                ),
+            })),
+        ),
+    ]);
+    const datasetStatuses = await Promise.all(
+        datasets.map(async ({ dataset, tables }): Promise<DatasetStatus> => {
+            const datasetId = tables.find((t) => t.counters.datasetId !== undefined)?.counters.datasetId;
+            const budget = datasetId ? await readPushBudget(deps.governorTable, datasetId, nowMs) : undefined;
+            const fifo = dataset.defaultRetentionPolicy === 'basicFIFO';
+            return {
+                name: dataset.name,
+                ...(datasetId ? { datasetId } : {}),
+                ...(budget
+                    ? {
+                          budget: {
+                              callsLastMinute: { used: budget.recentCalls.length, limit: deps.limits.callsPerMinute },
+                              rowsLastHour: {
+                                  used: budget.hourBuckets.reduce((total, [, , rows]) => total + rows, 0),
+                                  limit: deps.limits.rowsPerHour,
+                              },
+                              pendingCalls: { used: budget.pending.length, limit: deps.limits.pendingCalls },
+                              callsLastHour: {
+                                  used: budget.hourBuckets.reduce((total, [, calls]) => total + calls, 0),
+                                  limit: deps.limits.callsPerHourPastCliff,
+                              },
+                              ...(budget.throttledUntilMs > nowMs
+                                  ? { throttledUntil: new Date(budget.throttledUntilMs).toISOString() }
+                                  : {}),
+                          },
+                      }
+                    : {}),
+                tables: tables.map(({ table, counters }): TableStatus => {
+                    const all = counters.minutes.map((m) => m.counts);
+                    // The last 60 s: this minute so far, and the part of the minute before that lies within them.
+                    const inLastMinute = (name: keyof Counts) =>
+                        Math.round(
+                            (all.at(-1)?.[name] ?? 0) + (all.at(-2)?.[name] ?? 0) * (1 - (nowMs % minuteMs) / minuteMs),
+                        );
+                    const { total } = counters;
+                    const queued = queue.byTable.get(toTableKey(dataset.name, table.name));
+                    const rows = budget?.tableRows[table.name] ?? table.existingRows ?? 0;
+                    const oldest = secondsSince(queued?.oldestInsertedOn, nowMs);
+                    return {
+                        name: table.name,
+                        accepted: { lastMinute: inLastMinute('accepted'), lastHour: sum(all, 'accepted') },
+                        pushed: { lastMinute: inLastMinute('pushed'), lastHour: sum(all, 'pushed') },
+                        poisoned: { lastMinute: inLastMinute('poisoned'), lastHour: sum(all, 'poisoned') },
+                        throttledLastHour: sum(all, 'throttled'),
+                        backlogRows: Math.max(0, total.accepted + total.replayed - total.pushed - total.poisoned),
+                        ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
+                        queuedMessagesPeeked: queued?.messages ?? 0,
+                        tableRows: {
+                            used: rows,
+                            limit: deps.limits.cliffTableRows,
+                            pastCliff: !fifo && rows >= deps.limits.cliffTableRows,
+                            fifo,
+                        },
+                        perMinute: counters.minutes.map(({ minute, counts }) => ({
+                            minute: new Date(minute).toISOString(),
+                            accepted: counts.accepted,
+                            pushed: counts.pushed,
+                        })),
+                        ...(counters.lastError ? { lastError: counters.lastError } : {}),
+                    };
+                }),
+            };
+        }),
+    );
+    const oldestVisible = secondsSince(queue.oldestInsertedOn, nowMs);
+    return {
+        generatedAt: now.toISOString(),
+        queue: {
+            name: deps.rowsQueue,
+            approximateMessages: queue.approximateMessages,
+            ...(oldestVisible !== undefined ? { oldestVisibleSeconds: oldestVisible } : {}),
+            peeked: queue.peeked,
+        },
+        poison: { name: deps.poisonQueue, ...poison },
+        datasets: datasetStatuses,
+        refreshTargets,
+    };
+}
