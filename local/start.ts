@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { appRoot } from '../src/runtime/appRoot';
+import { appRoot } from '../src/config/appRoot';
 import { startRelayLocally } from './startRelayLocally';
 import { stopOnSignals } from './stopOnSignals';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { devStoreAccountKey, devStoreAccountName } from '../../local/startAzurite';
 import { toQueueText } from '../../src/queue/rowsMessage';
-import { appRoot } from '../../src/runtime/appRoot';
+import { appRoot } from '../../src/config/appRoot';
 import { EmulatorProbe, type AddRowsCall } from './emulatorProbe';
 import { sendRequests, type SendResult } from './sendRequests';
 import { startRelayProcess, type RelayProcess } from './startRelayProcess';

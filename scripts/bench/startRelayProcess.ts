@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { appRoot } from '../../src/runtime/appRoot';
+import { appRoot } from '../../src/config/appRoot';
 
 export interface RelayProcessOptions {
     instances: number;

@@ -4,7 +4,7 @@ import type { RelayConfig } from '../config/relayConfig';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
 import type { Dataset } from '../powerbi/schemas';
-import { appRoot as findAppRoot } from '../runtime/appRoot';
+import { appRoot as findAppRoot } from '../config/appRoot';
 import type { DoctorCheck, DoctorReport } from './DoctorCheck';
 import { checkConfig } from './checkConfig';
 import { checkPushDataset } from './checkPushDataset';

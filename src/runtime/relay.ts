@@ -19,7 +19,7 @@ import type { RefreshDeps } from '../refresh/refreshDeps';
 import { createStatusCounters, type StatusCounters } from '../status/statusCounters';
 import type { StatusDeps } from '../status/readStatus';
 import { createStorageClients } from '../storage/storageClients';
-import { appRoot } from './appRoot';
+import { appRoot } from '../config/appRoot';
 
 export interface Relay {
     settings: Settings;

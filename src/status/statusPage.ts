@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appRoot } from '../runtime/appRoot';
+import { appRoot } from '../config/appRoot';
 
 let page: string | undefined;
 
