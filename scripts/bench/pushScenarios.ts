@@ -35,6 +35,8 @@ export interface ScenarioOptions {
     timeoutSeconds: number;
     /** More app settings for the relay, passed as environment variables. */
     relaySettings: Record<string, string>;
+    /** A folder to write each scenario's relay output to, as `<scenario>.log`. */
+    relayLogDir?: string;
 }
 
 export interface ScenarioResult {
@@ -199,6 +201,7 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
         instances: scenario === 'instances' ? options.instances : 1,
         env,
         ...(configPath ? { configPath } : {}),
+        ...(options.relayLogDir ? { logPath: join(options.relayLogDir, `${scenario}.log`) } : {}),
     });
     try {
         const probe = new EmulatorProbe(relay.emulatorUrl, dataset, table);
