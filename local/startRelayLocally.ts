@@ -65,6 +65,8 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
     try {
         const azurite = await startAzurite({
             ports: options.storagePorts ?? { blob: 10000, queue: 10001, table: 10002 },
+            // In memory, Azurite stalls for most of every minute under a sustained stream of queue messages.
+            persistence: 'disk',
         });
         stops.push(() => azurite.stop());
         const emulator = await startEmulator({

@@ -19,7 +19,8 @@ Each scenario starts its own \`npm start -- --free-ports\` and prints one table 
   instances  the backlog through --instances (3) Functions hosts
   accept     --requests (default 5000) raw Azurite enqueues, then as many webhook requests, same queue
 Other options: --timeout-seconds (300) to wait for the rows after the last 202,
-  --relay-setting NAME=VALUE (repeatable) for more app settings, --json to print the results as JSON.`;
+  --relay-setting NAME=VALUE (repeatable) for more app settings, --relay-log DIR to write what each scenario's
+  relay prints to DIR/<scenario>.log, --json to print the results as JSON.`;
 
 const defaultRequests: Record<ScenarioName, number> = {
     backlog: 10_000,
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
             'cliff-calls-per-hour': { type: 'string', default: '120' },
             'timeout-seconds': { type: 'string', default: '300' },
             'relay-setting': { type: 'string', multiple: true, default: [] },
+            'relay-log': { type: 'string' },
             json: { type: 'boolean', default: false },
             help: { type: 'boolean', short: 'h', default: false },
         },
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
         cliffCallsPerHour: toNumber(values['cliff-calls-per-hour'], 'cliff-calls-per-hour')!,
         timeoutSeconds: toNumber(values['timeout-seconds'], 'timeout-seconds')!,
         relaySettings,
+        ...(values['relay-log'] !== undefined ? { relayLogDir: values['relay-log'] } : {}),
     };
     const requests = toNumber(values.requests, 'requests');
     const results: ScenarioResult[] = [];

@@ -15,9 +15,19 @@ export class InvocationTracker {
         return work;
     }
 
-    async drain(): Promise<void> {
-        while (this.#running.size > 0) {
-            await Promise.allSettled([...this.#running]);
+    /**
+     * Resolves once at most `count` invocations run: one ending is enough to go on, as the Storage extension's
+     * QueueListener.WaitForNewBatchThreshold awaits `Task.WhenAny` of the running messages.
+     */
+    async waitUntilAtMost(count: number): Promise<void> {
+        while (this.#running.size > count) {
+            await Promise.race([...this.#running].map((work) => work.then(noop, noop)));
         }
     }
+
+    async drain(): Promise<void> {
+        await this.waitUntilAtMost(0);
+    }
 }
+
+const noop = (): void => undefined;

@@ -85,7 +85,7 @@ export class QueueTriggerListener {
         let delayMs = minimumPollingIntervalMs;
         while (this.#running) {
             if (this.#inFlight.size > newBatchThreshold) {
-                await Promise.race([this.#inFlight.drain(), this.#sleep(maxPollingIntervalMs)]);
+                await this.#inFlight.waitUntilAtMost(newBatchThreshold);
                 continue;
             }
             let messages: DequeuedMessageItem[] = [];

@@ -35,6 +35,8 @@ export interface ScenarioOptions {
     timeoutSeconds: number;
     /** More app settings for the relay, passed as environment variables. */
     relaySettings: Record<string, string>;
+    /** A folder to write each scenario's relay output to, as `<scenario>.log`. */
+    relayLogDir?: string;
 }
 
 export interface ScenarioResult {
@@ -199,6 +201,7 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
         instances: scenario === 'instances' ? options.instances : 1,
         env,
         ...(configPath ? { configPath } : {}),
+        ...(options.relayLogDir ? { logPath: join(options.relayLogDir, `${scenario}.log`) } : {}),
     });
     try {
         const probe = new EmulatorProbe(relay.emulatorUrl, dataset, table);
@@ -210,7 +213,19 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
                 const send = await sendOneRowRequests(relay, 0, options.requests, options.senders);
                 await waitForRows(probe, send.accepted, timeoutMs);
                 if (scenario === 'instances') notes.push(`${relay.hostUrls.length} hosts`);
-                return await summarise(scenario, probe, send, range(0, options.requests), notes);
+                const result = await summarise(scenario, probe, send, range(0, options.requests), notes);
+                // Issue 9's bound: the last row at most max(5 s, 25% of the send phase) after the last 202.
+                const boundSeconds = Math.max(5, 0.25 * send.seconds);
+                const verdict =
+                    result.lagSeconds === undefined
+                        ? 'rows missing'
+                        : result.lagSeconds <= boundSeconds
+                          ? 'met'
+                          : 'not met';
+                notes.push(
+                    `send phase ${send.seconds.toFixed(0)} s, lag bound max(5 s, 25%) = ${boundSeconds.toFixed(1)} s: ${verdict}`,
+                );
+                return result;
             }
             case 'sustained': {
                 await probe.updateLimits({ maxRowsPerHour: options.hourlyRows });

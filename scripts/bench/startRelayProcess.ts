@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appRoot } from '../../src/config/appRoot';
@@ -9,6 +10,8 @@ export interface RelayProcessOptions {
     configPath?: string;
     /** App settings passed as environment variables, which override local.settings.sample.json. */
     env: Record<string, string>;
+    /** Writes every line the relay prints to this file (`--relay-log`), to see where a message's time went. */
+    logPath?: string;
     /** Give up on the ready line after this long. */
     startTimeoutMs?: number;
 }
@@ -41,12 +44,19 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         env: { ...process.env, ...options.env },
     });
     const lines: string[] = [];
+    const log = options.logPath ? createWriteStream(options.logPath) : undefined;
     const keep = (line: string) => {
+        log?.write(`${line}\n`);
         lines.push(line);
         if (lines.length > 400) lines.splice(0, lines.length - 200);
     };
     const tail = () => lines.slice(-40).join('\n');
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+        child.once('exit', () => {
+            log?.end();
+            resolve();
+        }),
+    );
     const stop = async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGINT');

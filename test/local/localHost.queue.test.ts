@@ -175,6 +175,25 @@ describe('startLocalHost: queue triggers', () => {
         expect(maxConcurrency(events as unknown as { startedAt: number; finishedAt: number }[])).toBe(2);
     });
 
+    it('fetches the next batch as soon as one invocation ends and newBatchThreshold is reached', async () => {
+        // The back-off is a minute, so only the end of an invocation (as Task.WhenAny in the host) lets the host go on.
+        host = await startFixtureHost(
+            azurite.connectionString,
+            {},
+            hostJsonWith({ batchSize: 2, newBatchThreshold: 1, maxPollingInterval: '00:01:00' }),
+        );
+        const work = queue(host.workQueue);
+        await work.sendMessage(base64(JSON.stringify({ marker: 'threshold', delayMs: 1500, i: 0 })));
+        for (let i = 1; i < 4; i++) await work.sendMessage(base64(JSON.stringify({ marker: 'threshold', i })));
+        await waitFor(() => queueIsEmpty(work), { description: 'all messages processed' });
+        const events = fixtureEvents('work').filter((e) => (e.message as { marker?: string }).marker === 'threshold');
+        const finished = (i: number) =>
+            (events.find((e) => (e.message as { i: number }).i === i) as unknown as { finishedAt: number }).finishedAt;
+        expect(events).toHaveLength(4);
+        // The first two were received together; the last two went while the slow first one still ran.
+        expect([finished(2), finished(3)].every((at) => at < finished(0))).toBe(true);
+    });
+
     it('close() waits for the running invocation and its delete', async () => {
         host = await startFixtureHost(azurite.connectionString);
         const work = queue(host.workQueue);
