@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { deliverRows } from '../push/deliverRows';
 import { rowsMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
+import { countPoisoned } from '../telemetry/relayMetrics';
 
 /** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
 const toDequeueCount = (metadata: unknown) =>
@@ -14,6 +15,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
     if (!parsed.success) {
         const message = `Not a pbi-relay rows message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
         await deliver.queue.sendPoison({ raw: queueItem }, { message, at: new Date().toISOString() });
+        countPoisoned({}, 'NotARowsMessage');
         context.error('pbi-relay rows poisoned', { message });
         return;
     }

@@ -4,6 +4,7 @@ import type { DatasetConfig, TableConfig } from '../config/relayConfig';
 import type { RowsBlobs } from '../queue/rowsBlobs';
 import { toInlineQueueText, toQueueText, type RowsEnvelope } from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
+import { countAcceptedRows } from '../telemetry/relayMetrics';
 import { validateRows, type Row, type RowError, type RowsValidation } from './validateRows';
 
 export interface CommitDeps {
@@ -108,6 +109,7 @@ export async function commitRows(
             message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
         };
     }
+    countAcceptedRows(envelope, envelope.rowCount);
     return {
         kind: 'accepted',
         ingestionId,

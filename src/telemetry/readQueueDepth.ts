@@ -1,0 +1,21 @@
+import type { QueueClient } from '@azure/storage-queue';
+import { isStorageStatus } from '../storage/isStorageStatus';
+import type { QueueDepth } from './relayMetrics';
+
+/** Two Storage reads: the queue's approximate count and a peek at its front (a queue not yet created is empty). */
+export async function readQueueDepth(queue: QueueClient, now: () => Date): Promise<QueueDepth> {
+    try {
+        const [properties, peeked] = await Promise.all([
+            queue.getProperties(),
+            queue.peekMessages({ numberOfMessages: 1 }),
+        ]);
+        const oldest = peeked.peekedMessageItems[0]?.insertedOn;
+        return {
+            messages: properties.approximateMessagesCount ?? 0,
+            oldestMessageAgeSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0,
+        };
+    } catch (error) {
+        if (isStorageStatus(error, 404)) return { messages: 0, oldestMessageAgeSeconds: 0 };
+        throw error;
+    }
+}
