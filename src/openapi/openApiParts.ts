@@ -41,7 +41,9 @@ export type PathItem = Partial<Record<HttpMethod, Operation>>;
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of a zod schema; `input` for what a caller sends. */
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-    const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+    // OpenAPI 3.1's default dialect is JSON Schema 2020-12, zod's target, so $schema adds nothing.
+    const jsonSchema: JsonSchema = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+    delete jsonSchema.$schema;
     return jsonSchema;
 }
 
