@@ -1,9 +1,18 @@
 import { app } from '@azure/functions';
 import { getRelay } from './runtime/relay';
-import { startMetrics } from './telemetry/startMetrics';
+import { startMetrics, type RunningMetrics } from './telemetry/startMetrics';
 
 app.setup({});
 
 // Validate settings and the config file while the worker loads the app, so a bad setting stops start-up
 // with one message naming it instead of failing the first request.
-startMetrics(getRelay().settings);
+const { settings } = getRelay();
+
+// The worker runs appStart before the first invocation and appTerminate when the instance shuts down.
+let running: RunningMetrics | undefined;
+app.hook.appStart(async () => {
+    running = await startMetrics(settings);
+});
+app.hook.appTerminate(async () => {
+    await running?.stop();
+});

@@ -1,7 +1,5 @@
-import { useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { metrics } from '@opentelemetry/api';
-import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Settings } from '../config/settings';
 import { createStorageClients } from '../storage/storageClients';
 import { readQueueDepth } from './readQueueDepth';
@@ -35,14 +33,23 @@ export function toIngestionCredential(authenticationString: string | undefined):
     return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
 }
 
+export interface RunningMetrics {
+    destination: MetricsDestination;
+    /** Exports what is still pending and stops (the app's appTerminate hook). */
+    stop(): Promise<void>;
+}
+
 /**
  * Sends the relay's metrics (relayMetrics.ts) where METRICS_EXPORTER says, and has every collection read the
  * rows queue's depth. With `none` no meter provider is registered: instruments stay no-ops unless the
- * process (a test's in-memory exporter) registered one of its own.
+ * process (a test's in-memory exporter) registered one of its own. Exporters are loaded only when used:
+ * the Azure Monitor distro takes a second or more to load, which a local run need not pay.
  */
-export function startMetrics(settings: Settings): MetricsDestination {
+export async function startMetrics(settings: Settings): Promise<RunningMetrics> {
     const destination = toMetricsDestination(settings);
+    let stop = async (): Promise<void> => undefined;
     if (destination === 'azureMonitor') {
+        const { useAzureMonitor, shutdownAzureMonitor } = await import('@azure/monitor-opentelemetry');
         useAzureMonitor({
             azureMonitorExporterOptions: {
                 connectionString: settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
@@ -62,21 +69,24 @@ export function startMetrics(settings: Settings): MetricsDestination {
             enableStandardMetrics: false,
             enablePerformanceCounters: false,
         });
+        stop = () => shutdownAzureMonitor();
     } else if (destination === 'console') {
-        metrics.setGlobalMeterProvider(
-            new MeterProvider({
-                readers: [
-                    new PeriodicExportingMetricReader({
-                        exporter: new ConsoleMetricExporter(),
-                        exportIntervalMillis: 60_000,
-                    }),
-                ],
-            }),
-        );
+        const { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } =
+            await import('@opentelemetry/sdk-metrics');
+        const provider = new MeterProvider({
+            readers: [
+                new PeriodicExportingMetricReader({
+                    exporter: new ConsoleMetricExporter(),
+                    exportIntervalMillis: 60_000,
+                }),
+            ],
+        });
+        metrics.setGlobalMeterProvider(provider);
+        stop = () => provider.shutdown();
     }
     const { queueService } = createStorageClients(settings);
     const now = () => new Date();
     const queue = (name: string) => ({ name, read: () => readQueueDepth(queueService.getQueueClient(name), now) });
     observeQueues([queue(settings.ROWS_QUEUE), queue(`${settings.ROWS_QUEUE}-poison`)]);
-    return destination;
+    return { destination, stop };
 }
