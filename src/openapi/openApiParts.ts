@@ -71,7 +71,7 @@ export const retryAfterHeader = {
  */
 export function queryParameters(
     schema: z.ZodObject,
-    examples: Record<string, Record<string, string>> = {},
+    examples: Record<string, Record<string, string | number>> = {},
 ): Parameter[] {
     return Object.entries(schema.shape).map(([name, field]) => {
         const jsonSchema = toJsonSchema(field as z.ZodType, 'input');

@@ -78,7 +78,11 @@ function postOperation(source: SourceConfig): Operation {
             'them whole or not at all, like the rows webhook. Redeliveries of a committed event id are counted as duplicates.',
         tags: ['sources'],
         ...(parameters.length > 0 ? { parameters } : {}),
-        requestBody: { required: true, content },
+        requestBody: {
+            required: true,
+            description: `The sender's own JSON; the rows it maps to must fit table ${source.table} of ${source.dataset} (its row schema: POST /datasets/${source.dataset}/tables/${source.table}/rows)`,
+            content,
+        },
         responses: {
             '200': {
                 description: 'Nothing to enqueue (every event filtered or a duplicate), or the Event Grid handshake',

@@ -100,8 +100,8 @@ export const listRefreshesRoute: HttpRoute = {
                 summary: 'List recent refreshes',
                 tags: ['refreshes'],
                 parameters: queryParameters(listRefreshesQuerySchema, {
-                    latest: { top: '5' },
-                    badTop: { top: '0' },
+                    latest: { top: 5 },
+                    badTop: { top: 0 },
                     unknownTarget: { dataset: 'no-such-target' },
                 }),
                 responses: {
@@ -165,8 +165,8 @@ export const listRefreshTargetsRoute: HttpRoute = {
                 summary: 'List refresh targets with their next scheduled runs',
                 tags: ['refreshes'],
                 parameters: queryParameters(listRefreshTargetsQuerySchema, {
-                    nextThree: { next: '3' },
-                    badNext: { next: '-1' },
+                    nextThree: { next: 3 },
+                    badNext: { next: -1 },
                 }),
                 responses: {
                     '200': {
