@@ -23,6 +23,9 @@ import { waitFor } from '../support/waitFor';
  */
 const root = join(__dirname, '..', '..');
 const published = JSON.parse(readFileSync(join(root, 'openapi.json'), 'utf8')) as OpenApiDocument;
+const seed = JSON.parse(readFileSync(join(root, 'local', 'demo.seed.json'), 'utf8')) as {
+    models: { id: string; name: string }[];
+};
 const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
 let local: LocalRelay;
@@ -156,22 +159,32 @@ describe('metrics after real traffic and a refresh', () => {
         // A 500 with PUSH_MAX_ATTEMPTS 1: the rows go to the poison queue.
         await local.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 500 });
         expect((await post([product(3)])).response.status).toBe(202);
-        // The examples started the demo refresh already (409 then); alone, this test starts it.
-        const start = await send({
-            method: 'POST',
-            url: '/refreshes',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ target: 'demo' }),
-        });
-        expect([202, 409]).toContain(start.response.status);
-        const refreshes = await waitFor(
-            async () => {
-                const { body } = await send({ method: 'GET', url: '/refreshes?dataset=demo', headers: {} });
-                const value = (body as { value: { status: string; durationSeconds?: number }[] }).value;
-                return value.length > 0 && value.every((r) => r.status === 'Completed') ? value : undefined;
-            },
-            { timeoutMs: 30_000, intervalMs: 200, description: 'the demo refreshes to complete' },
-        );
+        // The examples started the demo refresh already (409 then); alone, this test starts it. Once it
+        // completed, one more that the emulator fails.
+        const startDemo = () =>
+            send({
+                method: 'POST',
+                url: '/refreshes',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ target: 'demo' }),
+            });
+        expect([202, 409]).toContain((await startDemo()).response.status);
+        const demoRefreshes = (done: (status: string) => boolean) =>
+            waitFor(
+                async () => {
+                    const { body } = await send({ method: 'GET', url: '/refreshes?dataset=demo', headers: {} });
+                    const value = (body as { value: { status: string; durationSeconds?: number }[] }).value;
+                    return value.length > 0 && value.every((r) => done(r.status)) ? value : undefined;
+                },
+                { timeoutMs: 30_000, intervalMs: 200, description: 'the demo refreshes to end' },
+            );
+        await demoRefreshes((status) => status === 'Completed');
+        const demoModel = seed.models.find((model) => model.name === 'RefreshDemo')!;
+        await local.emulator.queueRefreshScript(demoModel.id, { outcome: 'failure', durationSeconds: 5 });
+        expect((await startDemo()).response.status).toBe(202);
+        const refreshes = await demoRefreshes((status) => status === 'Completed' || status === 'Failed');
+        const ended = (status: string) => refreshes.filter((r) => r.status === status);
+        expect(ended('Failed')).toHaveLength(1);
 
         const collected = await waitFor(
             async () => {
@@ -213,17 +226,28 @@ describe('metrics after real traffic and a refresh', () => {
         ]);
         expect(sum(collected.get(metricNames.queueMessages), { queue: 'pbi-rows-poison' })).toBe(1);
         expect(sum(collected.get(metricNames.queueOldestMessageAge), { queue: 'pbi-rows-poison' })).toBeGreaterThan(0);
-        expect(collected.get(metricNames.refreshes)).toEqual([
-            { attributes: { target: 'demo', status: 'Completed' }, value: refreshes.length },
-        ]);
-        expect(collected.get(metricNames.refreshDuration)).toEqual([
-            {
-                attributes: { target: 'demo', status: 'Completed' },
-                value: expect.objectContaining({
-                    count: refreshes.length,
-                    sum: refreshes.reduce((total, r) => total + (r.durationSeconds ?? 0), 0),
-                }),
-            },
-        ]);
+        const byOutcome = (status: string) => ({
+            attributes: { target: 'demo', status },
+            refreshes: ended(status).length,
+            seconds: ended(status).reduce((total, r) => total + (r.durationSeconds ?? 0), 0),
+        });
+        expect(
+            collected
+                .get(metricNames.refreshes)
+                ?.map((point) => ({ attributes: point.attributes, value: point.value })),
+        ).toEqual(
+            expect.arrayContaining(
+                ['Completed', 'Failed'].map((status) => ({
+                    attributes: byOutcome(status).attributes,
+                    value: byOutcome(status).refreshes,
+                })),
+            ),
+        );
+        expect(collected.get(metricNames.refreshes)).toHaveLength(2);
+        for (const status of ['Completed', 'Failed']) {
+            const { attributes, refreshes: count, seconds } = byOutcome(status);
+            const histogram = collected.get(metricNames.refreshDuration)?.find((p) => p.attributes.status === status);
+            expect(histogram).toEqual({ attributes, value: expect.objectContaining({ count, sum: seconds }) });
+        }
     });
 });
