@@ -109,6 +109,70 @@ describe('the OpenAPI document', () => {
     });
 });
 
+describe('the OpenAPI document of another config', () => {
+    const config = parseRelayConfig(
+        {
+            datasets: [
+                {
+                    name: 'Sales Data',
+                    tables: [{ name: 'Orders', columns: [{ name: 'Id', dataType: 'String' }], unknownColumns: 'drop' }],
+                },
+            ],
+            sources: [
+                {
+                    name: 'signed',
+                    dataset: 'Sales Data',
+                    table: 'Orders',
+                    rows: '{ "Id": id }',
+                    signature: { scheme: 'github', secretSetting: 'HOOK_SECRET' },
+                },
+                {
+                    name: 'anyOrigin',
+                    dataset: 'Sales Data',
+                    table: 'Orders',
+                    rows: '{ "Id": id }',
+                    accept: ['cloudevents'],
+                    allowedOrigins: ['*'],
+                },
+            ],
+        },
+        'test',
+    );
+    const other = JSON.parse(JSON.stringify(toOpenApiDocument(config, '9.9.9'))) as OpenApiDocument & {
+        paths: Record<string, Record<string, { parameters?: { name: string; required?: boolean }[] }>>;
+    };
+
+    it('is valid OpenAPI 3.1 with encoded paths, signature headers and the exchanges the config allows', async () => {
+        const { Validator } = await import('@seriousme/openapi-schema-validator');
+        expect(await new Validator().validate(other)).toEqual({ valid: true });
+        expect(Object.keys(other.paths)).toEqual(
+            expect.arrayContaining([
+                '/datasets/Sales%20Data/tables/Orders/rows',
+                '/sources/signed',
+                '/sources/anyOrigin',
+            ]),
+        );
+        expect(other.paths['/sources/signed']?.post?.parameters).toEqual([
+            expect.objectContaining({ name: 'X-Hub-Signature-256', required: true }),
+        ]);
+        const labels = documentedExchanges(other).map((exchange) => exchange.label);
+        expect(labels).toEqual(
+            expect.arrayContaining([
+                'POST /sources/signed unsigned -> 401',
+                'POST /sources/anyOrigin emptyBatch -> 400',
+                'OPTIONS /sources/anyOrigin allowed -> 200',
+            ]),
+        );
+        // Any origin is allowed, so no refused handshake is documented; no refresh target, so no start.
+        expect(labels.filter((label) => label.includes('otherOrigin') || label.includes(' start '))).toEqual([]);
+        // A table without required columns has no invalid-rows example.
+        expect(labels.filter((label) => label.startsWith('POST /datasets/'))).toEqual([
+            'POST /datasets/Sales%20Data/tables/Orders/rows rows -> 202',
+            'POST /datasets/Sales%20Data/tables/Orders/rows noRows -> 400',
+        ]);
+    });
+});
+
 describe('the row schema of a table', () => {
     const config = parseRelayConfig(
         {
