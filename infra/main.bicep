@@ -72,8 +72,12 @@ param principalType string = 'User'
 @description('Also give the deploying principal the Storage data roles (blob, queue, table), for local runs and inspection against the cloud storage. Off by default: least privilege.')
 param grantDeployerDataAccess bool = false
 
-@description('Optional e-mail address that receives the refresh-failure alert. Empty: the alert fires in Azure Monitor without notifications.')
+@description('Optional e-mail address that receives the refresh-failure and backlog alerts. Empty: the alerts fire in Azure Monitor without notifications.')
 param alertEmailAddress string = ''
+
+@description('The backlog alert fires when rows have waited in the queue longer than this many minutes.')
+@minValue(1)
+param backlogAgeAlertMinutes int = 15
 
 @allowed([
   'Standard_LRS'
@@ -243,6 +247,8 @@ module monitoring 'app/monitoring.bicep' = {
     logAnalyticsName: !empty(logAnalyticsName) ? logAnalyticsName : '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
     applicationInsightsName: !empty(applicationInsightsName) ? applicationInsightsName : '${abbrs.insightsComponents}${resourceToken}'
     refreshFailedAlertName: '${abbrs.insightsScheduledQueryRules}refresh-failed-${resourceToken}'
+    backlogAgeAlertName: '${abbrs.insightsScheduledQueryRules}backlog-age-${resourceToken}'
+    backlogAgeAlertMinutes: backlogAgeAlertMinutes
     actionGroupName: '${abbrs.insightsActionGroups}pbi-relay-${resourceToken}'
     alertEmailAddress: alertEmailAddress
   }
@@ -306,3 +312,5 @@ output MANAGED_IDENTITY_PRINCIPAL_ID string = apiUserAssignedIdentity.outputs.pr
 output MANAGED_IDENTITY_NAME string = apiUserAssignedIdentity.outputs.name
 output POWERBI_WORKSPACE_ID string = powerBiWorkspaceId
 output REFRESH_FAILED_ALERT_NAME string = monitoring.outputs.refreshFailedAlertName
+output BACKLOG_AGE_ALERT_NAME string = monitoring.outputs.backlogAgeAlertName
+output WORKBOOK_ID string = monitoring.outputs.workbookId

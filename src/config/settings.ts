@@ -133,6 +133,16 @@ export const settingsSchema = z.object({
     ),
     /** The webhook's payload: json (the relay's fields), teams (Adaptive Card for a Teams Workflows webhook) or slack. */
     REFRESH_NOTIFY_FORMAT: z.enum(['json', 'teams', 'slack']).default('json'),
+
+    /** Set by infra/app/api.bicep; identifies the Application Insights component (it carries no secret). */
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+    /** `ClientId=<id>;Authorization=AAD`: ingestion with that user-assigned identity (the component refuses keys). */
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
+    /**
+     * Where the relay's OpenTelemetry metrics go: azureMonitor (Application Insights), console, or none;
+     * auto is azureMonitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set, otherwise none.
+     */
+    METRICS_EXPORTER: z.enum(['auto', 'azureMonitor', 'console', 'none']).default('auto'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -161,6 +171,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ) {
         throw new SettingsError(
             'Invalid app settings: AzureWebJobsStorage__blobServiceUri and AzureWebJobsStorage__tableServiceUri are required with AzureWebJobsStorage__queueServiceUri',
+        );
+    }
+    if (settings.METRICS_EXPORTER === 'azureMonitor' && settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined) {
+        throw new SettingsError(
+            'Invalid app settings: APPLICATIONINSIGHTS_CONNECTION_STRING: METRICS_EXPORTER azureMonitor needs the connection string of the Application Insights component',
         );
     }
     return settings;

@@ -1,12 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
-import { listTargets, maxNextRuns } from '../refresh/listTargets';
+import { listTargets } from '../refresh/listTargets';
+import { listRefreshTargetsQuerySchema } from '../refresh/refreshRequestSchemas';
 import { getRelay } from '../runtime/relay';
 
-const querySchema = z.object({ next: z.coerce.number().int().min(0).max(maxNextRuns).default(5) });
-
 export async function listRefreshTargetsHandler(request: HttpRequest): Promise<HttpResponseInit> {
-    const query = querySchema.safeParse({ next: request.query.get('next') ?? undefined });
+    const query = listRefreshTargetsQuerySchema.safeParse({ next: request.query.get('next') ?? undefined });
     if (!query.success) {
         const message = query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
         return { status: 400, jsonBody: { error: { code: 'InvalidQuery', message } } };

@@ -1,16 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
-import { listRefreshes, maxTop } from '../refresh/listRefreshes';
+import { listRefreshes } from '../refresh/listRefreshes';
+import { listRefreshesQuerySchema } from '../refresh/refreshRequestSchemas';
 import { toRefreshView } from '../refresh/toRefreshView';
 import { getRelay } from '../runtime/relay';
 
-const querySchema = z.object({
-    dataset: z.string().min(1).optional(),
-    top: z.coerce.number().int().min(1).max(maxTop).default(20),
-});
-
 export async function listRefreshesHandler(request: HttpRequest): Promise<HttpResponseInit> {
-    const query = querySchema.safeParse({
+    const query = listRefreshesQuerySchema.safeParse({
         dataset: request.query.get('dataset') ?? undefined,
         top: request.query.get('top') ?? undefined,
     });

@@ -5,6 +5,7 @@ import { fanOutTables } from '../push/fanOutTables';
 import { rowsQueueMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 import { countDelivery } from '../status/countDelivery';
+import { countPoisoned } from '../telemetry/relayMetrics';
 
 /** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
 const toDequeueCount = (metadata: unknown) =>
@@ -16,6 +17,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
     if (!parsed.success) {
         const message = `Not a pbi-relay rows message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
         await deliver.queue.sendPoison({ raw: queueItem }, { message, at: new Date().toISOString() });
+        countPoisoned({}, 'NotARowsMessage');
         context.error('pbi-relay rows poisoned', { message });
         return;
     }

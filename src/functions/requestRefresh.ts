@@ -1,12 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { logStartOutcome } from '../refresh/logRefreshOutcome';
+import { requestRefreshBodySchema } from '../refresh/refreshRequestSchemas';
 import { startRefresh } from '../refresh/startRefresh';
 import { toRefreshView } from '../refresh/toRefreshView';
 import { getRelay } from '../runtime/relay';
 import { dailyRefreshLimitCode } from '../refresh/sharedRefreshQuota';
-
-const bodySchema = z.strictObject({ target: z.string().min(1).optional() });
 
 export async function requestRefreshHandler(
     request: HttpRequest,
@@ -22,7 +20,7 @@ export async function requestRefreshHandler(
             jsonBody: { error: { code: 'InvalidJson', message: 'The body must be JSON: {"target": "<name>"}' } },
         };
     }
-    const body = bodySchema.safeParse(json);
+    const body = requestRefreshBodySchema.safeParse(json);
     if (!body.success) {
         const message = body.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
         return { status: 400, jsonBody: { error: { code: 'InvalidRequest', message } } };

@@ -12,6 +12,7 @@ import {
 } from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
 import type { Row } from '../queue/row';
+import { countAcceptedRows } from '../telemetry/relayMetrics';
 import { validateRows, type RowError, type RowsValidation } from './validateRows';
 
 export interface CommitDeps {
@@ -126,17 +127,21 @@ export async function commitRows(
     const ingestionId = (deps.newId ?? randomUUID)();
     const receivedAt = (deps.now?.() ?? new Date()).toISOString();
     const rowCount = validated.reduce((sum, { rows }) => sum + rows.length, 0);
-    const accepted = (claimCheck: boolean): CommitOutcome => ({
-        kind: 'accepted',
-        ingestionId,
-        rows: rowCount,
-        claimCheck,
-        droppedColumns: dropped,
-        tables: tables.map(({ table }) => ({
-            table: table.name,
-            rows: validated.find((entry) => entry.table === table)?.rows.length ?? 0,
-        })),
-    });
+    const accepted = (claimCheck: boolean): CommitOutcome => {
+        for (const entry of validated)
+            countAcceptedRows({ dataset: dataset.name, table: entry.table.name }, entry.rows.length);
+        return {
+            kind: 'accepted',
+            ingestionId,
+            rows: rowCount,
+            claimCheck,
+            droppedColumns: dropped,
+            tables: tables.map(({ table }) => ({
+                table: table.name,
+                rows: validated.find((entry) => entry.table === table)?.rows.length ?? 0,
+            })),
+        };
+    };
     try {
         if (validated.length === 1) {
             const [{ table, rows }] = validated as [(typeof validated)[number]];

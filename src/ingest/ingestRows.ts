@@ -20,7 +20,7 @@ export type IngestOutcome =
     CommitOutcome | JsonBodyRejection | { kind: 'rejected'; status: 400 | 404 | 415; code: string; message: string };
 
 /** Power BI's Add Rows body, so an existing push client only changes its base URL. */
-const addRowsBodySchema = z.strictObject({ rows: z.array(z.unknown()) });
+export const addRowsBodySchema = z.strictObject({ rows: z.array(z.unknown()) });
 
 const isJson = (contentType: string | null) =>
     contentType !== null && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim());

@@ -12,6 +12,7 @@ import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
+import { countAddRowsCall, countPoisoned } from '../telemetry/relayMetrics';
 import { toPushAction, type PushAction } from './toPushAction';
 
 export interface DeliverDeps {
@@ -231,6 +232,7 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
     const rows = members.flatMap((member) => member.rows);
     const result = await call.post(rows);
     report.calls += 1;
+    countAddRowsCall(members[0]!.message, rows.length, result.ok ? 'succeeded' : result.failure.kind);
     if (result.ok) {
         await release(grant, { pushedRows: rows.length }, report);
         report.rowsPushed += rows.length;
@@ -345,6 +347,7 @@ async function poison(
 ): Promise<void> {
     const reason: PoisonReason = { status, code, message: text, requestId, at: deps.now().toISOString() };
     await member.poison(reason);
+    countPoisoned(member.message, code);
     report.poisoned.push(reason);
     report.poisonedRows += member.message.rowCount - (member.part ?? member.message.part) * deps.maxRowsPerPost;
 }

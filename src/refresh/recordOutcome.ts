@@ -4,6 +4,7 @@ import { isAlerting } from './refreshAlert';
 import { queueAlert, type QueuedAlert } from './queueAlert';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
+import { recordRefreshEnd } from '../telemetry/relayMetrics';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
 
 export type RecordOutcome =
@@ -26,6 +27,7 @@ export async function recordOutcome(
         const record: RefreshRecord = { ...outcome(current.record), recordedAt: deps.now().toISOString() };
         const written = await deps.history.update(record, current.etag);
         if (written.kind === 'updated') {
+            recordRefreshEnd(record);
             if (record.datasetId !== undefined) {
                 const model: ModelRef = { workspaceId: record.workspaceId, datasetId: record.datasetId };
                 // A lock left behind is harmless: the next start finds its holder terminal and takes it over.

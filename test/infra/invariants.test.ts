@@ -22,6 +22,7 @@ import {
     type Declaration,
     type Node,
 } from './bicepTree';
+import { metricNames } from '../../src/telemetry/relayMetrics';
 
 const main = loadBicep('infra/main.bicep');
 const api = loadBicep('infra/app/api.bicep');
@@ -533,6 +534,84 @@ describe('monitoring', () => {
         expect(dimensions).toEqual(['dataset', 'status']);
         expect(text(property(criterion, 'operator'))).toBe("'GreaterThan'");
         expect(text(property(criterion, 'threshold'))).toBe('0');
+    });
+
+    it('alerts when the oldest message of the rows queue is older than backlogAgeAlertMinutes, per queue', () => {
+        const alert = resourcesOfType(monitoring.root, 'Microsoft.Insights/scheduledQueryRules').find(
+            (rule) => rule.name === 'backlogAgeAlert',
+        );
+        expect(alert).toBeDefined();
+        const body = bodyObject(alert!);
+        expect(text(property(body, 'properties.scopes'))).toMatch(/applicationInsights\.outputs\.resourceId/);
+        expect(text(property(body, 'properties.enabled'))).toBe('true');
+        const criterion = property(body, 'properties.criteria.allOf')?.namedChildren.find((n) => n.type === 'object');
+        expect(text(property(criterion, 'query'))).toBe('backlogAgeQuery');
+        const query = literal(find(monitoring.root, 'var', 'backlogAgeQuery').value) ?? '';
+        expect(query).toContain('customMetrics');
+        expect(query).toContain(`"${metricNames.queueOldestMessageAge}"`);
+        expect(query).toContain('customDimensions.queue');
+        expect(query).toContain('endswith "-poison"');
+        expect(query).toMatch(/summarize ageSeconds = max\(valueMax\) by queue/);
+        expect(literal(property(criterion, 'metricMeasureColumn'))).toBe('ageSeconds');
+        expect(literal(property(criterion, 'timeAggregation'))).toBe('Maximum');
+        expect(property(criterion, 'dimensions')?.namedChildren.map((d) => literal(property(d, 'name')))).toEqual([
+            'queue',
+        ]);
+        expect(literal(property(criterion, 'operator'))).toBe('GreaterThan');
+        // The threshold is the parameter in seconds, and main.bicep passes its own parameter through.
+        expect(text(property(criterion, 'threshold'))).toBe('backlogAgeAlertMinutes * 60');
+        const minutes = find(monitoring.root, 'param', 'backlogAgeAlertMinutes');
+        expect(text(decoratorArgument(minutes, 'minValue'))).toBe('1');
+        const wiring = find(main.root, 'module', 'monitoring');
+        expect(text(property(params(wiring), 'backlogAgeAlertMinutes'))).toBe('backlogAgeAlertMinutes');
+        expect(text(find(main.root, 'param', 'backlogAgeAlertMinutes').value)).toBe('15');
+    });
+
+    it('adds a workbook over Application Insights with the status page views, on every metric the app emits', () => {
+        const [workbook] = resourcesOfType(monitoring.root, 'Microsoft.Insights/workbooks');
+        expect(workbook).toBeDefined();
+        const body = bodyObject(workbook!);
+        expect(literal(property(body, 'kind'))).toBe('shared');
+        expect(text(property(body, 'name'))).toMatch(/^guid\(/);
+        expect(text(property(body, 'properties.sourceId'))).toBe('applicationInsights.outputs.resourceId');
+        expect(text(property(body, 'properties.serializedData'))).toBe(
+            "string(loadJsonContent('pbi-relay.workbook.json'))",
+        );
+        const content = JSON.parse(readFileSync(path.join(infraDir, 'app', 'pbi-relay.workbook.json'), 'utf8')) as {
+            version: string;
+            items: { type: number; name: string; content: { query?: string } }[];
+        };
+        expect(content.version).toBe('Notebook/1.0');
+        const queries = new Map(
+            content.items.filter((item) => item.type === 3).map((item) => [item.name, item.content.query ?? '']),
+        );
+        expect([...queries.keys()]).toEqual([
+            'rowsAcceptedPushed',
+            'backlog',
+            'oldestAge',
+            'addRowsCalls',
+            'limits',
+            'poison',
+            'refreshOutcomes',
+            'refreshDurations',
+        ]);
+        const uses = (view: string, ...names: string[]) => {
+            for (const name of names) expect(queries.get(view), `${view} reads ${name}`).toContain(`'${name}'`);
+        };
+        uses('rowsAcceptedPushed', metricNames.rowsAccepted, metricNames.rowsPushed);
+        uses('backlog', metricNames.queueMessages);
+        uses('oldestAge', metricNames.queueOldestMessageAge);
+        uses('addRowsCalls', metricNames.addRowsCalls);
+        uses('limits', metricNames.addRowsCalls, metricNames.rowsPushed);
+        uses('poison', metricNames.messagesPoisoned);
+        uses('refreshOutcomes', metricNames.refreshes);
+        uses('refreshDurations', metricNames.refreshDuration);
+        const everyQuery = [...queries.values()].join('\n');
+        for (const name of Object.values(metricNames)) expect(everyQuery).toContain(`'${name}'`);
+        expect(queries.get('limits')).toContain('callsPerMinuteLimit = 120');
+        expect(queries.get('limits')).toContain('rowsPerHourLimit = 1000000');
+        expect(queries.get('addRowsCalls')).toContain('customDimensions.outcome');
+        for (const query of queries.values()) expect(query).toContain('{TimeRange}');
     });
 
     it('documents the log contract in infra/README.md', () => {
