@@ -8,7 +8,8 @@ import { recordOutcome, type RecordOutcome } from './recordOutcome';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
-import { findTarget, startRefresh, type StartOutcome } from './startRefresh';
+import { findTarget } from './findTarget';
+import { toRestartMessage } from './restartMessage';
 import { secondsRunning, secondsToExpectedEnd } from './usualDuration';
 import type { QueuedAlert } from './queueAlert';
 
@@ -19,7 +20,8 @@ export type PollOutcome =
           kind: 'recorded';
           record: RefreshRecord;
           notification?: QueuedAlert;
-          restart?: StartOutcome;
+          /** A dropped refresh whose target restarts it: the restart is queued (see restartDroppedRefresh). */
+          restartQueued?: boolean;
       }
     /** A duplicate or superseded message; nothing was done. */
     | { kind: 'stale'; id: string; reason: string };
@@ -163,7 +165,7 @@ async function finish(
     return { kind: 'recorded', record: recorded.record, notification: recorded.notification };
 }
 
-/** Accepted but never visible: the service may drop requests when too many arrive. Restarted once if the target asks for it. */
+/** Accepted but never visible: the service may drop requests when too many arrive. A restart is queued once if the target asks for it. */
 async function dropped(stored: StoredRefresh, base: RefreshRecord, deps: RefreshDeps): Promise<PollOutcome> {
     const now = deps.now().toISOString();
     const recorded = await recordOutcome(
@@ -185,14 +187,6 @@ async function dropped(stored: StoredRefresh, base: RefreshRecord, deps: Refresh
     if (!target?.restartWhenDropped || base.restartOf !== undefined) {
         return { kind: 'recorded', record: recorded.record, notification: recorded.notification };
     }
-    const restart = await startRefresh(
-        { target: target.name, requestedBy: base.requestedBy, restartOf: base.id },
-        deps,
-    );
-    let record = recorded.record;
-    if (restart.kind === 'started' || restart.kind === 'attached' || restart.kind === 'failed') {
-        record = { ...record, restartedAs: restart.record.id };
-        await deps.history.update(record, recorded.etag);
-    }
-    return { kind: 'recorded', record, notification: recorded.notification, restart };
+    await deps.queue.send(toRestartMessage(recorded.record), 0);
+    return { kind: 'recorded', record: recorded.record, notification: recorded.notification, restartQueued: true };
 }

@@ -171,7 +171,9 @@ describe('enhanced refresh outcomes', () => {
         expect(started.kind).toBe('started');
         const outcomes = await relay.drain();
         const dropped = outcomes.find((o) => o.kind === 'recorded' && o.record.status === 'Dropped');
-        expect(dropped).toMatchObject({ record: { error: { code: 'RefreshDropped' } }, restart: { kind: 'started' } });
+        expect(dropped).toMatchObject({ record: { error: { code: 'RefreshDropped' } }, restartQueued: true });
+        // The restart is a queue message of its own, handled once.
+        expect(relay.restarts).toMatchObject([{ kind: 'restarted', start: { kind: 'started' } }]);
         const history = await relay.deps.history.latest('dropped', 5);
         expect(history.map((r) => r.status)).toEqual(['Completed', 'Dropped']);
         expect(history[0]!.restartOf).toBe(history[1]!.id);
