@@ -24,6 +24,7 @@ import { createPowerBiClient } from '../src/powerbi/powerBiClient';
 import type { PowerBiFailure } from '../src/powerbi/powerBiFailure';
 import type { WorkspaceUser } from '../src/powerbi/schemas';
 import { deployerCredential } from './deployerToken';
+import { describeZodError } from '../src/config/describeZodError';
 
 export const grantableRoles = ['Member', 'Contributor', 'Admin'] as const;
 export type GrantableRole = (typeof grantableRoles)[number];
@@ -265,10 +266,10 @@ export function resolveRequest(options: CliOptions, env: Record<string, string |
             clientId: 'client id',
             role: 'role',
         };
-        const problems = parsed.error.issues.map(
-            (issue) => `${names[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`,
-        );
-        throw new PowerBiAccessError(`Cannot grant Power BI access: ${problems.join('; ')}`);
+        const problems = describeZodError(parsed.error, {
+            name: (path) => names[String(path[0])] ?? path.map(String).join('.'),
+        });
+        throw new PowerBiAccessError(`Cannot grant Power BI access: ${problems}`);
     }
     return parsed.data;
 }

@@ -21,6 +21,7 @@
 import { z } from 'zod';
 import { deployerTokenProvider } from './deployerToken';
 import { readAzdEnv } from './grantPowerBiAccess';
+import { describeZodError } from '../src/config/describeZodError';
 
 const storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b';
 const roleAssignmentsApiVersion = '2022-04-01';
@@ -68,9 +69,7 @@ export function resolveWaitInput(env: Record<string, string | undefined>): WaitI
         armEndpoint: nonEmpty(env.AZURE_RESOURCE_MANAGER_ENDPOINT),
     });
     if (!parsed.success)
-        throw new Error(
-            `Cannot check the identity's Storage access: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
-        );
+        throw new Error(`Cannot check the identity's Storage access: ${describeZodError(parsed.error)}`);
     return parsed.data;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { listRefreshes, maxTop } from '../refresh/listRefreshes';
 import { toRefreshView } from '../refresh/toRefreshView';
 import { getRelay } from '../runtime/relay';
+import { describeZodError } from '../config/describeZodError';
 
 const querySchema = z.object({
     dataset: z.string().min(1).optional(),
@@ -15,7 +16,7 @@ export async function listRefreshesHandler(request: HttpRequest): Promise<HttpRe
         top: request.query.get('top') ?? undefined,
     });
     if (!query.success) {
-        const message = query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        const message = describeZodError(query.error, { root: '(query)' });
         return { status: 400, jsonBody: { error: { code: 'InvalidQuery', message } } };
     }
     const outcome = await listRefreshes({ target: query.data.dataset, top: query.data.top }, getRelay().refresh);

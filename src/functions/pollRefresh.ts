@@ -5,13 +5,14 @@ import { pollRefresh } from '../refresh/pollRefresh';
 import { refreshQueueMessageSchema } from '../refresh/refreshQueueMessage';
 import { restartDroppedRefresh } from '../refresh/restartDroppedRefresh';
 import { getRelay } from '../runtime/relay';
+import { describeZodError } from '../config/describeZodError';
 
 export async function pollRefreshHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
     const parsed = refreshQueueMessageSchema.safeParse(queueItem);
     if (!parsed.success) {
         // Retrying cannot make it readable; the host's poison queue is the wrong place for a message that never was ours.
         context.error('pbi-relay refresh check unreadable', {
-            error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            error: describeZodError(parsed.error, { root: '(message)' }),
         });
         return;
     }
