@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pollMessageSchema } from './pollMessage';
 import type { RefreshRecord } from './refreshRecord';
 
 /**
@@ -9,10 +10,8 @@ import type { RefreshRecord } from './refreshRecord';
 export const restartMessageSchema = z.strictObject({
     version: z.literal(1),
     kind: z.literal('restart'),
-    /** The tracking id of the dropped refresh (`<target>~<rowKey>`). */
-    id: z.string().min(1),
-    target: z.string().min(1),
-    rowKey: z.string().min(1),
+    /** The dropped refresh, named as a status check names it. */
+    ...pollMessageSchema.pick({ id: true, target: true, rowKey: true }).shape,
 });
 
 export type RestartMessage = z.infer<typeof restartMessageSchema>;
