@@ -42,6 +42,11 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
     const stored = await deps.history.get(message.target, message.rowKey);
     if (stored === undefined)
         return { kind: 'stale', id: message.id, reason: 'no such refresh in the history (deleted by retention?)' };
+    if (stored.record.status === 'Dropped' && awaitsRestart(stored.record, deps)) {
+        // This check recorded the drop and then stopped before it queued the restart: the host delivers it again.
+        await deps.queue.send(toRestartMessage(stored.record), 0);
+        return { kind: 'stale', id: message.id, reason: 'already recorded Dropped; its restart is queued again' };
+    }
     if (isTerminal(stored.record.status))
         return { kind: 'stale', id: message.id, reason: `already recorded ${stored.record.status}` };
     if (message.poll < stored.record.polls)
@@ -183,10 +188,14 @@ async function dropped(stored: StoredRefresh, base: RefreshRecord, deps: Refresh
     );
     if (recorded.kind === 'alreadyRecorded')
         return { kind: 'stale', id: recorded.record.id, reason: `already recorded ${recorded.record.status}` };
-    const target = findTarget(base.target, deps.targets);
-    if (!target?.restartWhenDropped || base.restartOf !== undefined) {
+    if (!awaitsRestart(recorded.record, deps))
         return { kind: 'recorded', record: recorded.record, notification: recorded.notification };
-    }
     await deps.queue.send(toRestartMessage(recorded.record), 0);
     return { kind: 'recorded', record: recorded.record, notification: recorded.notification, restartQueued: true };
+}
+
+/** A drop its target restarts (once: a restart is not restarted) that has not been restarted yet. */
+function awaitsRestart(record: RefreshRecord, deps: Pick<RefreshDeps, 'targets'>): boolean {
+    const target = findTarget(record.target, deps.targets);
+    return target?.restartWhenDropped === true && record.restartOf === undefined && record.restartedAs === undefined;
 }
