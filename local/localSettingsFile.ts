@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { describeZodError } from '../src/config/describeZodError';
 
 /** local.settings.json as the Functions tools read it: app settings in Values (numbers and booleans allowed). */
 const localSettingsFileSchema = z.looseObject({
@@ -26,8 +27,7 @@ export function readLocalSettingsFile(path: string): LocalSettingsFile {
     }
     const parsed = localSettingsFileSchema.safeParse(json);
     if (!parsed.success) {
-        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-        throw new LocalSettingsFileError(`${path} is not a local.settings.json: ${problems.join('; ')}`);
+        throw new LocalSettingsFileError(`${path} is not a local.settings.json: ${describeZodError(parsed.error)}`);
     }
     return {
         values: Object.fromEntries(Object.entries(parsed.data.Values).map(([name, value]) => [name, String(value)])),

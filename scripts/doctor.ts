@@ -9,11 +9,12 @@
  *
  * Exit code 0 when every check passes, 1 when one fails, 2 for bad arguments. See infra/README.md, 3d.
  */
-import { parseArgs } from 'node:util';
 import { runDoctor, type DoctorInput } from '../src/doctor/runDoctor';
 import { toChecklist } from '../src/doctor/toChecklist';
 import { readLocalSettingsFile } from '../local/localSettingsFile';
 import { readAzdEnv } from './grantPowerBiAccess';
+import { runCli } from './runCli';
+import { parseCliOptions } from './parseCliOptions';
 
 export interface DoctorCliOptions {
     settings?: string;
@@ -32,23 +33,17 @@ export class UsageError extends Error {
 }
 
 export function parseDoctorArgs(argv: readonly string[]): DoctorCliOptions {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: [...argv],
-            strict: true,
-            allowPositionals: false,
-            options: {
-                settings: { type: 'string' },
-                'principal-id': { type: 'string' },
-                azd: { type: 'boolean', default: false },
-                json: { type: 'boolean', default: false },
-                help: { type: 'boolean', short: 'h', default: false },
-            },
-        }));
-    } catch (problem) {
-        throw new UsageError((problem as Error).message);
-    }
+    const values = parseCliOptions(
+        argv,
+        {
+            settings: { type: 'string' },
+            'principal-id': { type: 'string' },
+            azd: { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h', default: false },
+        },
+        (message) => new UsageError(message),
+    );
     if (values.settings && values.azd) throw new UsageError('Use either --settings or --azd');
     return {
         settings: values.settings,
@@ -137,13 +132,4 @@ export async function main(argv: readonly string[], deps: DoctorCliDependencies)
     return report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2), { env: process.env })
-        .then((code) => {
-            process.exitCode = code;
-        })
-        .catch((problem: unknown) => {
-            console.error(problem);
-            process.exitCode = 1;
-        });
-}
+if (require.main === module) runCli(() => main(process.argv.slice(2), { env: process.env }));

@@ -16,7 +16,6 @@
  * See infra/README.md, "Power BI access", for the tenant setting and security group this relies on.
  */
 import { execFile } from 'node:child_process';
-import { parseArgs as parseNodeArgs } from 'node:util';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
@@ -24,6 +23,9 @@ import { createPowerBiClient } from '../src/powerbi/powerBiClient';
 import type { PowerBiFailure } from '../src/powerbi/powerBiFailure';
 import type { WorkspaceUser } from '../src/powerbi/schemas';
 import { deployerCredential } from './deployerToken';
+import { describeZodError } from '../src/config/describeZodError';
+import { runCli } from './runCli';
+import { parseCliOptions } from './parseCliOptions';
 
 export const grantableRoles = ['Member', 'Contributor', 'Admin'] as const;
 export type GrantableRole = (typeof grantableRoles)[number];
@@ -218,31 +220,25 @@ export interface CliOptions {
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-    try {
-        const { values } = parseNodeArgs({
-            args: [...argv],
-            strict: true,
-            allowPositionals: false,
-            options: {
-                workspace: { type: 'string' },
-                'principal-id': { type: 'string' },
-                'client-id': { type: 'string' },
-                role: { type: 'string' },
-                help: { type: 'boolean', short: 'h' },
-            },
-        });
-        return {
-            workspace: values.workspace,
-            principalId: values['principal-id'],
-            clientId: values['client-id'],
-            role: values.role,
-            help: values.help,
-        };
-    } catch (problem) {
-        throw new PowerBiAccessError(
-            `${(problem as Error).message}. Options: --workspace, --principal-id, --client-id, --role, --help`,
-        );
-    }
+    const values = parseCliOptions(
+        argv,
+        {
+            workspace: { type: 'string' },
+            'principal-id': { type: 'string' },
+            'client-id': { type: 'string' },
+            role: { type: 'string' },
+            help: { type: 'boolean', short: 'h' },
+        },
+        (message) =>
+            new PowerBiAccessError(`${message}. Options: --workspace, --principal-id, --client-id, --role, --help`),
+    );
+    return {
+        workspace: values.workspace,
+        principalId: values['principal-id'],
+        clientId: values['client-id'],
+        role: values.role,
+        help: values.help,
+    };
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>
@@ -265,10 +261,10 @@ export function resolveRequest(options: CliOptions, env: Record<string, string |
             clientId: 'client id',
             role: 'role',
         };
-        const problems = parsed.error.issues.map(
-            (issue) => `${names[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`,
-        );
-        throw new PowerBiAccessError(`Cannot grant Power BI access: ${problems.join('; ')}`);
+        const problems = describeZodError(parsed.error, {
+            name: (path) => names[String(path[0])] ?? path.map(String).join('.'),
+        });
+        throw new PowerBiAccessError(`Cannot grant Power BI access: ${problems}`);
     }
     return parsed.data;
 }
@@ -369,13 +365,4 @@ export async function main(argv: readonly string[], deps: MainDependencies): Pro
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2), { env: process.env })
-        .then((code) => {
-            process.exitCode = code;
-        })
-        .catch((problem: unknown) => {
-            console.error(problem);
-            process.exitCode = 1;
-        });
-}
+if (require.main === module) runCli(() => main(process.argv.slice(2), { env: process.env }));

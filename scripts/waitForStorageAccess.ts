@@ -21,6 +21,8 @@
 import { z } from 'zod';
 import { deployerTokenProvider } from './deployerToken';
 import { readAzdEnv } from './grantPowerBiAccess';
+import { describeZodError } from '../src/config/describeZodError';
+import { runCli } from './runCli';
 
 const storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b';
 const roleAssignmentsApiVersion = '2022-04-01';
@@ -68,9 +70,7 @@ export function resolveWaitInput(env: Record<string, string | undefined>): WaitI
         armEndpoint: nonEmpty(env.AZURE_RESOURCE_MANAGER_ENDPOINT),
     });
     if (!parsed.success)
-        throw new Error(
-            `Cannot check the identity's Storage access: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
-        );
+        throw new Error(`Cannot check the identity's Storage access: ${describeZodError(parsed.error)}`);
     return parsed.data;
 }
 
@@ -275,13 +275,4 @@ export async function main(deps: MainDependencies): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main({ env: process.env, fetch: globalThis.fetch })
-        .then((code) => {
-            process.exitCode = code;
-        })
-        .catch((problem: unknown) => {
-            console.error(problem);
-            process.exitCode = 1;
-        });
-}
+if (require.main === module) runCli(() => main({ env: process.env, fetch: globalThis.fetch }));

@@ -83,7 +83,6 @@ const admins = (workspace: StoredWorkspace) => workspace.members.filter((member)
 
 /** GET /groups (Groups_GetGroups): the workspaces the caller has a role in; never My workspace. */
 export const getGroups: Handler = async (runtime, context) => {
-    context.log.operation = 'getGroups';
     const caller = authenticate(runtime, context);
     const paging = readPaging(context);
     const mine = runtime.store.state.workspaces.filter(
@@ -112,7 +111,6 @@ export const getGroups: Handler = async (runtime, context) => {
  * role may list, and a non-member gets the 401 of every other workspace call.
  */
 export const getGroupUsers: Handler = async (runtime, context, params) => {
-    context.log.operation = 'getGroupUsers';
     const { workspace, basePath } = workspaceOf(runtime, context, params);
     const paging = readPaging(context);
     return {
@@ -126,7 +124,6 @@ export const getGroupUsers: Handler = async (runtime, context, params) => {
 
 /** POST /groups/{groupId}/users (Groups_AddGroupUser): 200, empty body; a principal already there is a 400. */
 export const addGroupUser: Handler = async (runtime, context, params) => {
-    context.log.operation = 'addGroupUser';
     const access = workspaceOf(runtime, context, params);
     const grant = await readGrant(runtime, context, access);
     const { workspace } = access;
@@ -149,7 +146,6 @@ export const addGroupUser: Handler = async (runtime, context, params) => {
 
 /** PUT /groups/{groupId}/users (Groups_UpdateGroupUser): changes the role of a principal already in the workspace. */
 export const updateGroupUser: Handler = async (runtime, context, params) => {
-    context.log.operation = 'updateGroupUser';
     const access = workspaceOf(runtime, context, params);
     const grant = await readGrant(runtime, context, access);
     const { workspace } = access;
@@ -170,7 +166,6 @@ export const updateGroupUser: Handler = async (runtime, context, params) => {
 
 /** DELETE /groups/{groupId}/users/{user} (Groups_DeleteUserInGroup): Admin only ("add/remove people"). */
 export const deleteGroupUser: Handler = async (runtime, context, params) => {
-    context.log.operation = 'deleteGroupUser';
     const access = workspaceOf(runtime, context, params);
     if (access.role !== 'Admin') throw powerBiErrors.insufficientRole(access.role);
     const { workspace } = access;

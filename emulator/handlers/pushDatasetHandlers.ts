@@ -50,7 +50,6 @@ const retentionPolicies = ['None', 'basicFIFO'] as const;
 
 /** POST .../datasets[?defaultRetentionPolicy=None|basicFIFO] (Datasets_PostDatasetInGroup). */
 export const createDataset: Handler = async (runtime, context, params) => {
-    context.log.operation = 'createDataset';
     const workspace = access(runtime, context, params);
     requireWriteRole(workspace);
     const policyParam = context.url.searchParams.get('defaultRetentionPolicy');
@@ -174,7 +173,6 @@ export function buildPushDataset(
 
 /** GET .../datasets (Datasets_GetDatasetsInGroup). */
 export const getDatasets: Handler = async (runtime, context, params) => {
-    context.log.operation = 'getDatasets';
     const workspace = access(runtime, context, params);
     return {
         status: 200,
@@ -189,7 +187,6 @@ export const getDatasets: Handler = async (runtime, context, params) => {
 
 /** GET .../datasets/{datasetId}. */
 export const getDataset: Handler = async (runtime, context, params) => {
-    context.log.operation = 'getDataset';
     const workspace = access(runtime, context, params);
     const dataset = findDataset(runtime, workspace, params.datasetId ?? '');
     context.log.datasetId = dataset.id;
@@ -204,7 +201,6 @@ export const getDataset: Handler = async (runtime, context, params) => {
 
 /** DELETE .../datasets/{datasetId}. */
 export const deleteDataset: Handler = async (runtime, context, params) => {
-    context.log.operation = 'deleteDataset';
     const workspace = access(runtime, context, params);
     requireWriteRole(workspace);
     const dataset = findDataset(runtime, workspace, params.datasetId ?? '');
@@ -216,7 +212,6 @@ export const deleteDataset: Handler = async (runtime, context, params) => {
 
 /** GET .../datasets/{datasetId}/tables (push only). */
 export const getTables: Handler = async (runtime, context, params) => {
-    context.log.operation = 'getTables';
     const workspace = access(runtime, context, params);
     const dataset = findPushDataset(runtime, workspace, params.datasetId ?? '');
     context.log.datasetId = dataset.id;
@@ -234,7 +229,6 @@ export const getTables: Handler = async (runtime, context, params) => {
  * client's documentation reports the service does (Microsoft's reference does not say; see README).
  */
 export const putTable: Handler = async (runtime, context, params) => {
-    context.log.operation = 'putTable';
     const workspace = access(runtime, context, params);
     requireWriteRole(workspace);
     const dataset = findPushDataset(runtime, workspace, params.datasetId ?? '');
@@ -259,7 +253,6 @@ export const putTable: Handler = async (runtime, context, params) => {
 
 /** POST .../tables/{tableName}/rows: throttled, validated, all-or-nothing. */
 export const postRows: Handler = async (runtime, context, params) => {
-    context.log.operation = 'postRows';
     const workspace = access(runtime, context, params);
     requireWriteRole(workspace);
     const dataset = findPushDataset(runtime, workspace, params.datasetId ?? '');
@@ -298,7 +291,6 @@ export const postRows: Handler = async (runtime, context, params) => {
 
 /** DELETE .../tables/{tableName}/rows: removes every row of the table. */
 export const deleteRows: Handler = async (runtime, context, params) => {
-    context.log.operation = 'deleteRows';
     const workspace = access(runtime, context, params);
     requireWriteRole(workspace);
     const dataset = findPushDataset(runtime, workspace, params.datasetId ?? '');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeZodError } from '../../src/config/describeZodError';
 
 /** host.json `extensions.queues`, with the defaults of the Storage extension's QueuesOptions.cs. */
 export interface QueueOptions {
@@ -45,8 +46,7 @@ const hostJsonSchema = z.looseObject({
 export function parseHostJson(hostJson: unknown, processorCount: number): HostOptions {
     const parsed = hostJsonSchema.safeParse(hostJson ?? {});
     if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new Error(`Invalid host.json at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+        throw new Error(`Invalid host.json: ${describeZodError(parsed.error)}`);
     }
     const queues = parsed.data.extensions?.queues ?? {};
     const batchSize = queues.batchSize ?? 16;

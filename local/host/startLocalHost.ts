@@ -14,7 +14,7 @@ import { QueueTriggerListener } from './queueTrigger';
 import { SingletonListener, type Listener } from './singletonListener';
 import { createBlobServiceClient } from './storageConnection';
 import { parseTimerSchedule } from './timerSchedule';
-import { TimerTriggerListener } from './timerTrigger';
+import { TimerTriggerListener, type TimerClock } from './timerTrigger';
 
 export type { HostLogEntry, HostLogger, HostLogLevel } from './logger';
 export { consoleLogger } from './logger';
@@ -32,6 +32,8 @@ export interface LocalHostOptions {
     hostJson?: object;
     /** Default: information and above to the console. */
     logger?: HostLogger;
+    /** The clock timer triggers run on; default the real one (tests drive schedules with their own). */
+    timerClock?: TimerClock;
 }
 
 export interface LocalHost {
@@ -120,6 +122,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
                                 outputs,
                                 outputSender,
                                 logger,
+                                clock: options.timerClock,
                             }),
                     });
                     break;

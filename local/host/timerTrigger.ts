@@ -15,9 +15,22 @@ export interface TimerTriggerOptions {
     outputs: readonly QueueOutputBinding[];
     outputSender: QueueOutputSender;
     logger: HostLogger;
-    /** Clock, for tests. */
-    now?: () => Date;
+    /** Default: the real clock and Node's timers. */
+    clock?: TimerClock;
 }
+
+/** The time and the waits a timer listener runs on: tests drive a schedule with one of their own. */
+export interface TimerClock {
+    now(): Date;
+    setTimeout(callback: () => void, ms: number): unknown;
+    clearTimeout(handle: unknown): void;
+}
+
+export const realTimerClock: TimerClock = {
+    now: () => new Date(),
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** Node's setTimeout limit; longer waits are chained. */
 const maxTimeoutMs = 2 ** 31 - 1;
@@ -30,8 +43,8 @@ const maxTimeoutMs = 2 ** 31 - 1;
  */
 export class TimerTriggerListener {
     readonly #options: TimerTriggerOptions;
-    readonly #now: () => Date;
-    #timer: NodeJS.Timeout | undefined;
+    readonly #clock: TimerClock;
+    #timer: unknown;
     #running: Promise<void> | undefined;
     #stopped = false;
     #last: Date | undefined;
@@ -39,20 +52,20 @@ export class TimerTriggerListener {
 
     constructor(options: TimerTriggerOptions) {
         this.#options = options;
-        this.#now = options.now ?? (() => new Date());
+        this.#clock = options.clock ?? realTimerClock;
     }
 
     start(): void {
         if (this.#options.runOnStartup) {
-            this.#run(this.#now(), false);
+            this.#run(this.#clock.now(), false);
         } else {
-            this.#scheduleAfter(this.#now());
+            this.#scheduleAfter(this.#clock.now());
         }
     }
 
     async stop(): Promise<void> {
         this.#stopped = true;
-        clearTimeout(this.#timer);
+        this.#clock.clearTimeout(this.#timer);
         await this.#running;
     }
 
@@ -70,7 +83,7 @@ export class TimerTriggerListener {
             });
             return;
         }
-        const now = this.#now();
+        const now = this.#clock.now();
         if (next.getTime() <= now.getTime()) {
             // Missed while the previous invocation ran: run once, now, past due; then go on from now.
             this.#run(now, true);
@@ -80,10 +93,10 @@ export class TimerTriggerListener {
     }
 
     #waitUntil(occurrence: Date): void {
-        const delay = occurrence.getTime() - this.#now().getTime();
-        this.#timer = setTimeout(
+        const delay = occurrence.getTime() - this.#clock.now().getTime();
+        this.#timer = this.#clock.setTimeout(
             () => {
-                const now = this.#now();
+                const now = this.#clock.now();
                 if (occurrence.getTime() > now.getTime()) {
                     this.#waitUntil(occurrence);
                     return;
@@ -105,7 +118,7 @@ export class TimerTriggerListener {
 
     async #invoke(occurrence: Date, isPastDue: boolean): Promise<void> {
         const { fn, worker, triggerName, schedule } = this.#options;
-        const now = this.#now();
+        const now = this.#clock.now();
         const next = schedule.next(now);
         const timerInfo = {
             Schedule: { AdjustForDST: true },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dataTypes, toDataType } from './dataTypes';
 import { refreshTargetSchema } from './refreshTargetSchema';
 import { sourceSchema } from './sourceSchema';
+import { describeZodError } from './describeZodError';
 
 /** Power BI's own name rules (OpenAPI definition Table.name), so a config the service would reject fails at start-up. */
 const tableNamePattern = /^[\t\n\r #\-0-9@-Z^_a-z~-\u{D7FF}\u{E000}-\u{FFFD}\u{10000}-\u{10FFFF}]{1,100}$/u;
@@ -172,8 +173,7 @@ export class RelayConfigError extends Error {
 export function parseRelayConfig(source: unknown, origin: string): RelayConfig {
     const parsed = relayConfigSchema.safeParse(source);
     if (!parsed.success) {
-        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-        throw new RelayConfigError(`Invalid config ${origin}: ${problems.join('; ')}`);
+        throw new RelayConfigError(`Invalid config ${origin}: ${describeZodError(parsed.error)}`);
     }
     return parsed.data;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRefreshSchedule } from '../schedule/refreshSchedule';
+import { describeZodError } from './describeZodError';
 
 const positiveInt = z.coerce.number().int().positive();
 const optionalText = z
@@ -155,8 +156,7 @@ export class SettingsError extends Error {
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const parsed = settingsSchema.safeParse(env);
     if (!parsed.success) {
-        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-        throw new SettingsError(`Invalid app settings: ${problems.join('; ')}`);
+        throw new SettingsError(`Invalid app settings: ${describeZodError(parsed.error)}`);
     }
     const settings = parsed.data;
     const identityBased = settings.AzureWebJobsStorage__queueServiceUri !== undefined;

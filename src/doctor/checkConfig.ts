@@ -1,13 +1,11 @@
-import { isAbsolute, join } from 'node:path';
 import { loadRelayConfig, RelayConfigError, type RelayConfig } from '../config/relayConfig';
+import { resolveConfigPath } from '../config/resolveConfigPath';
 import type { Settings } from '../config/settings';
 import type { DoctorCheck } from './DoctorCheck';
 
-/** Resolved the way the app resolves it (src/runtime/relay.ts): relative to the app's root folder. */
+/** The config file the app would load (resolveConfigPath, as src/runtime/relay.ts). */
 export function checkConfig(settings: Settings, appRoot: string): { check: DoctorCheck; config?: RelayConfig } {
-    const path = isAbsolute(settings.PBI_RELAY_CONFIG)
-        ? settings.PBI_RELAY_CONFIG
-        : join(appRoot, settings.PBI_RELAY_CONFIG);
+    const path = resolveConfigPath(settings.PBI_RELAY_CONFIG, appRoot);
     const name = `Config file ${settings.PBI_RELAY_CONFIG} is valid`;
     try {
         const config = loadRelayConfig(path);

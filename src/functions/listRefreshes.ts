@@ -3,6 +3,7 @@ import { listRefreshes } from '../refresh/listRefreshes';
 import { listRefreshesQuerySchema } from '../refresh/refreshRequestSchemas';
 import { toRefreshView } from '../refresh/toRefreshView';
 import { getRelay } from '../runtime/relay';
+import { describeZodError } from '../config/describeZodError';
 
 export async function listRefreshesHandler(request: HttpRequest): Promise<HttpResponseInit> {
     const query = listRefreshesQuerySchema.safeParse({
@@ -10,7 +11,7 @@ export async function listRefreshesHandler(request: HttpRequest): Promise<HttpRe
         top: request.query.get('top') ?? undefined,
     });
     if (!query.success) {
-        const message = query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        const message = describeZodError(query.error, { root: '(query)' });
         return { status: 400, jsonBody: { error: { code: 'InvalidQuery', message } } };
     }
     const outcome = await listRefreshes({ target: query.data.dataset, top: query.data.top }, getRelay().refresh);

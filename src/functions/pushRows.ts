@@ -6,6 +6,7 @@ import { rowsQueueMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 import { countDelivery } from '../status/countDelivery';
 import { countPoisoned } from '../telemetry/relayMetrics';
+import { describeZodError } from '../config/describeZodError';
 
 /** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
 const toDequeueCount = (metadata: unknown) =>
@@ -15,7 +16,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
     const { deliver, counters } = getRelay();
     const parsed = rowsQueueMessageSchema.safeParse(queueItem);
     if (!parsed.success) {
-        const message = `Not a pbi-relay rows message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+        const message = `Not a pbi-relay rows message: ${describeZodError(parsed.error, { root: '(message)' })}`;
         await deliver.queue.sendPoison({ raw: queueItem }, { message, at: new Date().toISOString() });
         countPoisoned({}, 'NotARowsMessage');
         context.error('pbi-relay rows poisoned', { message });

@@ -5,6 +5,7 @@ import { startRefresh } from '../refresh/startRefresh';
 import { toRefreshView } from '../refresh/toRefreshView';
 import { getRelay } from '../runtime/relay';
 import { dailyRefreshLimitCode } from '../refresh/sharedRefreshQuota';
+import { describeZodError } from '../config/describeZodError';
 
 export async function requestRefreshHandler(
     request: HttpRequest,
@@ -22,7 +23,7 @@ export async function requestRefreshHandler(
     }
     const body = requestRefreshBodySchema.safeParse(json);
     if (!body.success) {
-        const message = body.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+        const message = describeZodError(body.error, { root: '(body)' });
         return { status: 400, jsonBody: { error: { code: 'InvalidRequest', message } } };
     }
     const outcome = await startRefresh({ target: body.data.target, requestedBy: 'manual' }, getRelay().refresh);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { odata, RestError, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { ensureOnce } from '../storage/ensureOnce';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 /**
  * Remembers which (scope, id) pairs were committed, so a sender's redelivery is answered without committing
@@ -48,7 +49,6 @@ interface ClaimEntity {
 /** Table keys may not hold / \ # ? or control characters and are at most 1 KiB: hash the id, keep it readable in `id`. */
 const toRowKey = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 const toPartitionKey = (scope: string) => encodeURIComponent(scope);
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
 
 export function createIdempotencyStore(table: TableClient, options: IdempotencyOptions): IdempotencyStore {
     // createTable already treats 409 TableAlreadyExists as success.
@@ -69,7 +69,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
             return { kind: 'claimed', claim: { ...entity, etag: response.etag ?? '' } };
         } catch (error) {
             // Another request took it over first (or committed it) between our read and our write.
-            if (isStatus(error, 412) || isStatus(error, 404)) return { kind: 'inProgress' };
+            if (isStorageStatus(error, 412) || isStorageStatus(error, 404)) return { kind: 'inProgress' };
             throw error;
         }
     }
@@ -88,14 +88,14 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
                 const response = await table.createEntity(entity);
                 return { kind: 'claimed', claim: { ...entity, etag: response.etag ?? '' } };
             } catch (error) {
-                if (!isStatus(error, 409)) throw error;
+                if (!isStorageStatus(error, 409)) throw error;
             }
             let existing: ClaimEntity & { etag: string };
             try {
                 existing = await table.getEntity<ClaimEntity>(entity.partitionKey, entity.rowKey);
             } catch (error) {
                 // Released between our insert and our read: the sender's retry will claim it.
-                if (isStatus(error, 404)) return { kind: 'inProgress' };
+                if (isStorageStatus(error, 404)) return { kind: 'inProgress' };
                 throw error;
             }
             const now = Date.now();
@@ -123,7 +123,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
             try {
                 await table.deleteEntity(claim.partitionKey, claim.rowKey, { etag: claim.etag });
             } catch (error) {
-                if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
+                if (!isStorageStatus(error, 404) && !isStorageStatus(error, 412)) throw error;
             }
         },
         async purgeExpired(asOf, maxDeletes = 5000) {
@@ -139,7 +139,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
                     await table.deleteEntity(entity.partitionKey, entity.rowKey);
                     deleted += 1;
                 } catch (error) {
-                    if (!isStatus(error, 404)) throw error;
+                    if (!isStorageStatus(error, 404)) throw error;
                 }
             }
             return deleted;

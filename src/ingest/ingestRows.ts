@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RelayConfig } from '../config/relayConfig';
 import { commitRows, type CommitDeps, type CommitOutcome } from './commitRows';
 import { readJsonBody, type JsonBodyRejection } from './readJsonBody';
+import { describeZodError } from '../config/describeZodError';
 
 export interface IngestRequest {
     dataset: string;
@@ -59,7 +60,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDeps): Prom
     if (body.kind === 'rejected') return body;
     const parsed = addRowsBodySchema.safeParse(body.json);
     if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+        const issues = describeZodError(parsed.error, { root: '(body)' });
         return {
             kind: 'rejected',
             status: 400,

@@ -45,6 +45,8 @@ export function refreshIdFrom(headers: { get(name: string): string | null | unde
 export function createRefreshApi(client: PowerBiClient) {
     const refreshes = (model: ModelRef) => `${client.datasetPath(model.workspaceId, model.datasetId)}/refreshes`;
     return {
+        /** The workspace's datasets: how a target named by dataset name finds its model. */
+        getDatasets: (workspaceId: string) => client.getDatasets(workspaceId),
         /** POST .../refreshes; the 202 carries the refresh id in its headers and no body. */
         async startRefresh(
             model: ModelRef,

@@ -15,16 +15,21 @@ export const refreshAttemptSchema = z.looseObject({
     type: z.string().optional(),
 });
 
-export const refreshHistoryEntrySchema = z.looseObject({
-    requestId: z.string().optional(),
-    id: z.number().optional(),
-    refreshType: z.string().optional(),
+/** What a history entry and the execution details both say of a refresh. */
+const refreshStateShape = {
     startTime: z.string().optional(),
     endTime: z.string().optional(),
-    serviceExceptionJson: z.string().optional(),
     status: z.string().default('Unknown'),
     extendedStatus: z.string().optional(),
     refreshAttempts: z.array(refreshAttemptSchema).optional(),
+};
+
+export const refreshHistoryEntrySchema = z.looseObject({
+    ...refreshStateShape,
+    requestId: z.string().optional(),
+    id: z.number().optional(),
+    refreshType: z.string().optional(),
+    serviceExceptionJson: z.string().optional(),
 });
 
 export const refreshHistorySchema = z.looseObject({ value: z.array(refreshHistoryEntrySchema) });
@@ -42,17 +47,13 @@ export const refreshObjectStatusSchema = z.looseObject({
 });
 
 export const refreshDetailSchema = z.looseObject({
-    startTime: z.string().optional(),
-    endTime: z.string().optional(),
+    ...refreshStateShape,
     type: z.string().optional(),
     commitMode: z.string().optional(),
-    status: z.string().default('Unknown'),
-    extendedStatus: z.string().optional(),
     currentRefreshType: z.string().optional(),
     numberOfAttempts: z.number().int().optional(),
     objects: z.array(refreshObjectStatusSchema).optional(),
     messages: z.array(engineMessageSchema).optional(),
-    refreshAttempts: z.array(refreshAttemptSchema).optional(),
 });
 
 export type RefreshAttempt = z.infer<typeof refreshAttemptSchema>;

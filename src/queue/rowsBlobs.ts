@@ -2,6 +2,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import type { Row } from './row';
 import { ensureOnce } from '../storage/ensureOnce';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 const storedRowsSchema = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])));
 
@@ -32,7 +33,7 @@ export function createRowsBlobs(blobService: BlobServiceClient, containerName: s
                 const buffer = await blob.downloadToBuffer();
                 return storedRowsSchema.parse(JSON.parse(buffer.toString('utf8')));
             } catch (error) {
-                if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+                if (isStorageStatus(error, 404)) return undefined;
                 throw error;
             }
         },

@@ -1,7 +1,7 @@
 import type { RefreshTarget } from '../config/refreshTargetSchema';
 import type { RefreshDeps } from './refreshDeps';
 import { isTerminal, type RefreshRecord } from './refreshRecord';
-import { findTarget } from './startRefresh';
+import { findTarget } from './findTarget';
 
 export type ChainDecision =
     | { kind: 'wait' }

@@ -34,7 +34,6 @@ export function createRefreshDeps(
         targets,
         defaultWorkspaceId: settings.POWERBI_WORKSPACE_ID,
         defaultSchedule: settings.REFRESH_SCHEDULE,
-        client,
         api: createRefreshApi(client),
         history: createRefreshHistory(storage.tableClient(settings.REFRESH_TABLE)),
         locks: createRefreshLocks(storage.tableClient(settings.REFRESH_LOCK_TABLE), clock.now),

@@ -11,7 +11,7 @@ const historyTop = 10;
  * the relay follows when the service refuses a second one.
  */
 export async function findRunningRefresh(
-    api: RefreshApi,
+    api: Pick<RefreshApi, 'getRefreshHistory'>,
     model: ModelRef,
 ): Promise<PowerBiResult<RefreshHistoryEntry | undefined>> {
     const history = await api.getRefreshHistory(model, historyTop);
@@ -25,7 +25,7 @@ export async function findRunningRefresh(
 
 /** A refresh's entry in the history, looked up by its own request id (never "the latest"). */
 export async function findRefreshInHistory(
-    api: RefreshApi,
+    api: Pick<RefreshApi, 'getRefreshHistory'>,
     model: ModelRef,
     requestId: string,
 ): Promise<PowerBiResult<RefreshHistoryEntry | undefined>> {

@@ -1,7 +1,7 @@
 import type { RefreshDeps } from './refreshDeps';
 import { fromRefreshId } from './refreshKey';
 import type { RefreshRecord } from './refreshRecord';
-import { findTarget } from './startRefresh';
+import { findTarget } from './findTarget';
 
 export const maxTop = 500;
 

@@ -2,6 +2,7 @@ import type { AlertDelivery } from './deliverAlert';
 import type { PollOutcome } from './pollRefresh';
 import { isAlerting, toAlertFields, toAlertMessage } from './refreshAlert';
 import type { RefreshRecord } from './refreshRecord';
+import type { RestartOutcome } from './restartDroppedRefresh';
 import type { StartOutcome } from './startRefresh';
 import type { QueuedAlert } from './queueAlert';
 
@@ -121,10 +122,14 @@ export function logPollOutcome(log: RefreshLog, outcome: PollOutcome): void {
         }
         case 'recorded':
             logRecordedRefresh(log, outcome.record, outcome.notification);
-            if (outcome.restart) logStartOutcome(log, outcome.restart);
             return;
         case 'stale':
             log.info('pbi-relay refresh check skipped', { id: outcome.id, reason: outcome.reason });
             return;
     }
+}
+
+export function logRestartOutcome(log: RefreshLog, outcome: RestartOutcome): void {
+    if (outcome.kind === 'restarted') logStartOutcome(log, outcome.start);
+    else log.info('pbi-relay refresh restart skipped', { id: outcome.id, reason: outcome.reason });
 }

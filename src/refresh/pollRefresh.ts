@@ -8,7 +8,8 @@ import { recordOutcome, type RecordOutcome } from './recordOutcome';
 import type { RefreshDeps } from './refreshDeps';
 import type { StoredRefresh } from './refreshHistory';
 import { isTerminal, type RefreshRecord, type TerminalStatus } from './refreshRecord';
-import { findTarget, startRefresh, type StartOutcome } from './startRefresh';
+import { findTarget } from './findTarget';
+import { toRestartMessage } from './restartMessage';
 import { secondsRunning, secondsToExpectedEnd } from './usualDuration';
 import type { QueuedAlert } from './queueAlert';
 
@@ -19,7 +20,8 @@ export type PollOutcome =
           kind: 'recorded';
           record: RefreshRecord;
           notification?: QueuedAlert;
-          restart?: StartOutcome;
+          /** A dropped refresh whose target restarts it: the restart is queued (see restartDroppedRefresh). */
+          restartQueued?: boolean;
       }
     /** A duplicate or superseded message; nothing was done. */
     | { kind: 'stale'; id: string; reason: string };
@@ -40,6 +42,11 @@ export async function pollRefresh(message: PollMessage, deps: RefreshDeps): Prom
     const stored = await deps.history.get(message.target, message.rowKey);
     if (stored === undefined)
         return { kind: 'stale', id: message.id, reason: 'no such refresh in the history (deleted by retention?)' };
+    if (stored.record.status === 'Dropped' && awaitsRestart(stored.record, deps)) {
+        // This check recorded the drop and then stopped before it queued the restart: the host delivers it again.
+        await deps.queue.send(toRestartMessage(stored.record), 0);
+        return { kind: 'stale', id: message.id, reason: 'already recorded Dropped; its restart is queued again' };
+    }
     if (isTerminal(stored.record.status))
         return { kind: 'stale', id: message.id, reason: `already recorded ${stored.record.status}` };
     if (message.poll < stored.record.polls)
@@ -163,7 +170,7 @@ async function finish(
     return { kind: 'recorded', record: recorded.record, notification: recorded.notification };
 }
 
-/** Accepted but never visible: the service may drop requests when too many arrive. Restarted once if the target asks for it. */
+/** Accepted but never visible: the service may drop requests when too many arrive. A restart is queued once if the target asks for it. */
 async function dropped(stored: StoredRefresh, base: RefreshRecord, deps: RefreshDeps): Promise<PollOutcome> {
     const now = deps.now().toISOString();
     const recorded = await recordOutcome(
@@ -181,18 +188,14 @@ async function dropped(stored: StoredRefresh, base: RefreshRecord, deps: Refresh
     );
     if (recorded.kind === 'alreadyRecorded')
         return { kind: 'stale', id: recorded.record.id, reason: `already recorded ${recorded.record.status}` };
-    const target = findTarget(base.target, deps.targets);
-    if (!target?.restartWhenDropped || base.restartOf !== undefined) {
+    if (!awaitsRestart(recorded.record, deps))
         return { kind: 'recorded', record: recorded.record, notification: recorded.notification };
-    }
-    const restart = await startRefresh(
-        { target: target.name, requestedBy: base.requestedBy, restartOf: base.id },
-        deps,
-    );
-    let record = recorded.record;
-    if (restart.kind === 'started' || restart.kind === 'attached' || restart.kind === 'failed') {
-        record = { ...record, restartedAs: restart.record.id };
-        await deps.history.update(record, recorded.etag);
-    }
-    return { kind: 'recorded', record, notification: recorded.notification, restart };
+    await deps.queue.send(toRestartMessage(recorded.record), 0);
+    return { kind: 'recorded', record: recorded.record, notification: recorded.notification, restartQueued: true };
+}
+
+/** A drop its target restarts (once: a restart is not restarted) that has not been restarted yet. */
+function awaitsRestart(record: RefreshRecord, deps: Pick<RefreshDeps, 'targets'>): boolean {
+    const target = findTarget(record.target, deps.targets);
+    return target?.restartWhenDropped === true && record.restartOf === undefined && record.restartedAs === undefined;
 }

@@ -1,5 +1,4 @@
 import type { RefreshTarget } from '../config/refreshTargetSchema';
-import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { RefreshApi } from '../powerbi/refreshApi';
 import type { PollPolicy } from './pollDelay';
 import type { RefreshHistory } from './refreshHistory';
@@ -16,7 +15,7 @@ export interface RefreshDeps {
     defaultWorkspaceId: string;
     /** REFRESH_SCHEDULE: the schedule of targets that do not name one. */
     defaultSchedule: string;
-    client: PowerBiClient;
+    /** Every Power BI call the refresh domain makes. */
     api: RefreshApi;
     history: RefreshHistory;
     locks: RefreshLocks;

@@ -1,7 +1,8 @@
-import { odata, RestError, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { ensureOnce } from '../storage/ensureOnce';
 import { rowKeyBefore } from './refreshKey';
 import { fromRefreshEntity, toRefreshEntity, type RefreshRecord } from './refreshRecord';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 export interface StoredRefresh {
     record: RefreshRecord;
@@ -22,8 +23,6 @@ export interface RefreshHistory {
     purge(target: string, cutoff: Date): Promise<number>;
 }
 
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
-
 export function createRefreshHistory(table: TableClient): RefreshHistory {
     // createTable already treats 409 TableAlreadyExists as success.
     const ensureTable = ensureOnce(() => table.createTable());
@@ -39,7 +38,7 @@ export function createRefreshHistory(table: TableClient): RefreshHistory {
                 const entity = await table.getEntity(target, rowKey);
                 return { record: fromRefreshEntity(entity), etag: entity.etag };
             } catch (error) {
-                if (isStatus(error, 404)) return undefined;
+                if (isStorageStatus(error, 404)) return undefined;
                 throw error;
             }
         },
@@ -49,7 +48,7 @@ export function createRefreshHistory(table: TableClient): RefreshHistory {
                 const response = await table.updateEntity(toRefreshEntity(record), 'Replace', { etag });
                 return { kind: 'updated', etag: response.etag ?? '*' };
             } catch (error) {
-                if (isStatus(error, 412) || isStatus(error, 404)) return { kind: 'conflict' };
+                if (isStorageStatus(error, 412) || isStorageStatus(error, 404)) return { kind: 'conflict' };
                 throw error;
             }
         },
@@ -79,7 +78,7 @@ export function createRefreshHistory(table: TableClient): RefreshHistory {
                     await table.deleteEntity(target, entity.rowKey ?? '');
                     deleted += 1;
                 } catch (error) {
-                    if (!isStatus(error, 404)) throw error;
+                    if (!isStorageStatus(error, 404)) throw error;
                 }
             }
             return deleted;

@@ -1,7 +1,8 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import { type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { ModelRef } from '../powerbi/refreshApi';
 import { ensureOnce } from '../storage/ensureOnce';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 /** The lock row of one model (REFRESH_LOCK_TABLE): PartitionKey = workspace id, RowKey = dataset id. */
 const lockEntitySchema = z.object({
@@ -30,7 +31,6 @@ export interface RefreshLocks {
     release(model: ModelRef, refreshId: string): Promise<void>;
 }
 
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
 const keys = (model: ModelRef) => ({
     partitionKey: model.workspaceId.toLowerCase(),
     rowKey: model.datasetId.toLowerCase(),
@@ -45,7 +45,7 @@ export function createRefreshLocks(table: TableClient, now: () => Date): Refresh
             const { etag, ...lock } = lockEntitySchema.parse(await table.getEntity(partitionKey, rowKey));
             return { lock, etag };
         } catch (error) {
-            if (isStatus(error, 404)) return undefined;
+            if (isStorageStatus(error, 404)) return undefined;
             throw error;
         }
     }
@@ -70,7 +70,7 @@ export function createRefreshLocks(table: TableClient, now: () => Date): Refresh
                     await table.updateEntity(entity, 'Replace', { etag: current.etag });
                     return { kind: 'acquired' };
                 } catch (error) {
-                    if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
+                    if (!isStorageStatus(error, 409) && !isStorageStatus(error, 412)) throw error;
                 }
             }
             const winner = await read(model);
@@ -87,7 +87,7 @@ export function createRefreshLocks(table: TableClient, now: () => Date): Refresh
                 });
             } catch (error) {
                 // Someone took over a lock they found stale; it is theirs now.
-                if (!isStatus(error, 412) && !isStatus(error, 404)) throw error;
+                if (!isStorageStatus(error, 412) && !isStorageStatus(error, 404)) throw error;
             }
         },
     };

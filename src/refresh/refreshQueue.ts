@@ -5,11 +5,11 @@ import type { RefreshQueueMessage } from './refreshQueueMessage';
 
 export interface RefreshQueue {
     readonly name: string;
-    /** Sends a status check or an alert that becomes visible `delaySeconds` from now. */
+    /** Sends a status check, an alert or a restart that becomes visible `delaySeconds` from now. */
     send(message: RefreshQueueMessage, delaySeconds: number): Promise<void>;
 }
 
-/** The poller's queue (status checks and alert deliveries): the visibility timeout delays each until it is due. */
+/** The poller's queue (status checks, alert deliveries, restarts of dropped refreshes): the visibility timeout delays each until it is due. */
 export function createRefreshQueue(queueService: QueueServiceClient, queueName: string): RefreshQueue {
     const queue = queueService.getQueueClient(queueName);
     const ensureQueue = ensureOnce(() => queue.createIfNotExists());

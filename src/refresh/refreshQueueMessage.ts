@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { alertMessageSchema } from './alertMessage';
 import { pollMessageSchema } from './pollMessage';
+import { restartMessageSchema } from './restartMessage';
 
-/** What REFRESH_QUEUE carries: status checks of running refreshes and alerts being delivered. */
-export const refreshQueueMessageSchema = z.discriminatedUnion('kind', [pollMessageSchema, alertMessageSchema]);
+/** What REFRESH_QUEUE carries: status checks of running refreshes, alerts being delivered and restarts of dropped refreshes. */
+export const refreshQueueMessageSchema = z.discriminatedUnion('kind', [
+    pollMessageSchema,
+    alertMessageSchema,
+    restartMessageSchema,
+]);
 
 export type RefreshQueueMessage = z.infer<typeof refreshQueueMessageSchema>;

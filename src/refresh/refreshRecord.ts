@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+    engineMessageSchema,
+    refreshAttemptSchema,
+    refreshObjectStatusSchema,
+    type EngineMessage,
+    type RefreshAttempt,
+    type RefreshObjectStatus,
+} from '../powerbi/refreshSchemas';
 
 /** What the relay records as a refresh's outcome; `Starting` and `Running` are the only non-terminal ones. */
 export const refreshStatuses = [
@@ -43,21 +51,10 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
             }
         });
 
-const engineMessages = z.array(
-    z.looseObject({ code: z.string().optional(), message: z.string().optional(), type: z.string().optional() }),
-);
-const objectStatuses = z.array(
-    z.looseObject({ table: z.string().optional(), partition: z.string().optional(), status: z.string().optional() }),
-);
-const attempts = z.array(
-    z.looseObject({
-        attemptId: z.number().optional(),
-        startTime: z.string().optional(),
-        endTime: z.string().optional(),
-        serviceExceptionJson: z.string().optional(),
-        type: z.string().optional(),
-    }),
-);
+// Stored as the service sent them: the same schemas read them back.
+const engineMessages = z.array(engineMessageSchema);
+const objectStatuses = z.array(refreshObjectStatusSchema);
+const attempts = z.array(refreshAttemptSchema);
 const optionalText = z
     .string()
     .optional()
@@ -139,9 +136,9 @@ export interface RefreshRecord {
     polls: number;
     lastPolledAt?: string;
     options?: Record<string, unknown>;
-    objects?: z.infer<typeof objectStatuses>;
-    messages?: z.infer<typeof engineMessages>;
-    refreshAttempts?: z.infer<typeof attempts>;
+    objects?: RefreshObjectStatus[];
+    messages?: EngineMessage[];
+    refreshAttempts?: RefreshAttempt[];
     serviceExceptionJson?: string;
     error?: { status?: number; code?: string; message: string };
     restartOf?: string;

@@ -1,6 +1,7 @@
-import { odata, RestError, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { ensureOnce } from '../storage/ensureOnce';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 /**
  * Schedule slots claimed in REFRESH_LOCK_TABLE, next to the model locks: PartitionKey `slots~<target>`
@@ -32,7 +33,6 @@ export interface RefreshSlots {
 const invertFrom = 99_999_999_999_999;
 const toRowKey = (slot: Date) => (invertFrom - slot.getTime()).toString().padStart(14, '0');
 const toPartitionKey = (target: string) => `slots~${target}`;
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
 
 export function createRefreshSlots(table: TableClient): RefreshSlots {
     const ensureTable = ensureOnce(() => table.createTable());
@@ -63,7 +63,7 @@ export function createRefreshSlots(table: TableClient): RefreshSlots {
                 });
                 return true;
             } catch (error) {
-                if (isStatus(error, 409)) return false;
+                if (isStorageStatus(error, 409)) return false;
                 throw error;
             }
         },
@@ -91,7 +91,7 @@ export function createRefreshSlots(table: TableClient): RefreshSlots {
                     await table.deleteEntity(toPartitionKey(target), entity.rowKey);
                     deleted += 1;
                 } catch (error) {
-                    if (!isStatus(error, 404)) throw error;
+                    if (!isStorageStatus(error, 404)) throw error;
                 }
             }
             return deleted;

@@ -8,11 +8,11 @@ export type ResolvedModel = { ok: true; model: ModelRef } | { ok: false; workspa
 /** The workspace and dataset id of a target; a target named by dataset name is looked up in its workspace. */
 export async function resolveModel(
     target: RefreshTarget,
-    deps: Pick<RefreshDeps, 'client' | 'defaultWorkspaceId'>,
+    deps: Pick<RefreshDeps, 'api' | 'defaultWorkspaceId'>,
 ): Promise<ResolvedModel> {
     const workspaceId = target.workspaceId ?? deps.defaultWorkspaceId;
     if (target.datasetId !== undefined) return { ok: true, model: { workspaceId, datasetId: target.datasetId } };
-    const datasets = await deps.client.getDatasets(workspaceId);
+    const datasets = await deps.api.getDatasets(workspaceId);
     if (!datasets.ok) return { ok: false, workspaceId, failure: datasets.failure };
     const matches = datasets.value.filter((dataset) => dataset.name === target.datasetName);
     if (matches.length !== 1) {

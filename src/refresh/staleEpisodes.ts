@@ -1,6 +1,7 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import { type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { ensureOnce } from '../storage/ensureOnce';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 /**
  * Staleness episodes (maxAge) in REFRESH_LOCK_TABLE, next to the model locks and slots: PartitionKey
@@ -21,8 +22,6 @@ export interface StaleEpisodes {
 }
 
 const toPartitionKey = (target: string) => `alerts~${target}`;
-const isStatus = (error: unknown, ...statuses: number[]) =>
-    error instanceof RestError && statuses.includes(error.statusCode ?? 0);
 
 export function createStaleEpisodes(table: TableClient): StaleEpisodes {
     const ensureTable = ensureOnce(() => table.createTable());
@@ -31,7 +30,7 @@ export function createStaleEpisodes(table: TableClient): StaleEpisodes {
         try {
             return await table.getEntity(toPartitionKey(target), rowKey);
         } catch (error) {
-            if (isStatus(error, 404)) return undefined;
+            if (isStorageStatus(error, 404)) return undefined;
             throw error;
         }
     }
@@ -49,7 +48,7 @@ export function createStaleEpisodes(table: TableClient): StaleEpisodes {
                 });
                 return now.toISOString();
             } catch (error) {
-                if (!isStatus(error, 409)) throw error;
+                if (!isStorageStatus(error, 409)) throw error;
                 return watchSchema.parse(await read(target, 'watch')).since;
             }
         },
@@ -63,7 +62,7 @@ export function createStaleEpisodes(table: TableClient): StaleEpisodes {
                 else await table.updateEntity(entity, 'Replace', { etag: existing.etag });
                 return true;
             } catch (error) {
-                if (isStatus(error, 409, 412)) return false;
+                if (isStorageStatus(error, 409, 412)) return false;
                 throw error;
             }
         },
@@ -82,7 +81,7 @@ export function createStaleEpisodes(table: TableClient): StaleEpisodes {
                 );
                 return episode.since;
             } catch (error) {
-                if (isStatus(error, 412)) return undefined;
+                if (isStorageStatus(error, 412)) return undefined;
                 throw error;
             }
         },

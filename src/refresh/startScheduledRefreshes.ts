@@ -5,7 +5,8 @@ import { raiseEscalations, type Escalation } from './raiseEscalations';
 import { recordBlocked } from './recordBlocked';
 import type { RefreshDeps } from './refreshDeps';
 import type { RefreshRecord } from './refreshRecord';
-import { reviveStalledRefreshes, type Revived } from './reviveStalledRefreshes';
+import type { Revived } from './reviveStalledRefreshes';
+import { runRefreshHousekeeping } from './runRefreshHousekeeping';
 import { startRefresh, type StartOutcome } from './startRefresh';
 import { targetSchedule } from './targetSchedule';
 
@@ -35,24 +36,18 @@ export interface ScheduledRun {
 const firstLookSeconds = 120;
 /** After an outage the latest missed slot runs once; older slots than this are not looked at. */
 const catchUpSeconds = 7 * 24 * 60 * 60;
-/** Trimming the history is hourly work; the tick of minute 0 does it. */
-const trimMinute = 0;
 
 /**
- * One timer tick (every minute): queues a check for running refreshes that lost theirs, then decides per
+ * One timer tick (every minute): the housekeeping first (runRefreshHousekeeping: revive lost checks and
+ * interrupted starts, hourly purge of the history), then decides per
  * target whether a slot of its schedule came due since the last claimed one (or, for a chained target,
  * whether its upstream targets completed), claims it (insert-if-absent, so one start per slot across
  * instances and restarts) and starts the refresh. Targets are handled each on their own, so one failing
- * target does not hold up the others. Then staleness and slow-refresh alerts are raised. Once an hour the
- * history is trimmed.
+ * target does not hold up the others. Then staleness and slow-refresh alerts are raised.
  */
 export async function startScheduledRefreshes(deps: RefreshDeps): Promise<ScheduledRun> {
     const now = deps.now();
-    const housekeepingErrors: string[] = [];
-    const revived = await reviveStalledRefreshes(deps).catch((error: unknown) => {
-        housekeepingErrors.push(`revive: ${(error as Error).message}`);
-        return { checks: [], resumed: [], closed: [] };
-    });
+    const { revived, purged, errors: housekeepingErrors } = await runRefreshHousekeeping(deps);
     const outcomes: SlotOutcome[] = [];
     const claimedElsewhere: ScheduledRun['claimedElsewhere'] = [];
     await Promise.all(
@@ -97,18 +92,6 @@ export async function startScheduledRefreshes(deps: RefreshDeps): Promise<Schedu
         housekeepingErrors.push(`alerts: ${(error as Error).message}`);
         return [];
     });
-    let purged = 0;
-    if (now.getUTCMinutes() === trimMinute) {
-        const cutoff = new Date(now.getTime() - deps.retentionDays * 24 * 60 * 60 * 1000);
-        try {
-            for (const target of deps.targets) {
-                purged += await deps.history.purge(target.name, cutoff);
-                await deps.slots.purge(target.name, cutoff);
-            }
-        } catch (error) {
-            housekeepingErrors.push(`trim history: ${(error as Error).message}`);
-        }
-    }
     return { outcomes, claimedElsewhere, revived, escalations, purged, housekeepingErrors };
 }
 

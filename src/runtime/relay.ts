@@ -1,5 +1,5 @@
-import { isAbsolute, join } from 'node:path';
 import { loadRelayConfig, type RelayConfig } from '../config/relayConfig';
+import { resolveConfigPath } from '../config/resolveConfigPath';
 import { loadSettings, SettingsError, type Settings } from '../config/settings';
 import { createIdempotencyStore } from '../ingest/idempotencyStore';
 import type { IngestDeps } from '../ingest/ingestRows';
@@ -39,10 +39,7 @@ const statusFlushMs = 1_000;
 /** Wires the relay from app settings and the config file: the one place that knows how the parts fit. */
 export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
     const settings = loadSettings(env);
-    const configPath = isAbsolute(settings.PBI_RELAY_CONFIG)
-        ? settings.PBI_RELAY_CONFIG
-        : join(appRoot(), settings.PBI_RELAY_CONFIG);
-    const config = loadRelayConfig(configPath);
+    const config = loadRelayConfig(resolveConfigPath(settings.PBI_RELAY_CONFIG, appRoot()));
     const storage = createStorageClients(settings);
     const queue = createRowsQueue(storage.queueService, settings.ROWS_QUEUE);
     const blobs = createRowsBlobs(storage.blobService, settings.ROWS_CONTAINER);

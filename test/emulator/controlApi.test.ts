@@ -348,10 +348,17 @@ describe('fault injection', () => {
     });
 
     it('delays a call and still handles it', async () => {
-        await emulator.injectFaults({ operation: 'getDatasets', kind: 'delay', delayMs: 50 });
-        const started = Date.now();
-        expect((await api.get(`/v1.0/myorg/groups/${workspaceId}/datasets`)).status).toBe(200);
-        expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+        const path = `/v1.0/myorg/groups/${workspaceId}/datasets`;
+        await emulator.injectFaults({ operation: 'getDatasets', kind: 'delay', delayMs: 1000 });
+        const answered: string[] = [];
+        const delayed = api.get(path).then((response) => (answered.push('delayed'), response));
+        // The fault is taken by the first call; a second one, sent while the first is held, is answered first.
+        await expect.poll(async () => (await emulator.faults()).length).toBe(0);
+        const prompt = await api.get(path).then((response) => (answered.push('prompt'), response));
+        expect([prompt.status, (await delayed).status]).toEqual([200, 200]);
+        expect(answered).toEqual(['prompt', 'delayed']);
+        const log = (await emulator.requests()).filter((entry) => entry.operation === 'getDatasets').slice(-2);
+        expect(log.map((entry) => entry.fault)).toEqual([undefined, 'delay']);
     });
 
     it('faults the managed identity endpoint too, and validates fault bodies', async () => {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { startLocalHost, type HostLogEntry, type LocalHost } from '../../local/host/startLocalHost';
+import type { TimerClock } from '../../local/host/timerTrigger';
 
 export const fixtureAppRoot = join(__dirname, 'fixtures', 'app');
 
@@ -37,6 +38,7 @@ export async function startFixtureHost(
     connectionString: string,
     settings: Record<string, string> = {},
     hostJson?: object,
+    timerClock?: TimerClock,
 ): Promise<FixtureHost & { workQueue: string; rowsQueue: string }> {
     const suffix = `${process.pid}-${++queueCounter}`;
     const workQueue = `work-${suffix}`;
@@ -55,6 +57,7 @@ export async function startFixtureHost(
         },
         hostJson,
         logger: (entry) => logs.push(entry),
+        timerClock,
     });
     return { ...host, logs, workQueue, rowsQueue };
 }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 import { waitFor } from '../support/waitFor';
+import type { TimerClock } from '../../local/host/timerTrigger';
 import { clearFixtureEvents, fixtureEvents, startFixtureHost } from './fixtureApp';
 
 interface TickEvent {
@@ -10,6 +11,31 @@ interface TickEvent {
         scheduleStatus: { last: string; next: string; lastUpdated: string };
     };
     at: string;
+}
+
+/** A clock the test moves: its timeouts fire when `advance` passes their time, never on their own. */
+function manualClock(start: Date): TimerClock & { advance(ms: number): Promise<void>; waiting(): number } {
+    let now = start.getTime();
+    const timeouts = new Map<number, { at: number; callback: () => void }>();
+    let nextId = 0;
+    return {
+        now: () => new Date(now),
+        setTimeout: (callback, ms) => {
+            nextId += 1;
+            timeouts.set(nextId, { at: now + ms, callback });
+            return nextId;
+        },
+        clearTimeout: (handle) => void timeouts.delete(handle as number),
+        waiting: () => timeouts.size,
+        advance: async (ms) => {
+            now += ms;
+            for (const [id, timeout] of [...timeouts].sort(([, a], [, b]) => a.at - b.at)) {
+                if (timeout.at > now) continue;
+                timeouts.delete(id);
+                timeout.callback();
+            }
+        },
+    };
 }
 
 describe('startLocalHost: timer triggers', () => {
@@ -48,12 +74,23 @@ describe('startLocalHost: timer triggers', () => {
     });
 
     it('fires on a six-field schedule resolved from a %SETTING% placeholder, at whole seconds', async () => {
-        host = await startFixtureHost(azurite.connectionString, { TICK_SCHEDULE: '* * * * * *' });
-        const fired = await waitFor(() => ticks().length >= 2 && ticks(), { timeoutMs: 5_000 });
-        const [first, second] = fired.map((t) => new Date(t.at).getTime());
-        expect(second! - first!).toBeGreaterThanOrEqual(900);
-        expect(fired.every((t) => t.timer.isPastDue === false)).toBe(true);
-        expect(new Date(fired[1]!.timer.scheduleStatus.last).getUTCMilliseconds()).toBe(0);
+        const clock = manualClock(new Date('2024-01-01T00:00:00.400Z'));
+        host = await startFixtureHost(azurite.connectionString, { TICK_SCHEDULE: '* * * * * *' }, undefined, clock);
+        // Once the singleton lock is taken the listener waits for the next whole second.
+        await waitFor(() => clock.waiting() === 1);
+        expect(ticks()).toEqual([]);
+        await clock.advance(600);
+        await waitFor(() => ticks().length === 1 && clock.waiting() === 1);
+        await clock.advance(999);
+        expect(ticks()).toHaveLength(1);
+        await clock.advance(1);
+        const fired = await waitFor(() => ticks().length === 2 && ticks());
+        expect(fired.map((t) => t.timer.isPastDue)).toEqual([false, false]);
+        expect(fired[1]!.timer.scheduleStatus).toEqual({
+            last: '2024-01-01T00:00:01.000Z',
+            next: '2024-01-01T00:00:03.000Z',
+            lastUpdated: '2024-01-01T00:00:01.000Z',
+        });
     });
 
     it('refuses to start when a schedule placeholder has no setting', async () => {

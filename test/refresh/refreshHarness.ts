@@ -10,7 +10,7 @@ import {
 import { parseRelayConfig } from '../../src/config/relayConfig';
 import type { RefreshTarget } from '../../src/config/refreshTargetSchema';
 import { loadSettings, type Settings } from '../../src/config/settings';
-import { createPowerBiClient } from '../../src/powerbi/powerBiClient';
+import { createPowerBiClient, type PowerBiClient } from '../../src/powerbi/powerBiClient';
 import { createPowerBiCredential } from '../../src/powerbi/powerBiCredential';
 import { fromQueueText } from '../../src/queue/rowsMessage';
 import { createRefreshDeps } from '../../src/refresh/createRefreshDeps';
@@ -19,6 +19,7 @@ import { pollRefresh, type PollOutcome } from '../../src/refresh/pollRefresh';
 import type { PollMessage } from '../../src/refresh/pollMessage';
 import { refreshQueueMessageSchema } from '../../src/refresh/refreshQueueMessage';
 import type { RefreshDeps } from '../../src/refresh/refreshDeps';
+import { restartDroppedRefresh, type RestartOutcome } from '../../src/refresh/restartDroppedRefresh';
 import { createStorageClients } from '../../src/storage/storageClients';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 import { createDueOrderRefreshQueue, type DueTimes } from '../../scripts/dueOrderRefreshQueue';
@@ -37,16 +38,20 @@ export interface RelayUnderTest {
     /** The relay as one process sees it; `restart()` makes a new one (new clients, no memory) on the same storage. */
     deps: RefreshDeps;
     restart(): RefreshDeps;
+    /** A Power BI client of its own, for what another party does to the models. */
+    client: PowerBiClient;
     queue: QueueClient;
     /**
      * Receives the due checks one at a time in due order, moving the emulator's clock to each;
-     * alerts due before a check are delivered on the way (into `deliveries`).
+     * alerts and restarts due before a check are handled on the way (into `deliveries` and `restarts`).
      */
     receiveCheck(): Promise<{ message: PollMessage; delete(): Promise<void>; release(): Promise<void> } | undefined>;
     /** Runs checks until the queue is empty (or `maxChecks`); returns every outcome. */
     drain(options?: { maxChecks?: number; deps?: RefreshDeps }): Promise<PollOutcome[]>;
     /** Every alert delivery attempt made on the way. */
     deliveries: AlertDelivery[];
+    /** Every restart of a dropped refresh made on the way. */
+    restarts: RestartOutcome[];
 }
 
 export interface RefreshHarness {
@@ -100,8 +105,10 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
                 settings,
                 deps: makeDeps(),
                 restart: () => (under.deps = makeDeps()),
+                client: newClient(settings),
                 queue,
                 deliveries: [],
+                restarts: [],
                 receiveCheck: async () => {
                     if (!(await queue.exists())) return undefined;
                     for (;;) {
@@ -122,9 +129,14 @@ export async function startRefreshHarness(startTime = new Date()): Promise<Refre
                         const { message } = first;
                         const remove = async () =>
                             void (await queue.deleteMessage(first.item.messageId, first.item.popReceipt));
-                        // Alerts are delivered on the way, as the queue function does.
+                        // Alerts and restarts are handled on the way, as the queue function does.
                         if (message.kind === 'alert') {
                             under.deliveries.push(await deliverAlert(message, under.deps));
+                            await remove();
+                            continue;
+                        }
+                        if (message.kind === 'restart') {
+                            under.restarts.push(await restartDroppedRefresh(message, under.deps));
                             await remove();
                             continue;
                         }
@@ -188,19 +200,22 @@ function newDeps(
     queue: QueueClient,
     dueTimes: DueTimes,
 ): RefreshDeps {
-    const client = createPowerBiClient({
-        baseUrl: settings.POWERBI_API_BASE_URL,
-        credential: createPowerBiCredential(settings),
-        scope: settings.POWERBI_SCOPE,
-        timeoutMs: settings.POWERBI_TIMEOUT_MS,
-    });
     const now = () => emulator.clock.now();
-    const deps = createRefreshDeps(settings, targets, createStorageClients(settings), client, {
+    const deps = createRefreshDeps(settings, targets, createStorageClients(settings), newClient(settings), {
         now,
         // Waiting is moving the emulator's clock: no sleeps.
         sleep: async (seconds) => void emulator.clock.advance({ seconds }),
     });
     return { ...deps, queue: createDueOrderRefreshQueue(queue, now, dueTimes) };
+}
+
+function newClient(settings: Settings): PowerBiClient {
+    return createPowerBiClient({
+        baseUrl: settings.POWERBI_API_BASE_URL,
+        credential: createPowerBiCredential(settings),
+        scope: settings.POWERBI_SCOPE,
+        timeoutMs: settings.POWERBI_TIMEOUT_MS,
+    });
 }
 
 async function startWebhook(): Promise<{ server: Server; handle: Webhook }> {

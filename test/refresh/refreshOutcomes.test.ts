@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evictionMessage } from '../../emulator';
 import { logAlertDelivery, logPollOutcome, type RefreshLog } from '../../src/refresh/logRefreshOutcome';
+import type { PollMessage } from '../../src/refresh/pollMessage';
+import { pollRefresh } from '../../src/refresh/pollRefresh';
 import { startRefresh } from '../../src/refresh/startRefresh';
 import { startRefreshHarness, type RefreshHarness } from './refreshHarness';
 
@@ -171,7 +173,9 @@ describe('enhanced refresh outcomes', () => {
         expect(started.kind).toBe('started');
         const outcomes = await relay.drain();
         const dropped = outcomes.find((o) => o.kind === 'recorded' && o.record.status === 'Dropped');
-        expect(dropped).toMatchObject({ record: { error: { code: 'RefreshDropped' } }, restart: { kind: 'started' } });
+        expect(dropped).toMatchObject({ record: { error: { code: 'RefreshDropped' } }, restartQueued: true });
+        // The restart is a queue message of its own, handled once.
+        expect(relay.restarts).toMatchObject([{ kind: 'restarted', start: { kind: 'started' } }]);
         const history = await relay.deps.history.latest('dropped', 5);
         expect(history.map((r) => r.status)).toEqual(['Completed', 'Dropped']);
         expect(history[0]!.restartOf).toBe(history[1]!.id);
@@ -184,6 +188,40 @@ describe('enhanced refresh outcomes', () => {
                 .filter((post) => post.dataset === 'dropped')
                 .map((post) => `${post.kind} ${post.status}`),
         ).toEqual(['outcome Dropped', 'recovery Completed']);
+    });
+
+    it('queues the restart of a drop again when the check that recorded it is delivered again', async () => {
+        const datasetId = await harness.createModel('Sales dropped twice', { durationSeconds: 60 });
+        await harness.emulator.queueRefreshScript(datasetId, { dropped: true, durationSeconds: 60 });
+        const relay = harness.relay([{ name: 'droppedTwice', datasetId, restartWhenDropped: true }], {
+            REFRESH_DROP_GRACE_SECONDS: '300',
+        });
+        await startRefresh({ target: 'droppedTwice', requestedBy: 'timer' }, relay.deps);
+        // Follow the checks to the one that records the drop, then lose its restart, as a crash right after would.
+        let recordedBy: PollMessage | undefined;
+        while (recordedBy === undefined) {
+            const check = (await relay.receiveCheck())!;
+            const outcome = await pollRefresh(check.message, relay.deps);
+            await check.delete();
+            if (outcome.kind === 'recorded') recordedBy = check.message;
+        }
+        await relay.queue.clearMessages();
+        // The host delivers the check again: the drop stays recorded once, and its restart is queued again.
+        expect(await pollRefresh(recordedBy, relay.deps)).toMatchObject({
+            kind: 'stale',
+            reason: 'already recorded Dropped; its restart is queued again',
+        });
+        await relay.drain();
+        expect(relay.restarts).toMatchObject([{ kind: 'restarted', start: { kind: 'started' } }]);
+        expect(await pollRefresh(recordedBy, relay.deps)).toMatchObject({
+            kind: 'stale',
+            reason: 'already recorded Dropped',
+        });
+        const history = await relay.deps.history.latest('droppedTwice', 5);
+        expect(history.map((r) => `${r.status} ${r.restartOf ?? r.restartedAs}`)).toEqual([
+            `Completed ${history[1]!.id}`,
+            `Dropped ${history[0]!.id}`,
+        ]);
     });
 
     it('retries a failing webhook with back-off until it takes the alert, always with the same alert id', async () => {

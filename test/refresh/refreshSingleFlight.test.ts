@@ -94,9 +94,9 @@ describe('one refresh per model', () => {
     it('attaches to a standard refresh (no execution details) and follows it through the history', async () => {
         const datasetId = await harness.createModel('Standard elsewhere', { durationSeconds: 300 });
         const relay = harness.relay([{ name: 'standard', datasetId }]);
-        const standard = await relay.deps.client.send({
+        const standard = await relay.client.send({
             method: 'POST',
-            path: `${relay.deps.client.datasetPath(harness.workspaceId, datasetId)}/refreshes`,
+            path: `${relay.client.datasetPath(harness.workspaceId, datasetId)}/refreshes`,
             body: { notifyOption: 'NoNotification' },
         });
         expect(standard.ok).toBe(true);

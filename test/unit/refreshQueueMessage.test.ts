@@ -22,6 +22,12 @@ describe('refresh queue messages', () => {
         expect(refreshQueueMessageSchema.parse(check)).toEqual(check);
     });
 
+    it('reads a restart of a dropped refresh', () => {
+        const restart = { version: 1, kind: 'restart', id: 'Sales~r1', target: 'Sales', rowKey: 'r1' };
+        expect(refreshQueueMessageSchema.parse(restart)).toEqual(restart);
+        expect(refreshQueueMessageSchema.safeParse({ ...restart, rowKey: '' }).success).toBe(false);
+    });
+
     it('refuses fields it does not know', () => {
         expect(refreshQueueMessageSchema.safeParse({ ...check, due: 'soon' }).success).toBe(false);
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SourceConfig } from '../../config/sourceSchema';
+import { describeZodError } from '../../config/describeZodError';
 
 /** CloudEvents 1.0 JSON format (cloudevents/spec json-format.md); extension attributes pass through. */
 const cloudEventSchema = z
@@ -52,14 +53,16 @@ const isJsonMediaType = (type: string | undefined) =>
     type !== undefined && /^application\/([\w.+-]+\+)?json$/.test(type);
 
 function invalid(what: string, error: z.ZodError, prefix: string): SourcePayload {
-    const issues = error.issues
-        .slice(0, 20)
-        .map((issue) => `${[prefix, ...issue.path].filter((p) => p !== '').join('.') || '(body)'}: ${issue.message}`);
+    const issues = describeZodError(error, {
+        root: '(body)',
+        max: 20,
+        name: (path) => [prefix, ...path.map(String)].filter((p) => p !== '').join('.'),
+    });
     return {
         kind: 'rejected',
         status: 400,
         code: 'InvalidEvent',
-        message: `The body is not ${what}: ${issues.join('; ')}`,
+        message: `The body is not ${what}: ${issues}`,
     };
 }
 
