@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { listTargets, maxNextRuns } from '../refresh/listTargets';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 
 const querySchema = z.object({ next: z.coerce.number().int().min(0).max(maxNextRuns).default(5) });
@@ -18,5 +19,5 @@ app.http('listRefreshTargets', {
     methods: ['GET'],
     authLevel: 'function',
     route: 'refresh-targets',
-    handler: listRefreshTargetsHandler,
+    handler: answerStorageOutages(listRefreshTargetsHandler),
 });

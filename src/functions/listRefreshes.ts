@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { listRefreshes, maxTop } from '../refresh/listRefreshes';
 import { toRefreshView } from '../refresh/toRefreshView';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 
 const querySchema = z.object({
@@ -38,5 +39,5 @@ app.http('listRefreshes', {
     methods: ['GET'],
     authLevel: 'function',
     route: 'refreshes',
-    handler: listRefreshesHandler,
+    handler: answerStorageOutages(listRefreshesHandler),
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { logStartOutcome } from '../refresh/logRefreshOutcome';
 import { startRefresh } from '../refresh/startRefresh';
 import { toRefreshView } from '../refresh/toRefreshView';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 import { dailyRefreshLimitCode } from '../refresh/sharedRefreshQuota';
 
@@ -93,5 +94,5 @@ app.http('requestRefresh', {
     methods: ['POST'],
     authLevel: 'function',
     route: 'refreshes',
-    handler: requestRefreshHandler,
+    handler: answerStorageOutages(requestRefreshHandler),
 });

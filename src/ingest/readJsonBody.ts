@@ -1,4 +1,4 @@
-import { Readable, type Transform } from 'node:stream';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /** A request as the ingest routes read it: headers with lower-case names, and the body as it arrives. */
@@ -43,19 +43,46 @@ function charsetOf(contentType: string): string | undefined {
 
 /**
  * The chunks of `source`, failing with TooLarge once they pass `limit` bytes; a failure of the source itself becomes
- * BodyNotRead when it is the request (`fromSender`), and stays what it is when it is a decoder.
+ * BodyNotRead when it is the request (`fromSender`), and stays what it is when it is a decoder. The rest of an
+ * oversized body is left unread rather than cancelled: cancelling the request's stream closes its connection before
+ * the 413 can be sent on it (discardRest reads it instead).
  */
-async function* counted(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, limit: number, fromSender: boolean) {
+async function* counted(chunks: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, limit: number, fromSender: boolean) {
     let total = 0;
-    try {
-        for await (const chunk of source) {
-            total += chunk.byteLength;
-            // Leaving the loop cancels the stream, so the rest of an oversized body is never read.
-            if (total > limit) throw new TooLarge();
-            yield chunk;
+    for (;;) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+            next = await chunks.next();
+        } catch (error) {
+            throw fromSender ? new BodyNotRead() : error;
         }
-    } catch (error) {
-        throw error instanceof TooLarge || !fromSender ? error : new BodyNotRead();
+        if (next.done) return;
+        total += next.value.byteLength;
+        if (total > limit) throw new TooLarge();
+        yield next.value;
+    }
+}
+
+const iterate = (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) =>
+    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+
+/** Reading and discarding the rest of a refused body stops after this many bytes. */
+const maxDiscardedBytes = 2 * 1024 ** 3;
+
+/**
+ * Reads what is left of a body the relay refuses, holding none of it: an HTTP server that answers before the body is
+ * read closes the connection, and the sender's client may then fail on its next write before it reads the answer.
+ */
+async function discardRest(chunks: AsyncIterator<Uint8Array> | Iterator<Uint8Array>): Promise<void> {
+    let discarded = 0;
+    try {
+        while (discarded <= maxDiscardedBytes) {
+            const next = await chunks.next();
+            if (next.done) return;
+            discarded += next.value.byteLength;
+        }
+    } catch {
+        // The sender gave up; nothing is left to read.
     }
 }
 
@@ -77,9 +104,11 @@ export async function readJsonBody(request: JsonBodyRequest, maxBodyBytes: numbe
         'RequestTooLarge',
         `The body is larger than ${maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES), before or after its Content-Encoding is undone; split the rows over several requests`,
     );
+    const chunks = iterate(request.body ?? []);
     const contentType = request.headers['content-type'] ?? '';
     const charset = charsetOf(contentType);
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        await discardRest(chunks);
         return rejected(
             415,
             'UnsupportedCharset',
@@ -92,6 +121,7 @@ export async function readJsonBody(request: JsonBodyRequest, maxBodyBytes: numbe
         .filter((token) => token !== '');
     const unknown = encodings.find((token) => !(token in decoders));
     if (unknown !== undefined) {
+        await discardRest(chunks);
         return rejected(
             415,
             'UnsupportedContentEncoding',
@@ -99,28 +129,29 @@ export async function readJsonBody(request: JsonBodyRequest, maxBodyBytes: numbe
         );
     }
     const contentLength = request.headers['content-length'];
-    if (contentLength !== undefined && Number(contentLength) > maxBodyBytes) return tooLarge;
+    if (contentLength !== undefined && Number(contentLength) > maxBodyBytes) {
+        await discardRest(chunks);
+        return tooLarge;
+    }
 
     const chain = encodings.flatMap((token) => decoders[token] ?? []).reverse();
     let bytes: Uint8Array;
     try {
-        if (request.body === null) {
-            bytes = new Uint8Array(0);
-        } else if (chain.length === 0) {
-            bytes = await collect(counted(request.body, maxBodyBytes, true));
+        if (chain.length === 0) {
+            bytes = await collect(counted(chunks, maxBodyBytes, true));
         } else {
-            // compose carries a decoder's error to the reader and destroys the chain when the reader stops early.
-            const decoded = chain.reduce<Readable>(
-                (stream, create) => stream.compose(create()),
-                Readable.from(counted(request.body, maxBodyBytes, true)),
-            );
-            bytes = await collect(counted(decoded, maxBodyBytes, false));
+            // pipeline carries a decoder's error to the last decoder, whose reader sees it, and destroys the chain
+            // when that reader stops early; the callback only keeps the error from being thrown a second time.
+            const decoders = chain.map((create) => create());
+            pipeline([Readable.from(counted(chunks, maxBodyBytes, true)), ...decoders], () => undefined);
+            bytes = await collect(counted(iterate(decoders.at(-1)!), maxBodyBytes, false));
         }
     } catch (error) {
-        if (error instanceof TooLarge) return tooLarge;
         if (error instanceof BodyNotRead) {
             return rejected(400, 'BodyNotRead', 'The body ended before it was complete; send the request again');
         }
+        await discardRest(chunks);
+        if (error instanceof TooLarge) return tooLarge;
         // What is left are the decoders' own errors (zlib's Z_DATA_ERROR, brotli's ERR_*).
         return rejected(
             400,
