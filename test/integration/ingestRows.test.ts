@@ -79,7 +79,12 @@ describe('ingestRows with a real queue and blob container', () => {
             400,
             'InvalidRows',
         ],
-        ['a non-JSON content type', request('{"rows":[]}', {}, { 'content-type': 'text/plain' }), 415, 'UnsupportedMediaType'],
+        [
+            'a non-JSON content type',
+            request('{"rows":[]}', {}, { 'content-type': 'text/plain' }),
+            415,
+            'UnsupportedMediaType',
+        ],
         ['no content type', request('{"rows":[]}', {}, { 'content-type': undefined }), 415, 'UnsupportedMediaType'],
         [
             'a declared length over the limit',
