@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util';
 import { appRoot } from '../src/config/appRoot';
+import { readFunctionKeys } from './host/functionKeys';
 import { startRelayLocally } from './startRelayLocally';
 import { stopOnSignals } from './stopOnSignals';
 
-const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE]
+const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE] [--keys FILE]
 
 Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.
 
   --instances N   run N Functions hosts sharing Azurite and the emulator (host k on --port + k - 1)
   --config FILE   use FILE as the relay's config (PBI_RELAY_CONFIG) instead of pbi-relay.config.json
+  --keys FILE     enforce the access keys in FILE ({"masterKey", "hostKeys": {name: key}, "functionKeys":
+                  {function: {name: key}}}) by each function's authLevel, as Azure does; default: no keys checked
 
 Environment variables override the app settings of local.settings.sample.json with the same name.`;
 
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
             'time-scale': { type: 'string' },
             instances: { type: 'string', default: '1' },
             config: { type: 'string' },
+            keys: { type: 'string' },
             help: { type: 'boolean', short: 'h', default: false },
         },
     });
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
     const relay = await startRelayLocally({
         instances,
         ...(values.config !== undefined ? { configPath: values.config } : {}),
+        ...(values.keys !== undefined ? { keys: readFunctionKeys(values.keys) } : {}),
         appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
         emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),

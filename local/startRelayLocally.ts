@@ -4,6 +4,7 @@ import { loadRelayConfig } from '../src/config/relayConfig';
 import { loadSettings } from '../src/config/settings';
 import { seedSchema, startEmulator, type LimitsOverride, type RunningEmulator } from '../emulator';
 import { readLocalSettingsFile, withEnvironmentOverrides } from './localSettingsFile';
+import type { FunctionKeys } from './host/functionKeys';
 import { consoleLogger, startLocalHost, type HostLogger, type LocalHost } from './host/startLocalHost';
 import { startAzurite, type RunningAzurite } from './startAzurite';
 
@@ -29,6 +30,8 @@ export interface LocalRelayOptions {
     /** Power BI emulator limits other than the documented ones. */
     emulatorLimits?: LimitsOverride;
     logger?: HostLogger;
+    /** Access keys every host enforces (`npm start -- --keys FILE`); default none, every function anonymous. */
+    keys?: FunctionKeys;
 }
 
 export interface LocalRelay {
@@ -96,6 +99,7 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
                 appRoot: options.appRoot,
                 settings,
                 port: port === 0 ? 0 : port + k - 1,
+                ...(options.keys ? { keys: options.keys } : {}),
                 logger:
                     instances === 1 ? logger : (entry) => logger({ ...entry, message: `[host ${k}] ${entry.message}` }),
             });

@@ -10,6 +10,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './coreTypes';
+import { isAuthorized, type FunctionKeys } from './functionKeys';
 import { InvocationTracker } from './invocationTracker';
 import { logExecuted } from './logExecuted';
 import { type LocalWorker, type RegisteredFunction } from './localWorker';
@@ -23,6 +24,8 @@ export interface HttpRoute {
     template: RouteTemplate;
     /** Upper-case methods, or undefined for all. */
     methods: ReadonlySet<string> | undefined;
+    /** The trigger's authLevel: anonymous, function or admin. */
+    authLevel: string;
     outputs: readonly QueueOutputBinding[];
 }
 
@@ -36,6 +39,8 @@ export interface HttpServerOptions {
     host: string;
     /** The library's HTTP stream proxy (`HttpUri` capability) when the app called `app.setup({ enableHttpStream: true })`. */
     streamProxyUri?: string;
+    /** Access keys to enforce by each trigger's authLevel; without them every function is anonymous, as with Core Tools. */
+    keys?: FunctionKeys;
 }
 
 export interface RunningHttpServer {
@@ -53,12 +58,13 @@ export function toHttpRoute(
     const methods = Array.isArray(trigger.methods)
         ? new Set(trigger.methods.map((m) => String(m).toUpperCase()))
         : undefined;
-    return { fn, triggerName, template: new RouteTemplate(route), methods, outputs };
+    const authLevel = typeof trigger.authLevel === 'string' ? trigger.authLevel : 'anonymous';
+    return { fn, triggerName, template: new RouteTemplate(route), methods, authLevel, outputs };
 }
 
 /**
- * Serves HTTP triggers on `http://host:port/<routePrefix>/<route>`. Function keys are not checked:
- * like Core Tools, the local host treats every authLevel as anonymous.
+ * Serves HTTP triggers on `http://host:port/<routePrefix>/<route>`. Function keys are checked only when `keys` are
+ * given; otherwise, like Core Tools, the local host treats every authLevel as anonymous.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
     const routes = [...options.routes].sort((a, b) => compareRoutePrecedence(a.template, b.template));
@@ -97,6 +103,10 @@ async function handle(
     const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? `${options.host}`}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const path = stripPrefix(requestUrl.pathname, options.routePrefix);
+    res.on('finish', () => {
+        // An answer sent before the body was read (413, 401) ends the connection instead of reading the rest.
+        if (!req.complete) req.socket.destroy();
+    });
     if (requestUrl.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
         sendText(res, 200, 'The Azure Functions local host is running.');
         return;
@@ -118,6 +128,13 @@ async function handle(
     if (!route || !params) {
         await drain(req);
         sendText(res, 404, 'Not Found');
+        return;
+    }
+
+    const given = req.headers['x-functions-key'] ?? requestUrl.searchParams.get('code') ?? undefined;
+    if (options.keys && !isAuthorized(options.keys, route.fn.name, route.authLevel, String(given ?? ''))) {
+        // The Functions host answers a missing or wrong key with an empty 401, before the function sees the request.
+        res.writeHead(401, { connection: 'close' }).end();
         return;
     }
 
@@ -191,6 +208,9 @@ async function invokeStreamed(
             proxyUrl,
             {
                 method: req.method,
+                // One connection per request: a handler that answers without reading the whole body leaves the rest
+                // unread on the proxy's side, which would stall the next request sent over the same connection.
+                agent: false,
                 headers: {
                     ...req.headers,
                     'x-ms-invocation-id': invocationId,
@@ -199,13 +219,28 @@ async function invokeStreamed(
                 },
             },
             (proxyRes) => {
-                res.writeHead(proxyRes.statusCode ?? 500, proxyRes.headers);
+                // A handler may answer before it has read the whole body (a 413 while it streams): the rest is not
+                // read, and neither connection is used again, so an unread body cannot stall the next request.
+                const early = !req.complete;
+                res.writeHead(
+                    proxyRes.statusCode ?? 500,
+                    early ? { ...proxyRes.headers, connection: 'close' } : proxyRes.headers,
+                );
                 proxyRes.pipe(res);
-                proxyRes.on('end', resolve);
+                proxyRes.on('end', () => {
+                    if (!req.complete) {
+                        req.unpipe(forward);
+                        forward?.destroy();
+                    }
+                    resolve();
+                });
                 proxyRes.on('error', reject);
             },
         );
-        forward.on('error', reject);
+        forward.on('error', (error) => {
+            // Destroyed above after an early answer: the answer is already on its way.
+            if (!res.headersSent) reject(error);
+        });
         req.pipe(forward);
     });
     const invoked = options.worker.invoke(

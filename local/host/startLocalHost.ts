@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveAppSettingPlaceholders } from './appSettings';
+import type { FunctionKeys } from './functionKeys';
 import { parseHostJson } from './hostOptions';
 import { startHttpServer, toHttpRoute, type HttpRoute, type RunningHttpServer } from './httpTrigger';
 import { loadApp } from './loadApp';
@@ -34,6 +35,8 @@ export interface LocalHostOptions {
     logger?: HostLogger;
     /** The clock timer triggers run on; default the real one (tests drive schedules with their own). */
     timerClock?: TimerClock;
+    /** Access keys to enforce (x-functions-key or ?code=) by each HTTP trigger's authLevel; default none (all anonymous). */
+    keys?: FunctionKeys;
 }
 
 export interface LocalHost {
@@ -147,6 +150,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             port: options.port ?? 7071,
             host: options.host ?? '127.0.0.1',
             streamProxyUri: capabilities.HttpUri,
+            ...(options.keys ? { keys: options.keys } : {}),
         });
         stops.push(() => server.close());
         for (const listener of queueListeners) {

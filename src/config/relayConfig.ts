@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dataTypes, toDataType } from './dataTypes';
 import { refreshTargetSchema } from './refreshTargetSchema';
-import { sourceSchema } from './sourceSchema';
 import { describeZodError } from './describeZodError';
+import { appSettingName, sourceSchema } from './sourceSchema';
 
 /** Power BI's own name rules (OpenAPI definition Table.name), so a config the service would reject fails at start-up. */
 const tableNamePattern = /^[\t\n\r #\-0-9@-Z^_a-z~-\u{D7FF}\u{E000}-\u{FFFD}\u{10000}-\u{10FFFF}]{1,100}$/u;
@@ -78,12 +78,39 @@ const datasetSchema = z
         workspaceId: z.guid().optional().describe('Defaults to the POWERBI_WORKSPACE_ID app setting'),
         defaultRetentionPolicy: z.enum(['None', 'basicFIFO']).default('None'),
         tables: z.array(tableSchema).min(1).max(maxTablesOrColumns),
+        signedBy: z
+            .array(z.string().min(1))
+            .min(1)
+            .optional()
+            .describe(
+                "Names of webhookSenders: the webhook's requests for this dataset must carry a valid Standard Webhooks signature by one of them (401 otherwise)",
+            ),
     })
     .superRefine((dataset, ctx) => checkUniqueNames(dataset.tables, 'tables', 'table', ctx));
+
+const webhookSenderSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, - or _')
+            .describe('Names the sender in signedBy, a source signature and the logs'),
+        secretSettings: z
+            .array(z.string().regex(appSettingName, 'must be an app setting name'))
+            .min(1)
+            .max(4)
+            .describe(
+                'App settings holding the Standard Webhooks secrets ("whsec_<base64>"; Key Vault references in Azure); any of them verifies, so a new secret is rotated in beside the old one. Unset ones are skipped, at least one must be set',
+            ),
+    })
+    .describe('A sender that signs its requests with Standard Webhooks');
 
 export const relayConfigSchema = z
     .strictObject({
         $schema: z.string().optional(),
+        webhookSenders: z
+            .array(webhookSenderSchema)
+            .default([])
+            .describe('Senders that sign with Standard Webhooks, named by datasets (signedBy) and sources'),
         datasets: z.array(datasetSchema).default([]),
         refreshTargets: z
             .array(refreshTargetSchema)
@@ -96,6 +123,22 @@ export const relayConfigSchema = z
     })
     .superRefine((config, ctx) => {
         checkUniqueNames(config.datasets, 'datasets', 'dataset', ctx);
+        checkUniqueNames(config.webhookSenders, 'webhookSenders', 'webhook sender', ctx);
+        const senders = new Set(config.webhookSenders.map((sender) => sender.name));
+        const checkSenders = (names: readonly string[], path: (string | number)[]) =>
+            names.forEach((name, position) => {
+                if (!senders.has(name)) {
+                    ctx.addIssue({ code: 'custom', path: [...path, position], message: `no webhook sender "${name}"` });
+                }
+            });
+        config.datasets.forEach((dataset, index) =>
+            checkSenders(dataset.signedBy ?? [], ['datasets', index, 'signedBy']),
+        );
+        config.sources.forEach((source, index) => {
+            if (source.signature?.scheme === 'standardwebhooks') {
+                checkSenders(source.signature.senders, ['sources', index, 'signature', 'senders']);
+            }
+        });
         checkUniqueNames(config.sources, 'sources', 'source', ctx, (name) => name.toLowerCase());
         config.sources.forEach((source, index) => {
             const dataset = config.datasets.find((d) => d.name === source.dataset);

@@ -46,6 +46,9 @@ function compile(
     }
 }
 
+/** An app setting's name, as Azure allows them (and Key Vault references fill them). */
+export const appSettingName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const sourceSchema = z
     .strictObject({
         name: z
@@ -108,17 +111,32 @@ export const sourceSchema = z
                 'Origins the CloudEvents webhook OPTIONS handshake allows (WebHook-Request-Origin); "*" allows any',
             ),
         signature: z
-            .strictObject({
-                scheme: z
-                    .enum(['github', 'stripe'])
-                    .describe(
-                        'github: X-Hub-Signature-256 (HMAC-SHA256 of the body); stripe: Stripe-Signature (HMAC-SHA256 of "t.body", at most 5 minutes old)',
-                    ),
-                secretSetting: z
-                    .string()
-                    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an app setting name')
-                    .describe('The app setting that holds the signing secret (e.g. a Key Vault reference in Azure)'),
-            })
+            .discriminatedUnion('scheme', [
+                z.strictObject({
+                    scheme: z
+                        .enum(['github', 'stripe'])
+                        .describe(
+                            'github: X-Hub-Signature-256 (HMAC-SHA256 of the body); stripe: Stripe-Signature (HMAC-SHA256 of "t.body", at most 5 minutes old)',
+                        ),
+                    secretSetting: z
+                        .string()
+                        .regex(appSettingName, 'must be an app setting name')
+                        .describe(
+                            'The app setting that holds the signing secret (e.g. a Key Vault reference in Azure)',
+                        ),
+                }),
+                z.strictObject({
+                    scheme: z
+                        .literal('standardwebhooks')
+                        .describe(
+                            'Standard Webhooks: webhook-id, webhook-timestamp (within 5 minutes) and webhook-signature',
+                        ),
+                    senders: z
+                        .array(z.string().min(1))
+                        .min(1)
+                        .describe('Names of webhookSenders whose secrets may sign requests of this source'),
+                }),
+            ])
             .optional()
             .describe("Verify the sender's signature; requests without a valid one get 401 and change nothing"),
         mappingTimeoutMs: z.number().int().positive().max(60_000).default(1000).describe('Time bound per mapping'),

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getRefresh } from '../refresh/listRefreshes';
 import { toRefreshView } from '../refresh/toRefreshView';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 
 export async function getRefreshHandler(request: HttpRequest): Promise<HttpResponseInit> {
@@ -15,5 +16,5 @@ app.http('getRefresh', {
     methods: ['GET'],
     authLevel: 'function',
     route: 'refreshes/{id}',
-    handler: getRefreshHandler,
+    handler: answerStorageOutages(getRefreshHandler),
 });

@@ -7,14 +7,14 @@ export async function ingestRowsHandler(request: HttpRequest, context: Invocatio
     const dataset = request.params.dataset ?? '';
     const table = request.params.table ?? '';
     const outcome = await ingestRows(
-        {
-            dataset,
-            table,
-            contentType: request.headers.get('content-type'),
-            contentLength: request.headers.get('content-length'),
-            readBody: async () => new Uint8Array(await request.arrayBuffer()),
-        },
+        { dataset, table, headers: Object.fromEntries(request.headers), body: request.body },
         getRelay().ingest,
+        (error) =>
+            context.warn('pbi-relay idempotency key not recorded; a retry after 60 s would be committed again', {
+                dataset,
+                table,
+                message: (error as Error).message,
+            }),
     );
     switch (outcome.kind) {
         case 'accepted':
@@ -38,8 +38,18 @@ export async function ingestRowsHandler(request: HttpRequest, context: Invocatio
                 invalidRows: 'invalidRows' in outcome ? outcome.invalidRows : undefined,
             });
             return { status: outcome.status, jsonBody: toErrorBody(outcome) };
+        case 'replayed':
+            context.info('pbi-relay rows already accepted under this idempotency key', { dataset, table });
+            return { status: outcome.status, headers: { 'Idempotent-Replayed': 'true' }, jsonBody: outcome.body };
+        case 'inProgress':
+            context.warn('pbi-relay idempotency key in progress elsewhere', { dataset, table });
+            return {
+                status: 409,
+                headers: { 'Retry-After': '5' },
+                jsonBody: { error: { code: 'IdempotencyKeyInProgress', message: outcome.message } },
+            };
         case 'unavailable':
-            context.error('pbi-relay rows not enqueued', { dataset, table, message: outcome.message });
+            context.error('pbi-relay rows not enqueued', { dataset, table, message: outcome.detail });
             return {
                 status: 503,
                 headers: { 'Retry-After': '10' },

@@ -19,14 +19,13 @@ export async function ingestSourceHandler(request: HttpRequest, context: Invocat
     const source = request.params.source ?? '';
     if (request.method === 'OPTIONS') return handshake(request, source, context);
     const outcome = await ingestSource(
-        {
-            source,
-            contentType: request.headers.get('content-type'),
-            contentLength: request.headers.get('content-length'),
-            headers: Object.fromEntries([...request.headers].map(([name, value]) => [name.toLowerCase(), value])),
-            readBody: async () => new Uint8Array(await request.arrayBuffer()),
-        },
+        { source, headers: Object.fromEntries(request.headers), body: request.body },
         getRelay().sources,
+        (error) =>
+            context.warn('pbi-relay idempotency key not recorded; a retry after 60 s would be committed again', {
+                source,
+                message: (error as Error).message,
+            }),
     );
     switch (outcome.kind) {
         case 'accepted': {
@@ -69,6 +68,9 @@ export async function ingestSourceHandler(request: HttpRequest, context: Invocat
                 invalidRows: 'invalidRows' in outcome ? outcome.invalidRows : undefined,
             });
             return { status: outcome.status, jsonBody: toErrorBody(outcome) };
+        case 'replayed':
+            context.info('pbi-relay source request already answered under this idempotency key', { source });
+            return { status: outcome.status, headers: { 'Idempotent-Replayed': 'true' }, jsonBody: outcome.body };
         case 'inProgress':
             context.warn('pbi-relay source events in progress elsewhere', { source, message: outcome.message });
             return {
@@ -77,7 +79,7 @@ export async function ingestSourceHandler(request: HttpRequest, context: Invocat
                 jsonBody: { error: { code: 'EventInProgress', message: outcome.message } },
             };
         case 'unavailable':
-            context.error('pbi-relay source rows not enqueued', { source, message: outcome.message });
+            context.error('pbi-relay source rows not enqueued', { source, message: outcome.detail });
             return {
                 status: 503,
                 headers: { 'Retry-After': '10' },

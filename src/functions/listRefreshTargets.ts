@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { listTargets } from '../refresh/listTargets';
 import { listRefreshTargetsQuerySchema } from '../refresh/refreshRequestSchemas';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 import { describeZodError } from '../config/describeZodError';
 
@@ -17,5 +18,5 @@ app.http('listRefreshTargets', {
     methods: ['GET'],
     authLevel: 'function',
     route: 'refresh-targets',
-    handler: listRefreshTargetsHandler,
+    handler: answerStorageOutages(listRefreshTargetsHandler),
 });

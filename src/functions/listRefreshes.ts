@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { listRefreshes } from '../refresh/listRefreshes';
 import { listRefreshesQuerySchema } from '../refresh/refreshRequestSchemas';
 import { toRefreshView } from '../refresh/toRefreshView';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 import { describeZodError } from '../config/describeZodError';
 
@@ -34,5 +35,5 @@ app.http('listRefreshes', {
     methods: ['GET'],
     authLevel: 'function',
     route: 'refreshes',
-    handler: listRefreshesHandler,
+    handler: answerStorageOutages(listRefreshesHandler),
 });

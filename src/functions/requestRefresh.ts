@@ -3,6 +3,7 @@ import { logStartOutcome } from '../refresh/logRefreshOutcome';
 import { requestRefreshBodySchema } from '../refresh/refreshRequestSchemas';
 import { startRefresh } from '../refresh/startRefresh';
 import { toRefreshView } from '../refresh/toRefreshView';
+import { answerStorageOutages } from '../runtime/answerStorageOutages';
 import { getRelay } from '../runtime/relay';
 import { dailyRefreshLimitCode } from '../refresh/sharedRefreshQuota';
 import { describeZodError } from '../config/describeZodError';
@@ -92,5 +93,5 @@ app.http('requestRefresh', {
     methods: ['POST'],
     authLevel: 'function',
     route: 'refreshes',
-    handler: requestRefreshHandler,
+    handler: answerStorageOutages(requestRefreshHandler),
 });

@@ -40,7 +40,8 @@ export type CommitOutcome =
           rowErrors: CommitRowError[];
           invalidRows: number;
       }
-    | { kind: 'unavailable'; message: string };
+    /** `detail` is the Storage error, for the log only: it names the storage host. */
+    | { kind: 'unavailable'; message: string; detail: string };
 
 /** Rows validated between two turns of the event loop, so a 10,000-row request does not hold up small ones. */
 const rowsPerSlice = 1_000;
@@ -174,7 +175,8 @@ export async function commitRows(
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).
         return {
             kind: 'unavailable',
-            message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
+            message: 'Storage is unavailable, nothing was enqueued; retry later',
+            detail: (error as Error).message,
         };
     }
 }

@@ -5,12 +5,14 @@ import { isStorageStatus } from '../storage/isStorageStatus';
 
 /**
  * Remembers which (scope, id) pairs were committed, so a sender's redelivery is answered without committing
- * it twice: Event Grid retries with the same event id, webhooks resend with the same delivery id. One claim
+ * it twice: Event Grid retries with the same event id, webhooks resend with the same delivery id, and a request
+ * with an Idempotency-Key or webhook-id is answered again (scope: route and sender, see commitOnce). One claim
  * is an insert-if-absent on a Table storage entity; a pending claim older than `staleClaimSeconds` belongs
  * to a request that died and may be taken over, and a committed id is remembered for `retentionHours`.
  */
 export interface IdempotencyStore {
-    claim(scope: string, id: string): Promise<ClaimResult>;
+    /** `fingerprint` (of the request body) is kept with the claim, so a reuse of the id with another body is seen. */
+    claim(scope: string, id: string, fingerprint?: string): Promise<ClaimResult>;
     /** Records the claim as committed, with what to answer a later copy. */
     complete(claim: Claim, result: string): Promise<void>;
     /** Gives the claim up (the commit failed), so the sender's retry can claim it again. */
@@ -29,7 +31,9 @@ export interface Claim {
 }
 
 export type ClaimResult =
-    { kind: 'claimed'; claim: Claim } | { kind: 'committed'; result: string } | { kind: 'inProgress' };
+    | { kind: 'claimed'; claim: Claim }
+    | { kind: 'committed'; result: string; fingerprint?: string }
+    | { kind: 'inProgress'; fingerprint?: string };
 
 export interface IdempotencyOptions {
     retentionHours: number;
@@ -44,6 +48,7 @@ interface ClaimEntity {
     claimedAt: string;
     committedAt?: string;
     result?: string;
+    fingerprint?: string;
 }
 
 /** Table keys may not hold / \ # ? or control characters and are at most 1 KiB: hash the id, keep it readable in `id`. */
@@ -56,13 +61,14 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
     const staleClaimMs = (options.staleClaimSeconds ?? 60) * 1000;
     const retentionMs = options.retentionHours * 3600 * 1000;
 
-    async function takeOver(existing: ClaimEntity & { etag: string }): Promise<ClaimResult> {
+    async function takeOver(existing: ClaimEntity & { etag: string }, fingerprint?: string): Promise<ClaimResult> {
         const entity: ClaimEntity = {
             partitionKey: existing.partitionKey,
             rowKey: existing.rowKey,
             state: 'pending',
             id: existing.id,
             claimedAt: new Date().toISOString(),
+            ...(fingerprint === undefined ? {} : { fingerprint }),
         };
         try {
             const response = await table.updateEntity(entity, 'Replace', { etag: existing.etag });
@@ -75,7 +81,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
     }
 
     return {
-        async claim(scope, id) {
+        async claim(scope, id, fingerprint) {
             await ensureTable();
             const entity: ClaimEntity = {
                 partitionKey: toPartitionKey(scope),
@@ -83,6 +89,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
                 state: 'pending',
                 id: id.slice(0, 1000),
                 claimedAt: new Date().toISOString(),
+                ...(fingerprint === undefined ? {} : { fingerprint }),
             };
             try {
                 const response = await table.createEntity(entity);
@@ -101,10 +108,14 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
             const now = Date.now();
             if (existing.state === 'committed') {
                 const committedAt = Date.parse(existing.committedAt ?? '');
-                if (now - committedAt < retentionMs) return { kind: 'committed', result: existing.result ?? '' };
-                return takeOver(existing);
+                if (now - committedAt < retentionMs) {
+                    return { kind: 'committed', result: existing.result ?? '', fingerprint: existing.fingerprint };
+                }
+                return takeOver(existing, fingerprint);
             }
-            return now - Date.parse(existing.claimedAt) >= staleClaimMs ? takeOver(existing) : { kind: 'inProgress' };
+            return now - Date.parse(existing.claimedAt) >= staleClaimMs
+                ? takeOver(existing, fingerprint)
+                : { kind: 'inProgress', fingerprint: existing.fingerprint };
         },
         async complete(claim, result) {
             // Merge keeps id and claimedAt; unconditional, because the commit has happened either way.

@@ -16,6 +16,7 @@ export type RowsValidation =
 /** Power BI rejects Int64.MinValue/MaxValue and Double.MinValue/MaxValue (api-dataset-properties). */
 const doubleMax = Number.MAX_VALUE;
 const maxStringLength = 4000;
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const maxDecimalDigits = 28;
 const maxDecimalScale = 4;
 /** Keeps an error response readable when a sender posts thousands of bad rows. */
@@ -73,6 +74,13 @@ function checkBoolean(value: unknown): ValueCheck {
 function checkString(value: unknown): ValueCheck {
     if (typeof value !== 'string') {
         return { ok: false, reason: 'must be a JSON string (String)' };
+    }
+    // JSON may escape half of a surrogate pair (\ud800); the rows are UTF-8 on their way to Power BI, which cannot carry it.
+    if (loneSurrogate.test(value)) {
+        return {
+            ok: false,
+            reason: 'contains a lone surrogate (\\uD800-\\uDFFF without its pair), which is not Unicode text',
+        };
     }
     if (value.length > maxStringLength) {
         return { ok: false, reason: `is ${value.length} characters long; Power BI accepts at most ${maxStringLength}` };

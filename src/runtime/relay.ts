@@ -1,9 +1,11 @@
 import { loadRelayConfig, type RelayConfig } from '../config/relayConfig';
 import { resolveConfigPath } from '../config/resolveConfigPath';
 import { loadSettings, SettingsError, type Settings } from '../config/settings';
+import { Webhook } from 'standardwebhooks';
 import { createIdempotencyStore } from '../ingest/idempotencyStore';
 import type { IngestDeps } from '../ingest/ingestRows';
 import type { SourceDeps } from '../ingest/sources/ingestSource';
+import type { WebhookSender } from '../ingest/verifyWebhookSignature';
 import { createPowerBiClient } from '../powerbi/powerBiClient';
 import { createPowerBiCredential } from '../powerbi/powerBiCredential';
 import { createDatasetClaims } from '../push/datasetClaims';
@@ -59,18 +61,21 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
     };
     const refresh = createRefreshDeps(settings, config.refreshTargets, storage, client);
     const statusTable = storage.tableClient(settings.STATUS_TABLE);
-    const ingest: IngestDeps = { config, maxBodyBytes: settings.INGEST_MAX_BODY_BYTES, queue, blobs };
+    const ingest: IngestDeps = {
+        config,
+        maxBodyBytes: settings.INGEST_MAX_BODY_BYTES,
+        queue,
+        blobs,
+        idempotency: createIdempotencyStore(storage.tableClient(settings.IDEMPOTENCY_TABLE), {
+            retentionHours: settings.IDEMPOTENCY_RETENTION_HOURS,
+        }),
+        webhookSenders: readWebhookSenders(config, env),
+    };
     return {
         settings,
         config,
         ingest,
-        sources: {
-            ...ingest,
-            idempotency: createIdempotencyStore(storage.tableClient(settings.IDEMPOTENCY_TABLE), {
-                retentionHours: settings.IDEMPOTENCY_RETENTION_HOURS,
-            }),
-            signingSecrets: readSigningSecrets(config, env),
-        },
+        sources: { ...ingest, signingSecrets: readSigningSecrets(config, env) },
         deliver: {
             client,
             config,
@@ -121,13 +126,41 @@ function readSigningSecrets(config: RelayConfig, env: NodeJS.ProcessEnv): Record
     const secrets: Record<string, string> = {};
     const missing: string[] = [];
     for (const source of config.sources) {
-        if (source.signature === undefined) continue;
+        if (source.signature === undefined || source.signature.scheme === 'standardwebhooks') continue;
         const secret = env[source.signature.secretSetting]?.trim();
         if (secret) secrets[source.name] = secret;
         else missing.push(`${source.signature.secretSetting}: source "${source.name}" needs its signing secret`);
     }
     if (missing.length > 0) throw new SettingsError(`Invalid app settings: ${missing.join('; ')}`);
     return secrets;
+}
+
+/**
+ * Each webhook sender's Standard Webhooks secrets from its app settings (unset ones are skipped, so a rotation slot
+ * may stay empty); a sender with none, or a secret that is not "whsec_<base64>", stops start-up naming the setting.
+ */
+function readWebhookSenders(config: RelayConfig, env: NodeJS.ProcessEnv): WebhookSender[] {
+    const problems: string[] = [];
+    const senders = config.webhookSenders.map((sender) => {
+        const verifiers: Webhook[] = [];
+        for (const setting of sender.secretSettings) {
+            const secret = env[setting]?.trim();
+            if (!secret) continue;
+            try {
+                verifiers.push(new Webhook(secret));
+            } catch {
+                problems.push(
+                    `${setting}: not a Standard Webhooks secret ("whsec_" and base64) of sender "${sender.name}"`,
+                );
+            }
+        }
+        if (verifiers.length === 0 && !problems.some((p) => p.includes(`"${sender.name}"`))) {
+            problems.push(`${sender.secretSettings.join(' or ')}: webhook sender "${sender.name}" needs a secret`);
+        }
+        return { name: sender.name, verifiers };
+    });
+    if (problems.length > 0) throw new SettingsError(`Invalid app settings: ${problems.join('; ')}`);
+    return senders;
 }
 
 let relay: Relay | undefined;

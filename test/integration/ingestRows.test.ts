@@ -15,12 +15,19 @@ afterAll(async () => {
     await bed?.close();
 });
 
-const request = (body: string | Uint8Array, overrides: Partial<IngestRequest> = {}): IngestRequest => ({
+const request = (
+    body: string | Uint8Array,
+    overrides: Partial<IngestRequest> = {},
+    headers: Record<string, string | undefined> = {},
+): IngestRequest => ({
     dataset: 'SalesMarketing',
     table: 'Product',
-    contentType: 'application/json; charset=utf-8',
-    contentLength: null,
-    readBody: async () => (typeof body === 'string' ? new TextEncoder().encode(body) : body),
+    headers: Object.fromEntries(
+        Object.entries({ 'content-type': 'application/json; charset=utf-8', ...headers }).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined,
+        ),
+    ),
+    body: [typeof body === 'string' ? new TextEncoder().encode(body) : body],
     ...overrides,
 });
 const product = (id: number) => ({
@@ -72,11 +79,16 @@ describe('ingestRows with a real queue and blob container', () => {
             400,
             'InvalidRows',
         ],
-        ['a non-JSON content type', request('{"rows":[]}', { contentType: 'text/plain' }), 415, 'UnsupportedMediaType'],
-        ['no content type', request('{"rows":[]}', { contentType: null }), 415, 'UnsupportedMediaType'],
+        [
+            'a non-JSON content type',
+            request('{"rows":[]}', {}, { 'content-type': 'text/plain' }),
+            415,
+            'UnsupportedMediaType',
+        ],
+        ['no content type', request('{"rows":[]}', {}, { 'content-type': undefined }), 415, 'UnsupportedMediaType'],
         [
             'a declared length over the limit',
-            request('{}', { contentLength: String(9 * 1024 * 1024) }),
+            request('{}', {}, { 'content-length': String(9 * 1024 * 1024) }),
             413,
             'RequestTooLarge',
         ],
@@ -142,7 +154,8 @@ describe('ingestRows with a real queue and blob container', () => {
         });
         expect(outcome).toMatchObject({
             kind: 'unavailable',
-            message: expect.stringMatching(/^Storage is unavailable, nothing was enqueued/),
+            message: 'Storage is unavailable, nothing was enqueued; retry later',
+            detail: expect.stringContaining('127.0.0.1:9'),
         });
     });
 });

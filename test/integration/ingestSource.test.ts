@@ -75,13 +75,7 @@ afterAll(async () => {
 
 const request = (source: string, body: string, headers: Record<string, string> = {}): SourceRequest => {
     const all = { 'content-type': 'application/json', ...headers };
-    return {
-        source,
-        contentType: all['content-type'],
-        contentLength: null,
-        headers: all,
-        readBody: async () => new TextEncoder().encode(body),
-    };
+    return { source, headers: all, body: [new TextEncoder().encode(body)] };
 };
 const send = (source: string, body: string, headers: Record<string, string> = {}) =>
     ingestSource(request(source, body, headers), relay.sources);

@@ -1,26 +1,23 @@
-import type { RelayConfig } from '../../config/relayConfig';
+import type { DatasetConfig, RelayConfig, TableConfig } from '../../config/relayConfig';
 import type { SourceConfig } from '../../config/sourceSchema';
-import { commitRows, type CommitDeps, type CommitOutcome } from '../commitRows';
-import type { Claim, IdempotencyStore } from '../idempotencyStore';
-import { readJsonBody, type JsonBodyRejection } from '../readJsonBody';
+import { commitRows, type CommitOutcome } from '../commitRows';
+import { commitOnce, readRequestKey, unsignedSender, type OnceOutcome } from '../commitOnce';
+import type { Claim } from '../idempotencyStore';
+import { quoteName, type IngestDeps } from '../ingestRows';
+import { readJsonBody, type JsonBodyRejection, type JsonBodyRequest } from '../readJsonBody';
+import { toAcceptedBody } from '../toResponseBody';
+import { verifyWebhookSignature, type WebhookSignatureCheck } from '../verifyWebhookSignature';
 import { mapSourceEvents, type MappedEvent, type MappingRejection } from './mapSourceEvents';
 import { toSourcePayload } from './toSourcePayload';
 import { verifySignature, type SignatureCheck } from './verifySignature';
 
-export interface SourceRequest {
+/** The request's headers (lower-case names) are what the mapping sees as $headers. */
+export interface SourceRequest extends JsonBodyRequest {
     source: string;
-    contentType: string | null;
-    contentLength: string | null;
-    /** Request headers with lower-case names; the mapping sees them as $headers. */
-    headers: Record<string, string>;
-    readBody(): Promise<Uint8Array>;
 }
 
-export interface SourceDeps extends CommitDeps {
-    config: RelayConfig;
-    maxBodyBytes: number;
-    idempotency: IdempotencyStore;
-    /** The signing secret of each source with a `signature`, by source name (read from its `secretSetting`). */
+export interface SourceDeps extends IngestDeps {
+    /** The signing secret of each source with a github or stripe `signature`, by source name (its `secretSetting`). */
     signingSecrets: Record<string, string>;
 }
 
@@ -40,7 +37,8 @@ export type SourceOutcome =
     | MappingRejection
     | { kind: 'rejected'; status: 404 | 415; code: string; message: string }
     | Exclude<SignatureCheck, { kind: 'valid' }>
-    | { kind: 'inProgress'; message: string };
+    | Exclude<WebhookSignatureCheck, { kind: 'verified' }>
+    | OnceOutcome;
 
 export function findSource(config: RelayConfig, name: string): SourceConfig | undefined {
     return config.sources.find((source) => source.name === name);
@@ -66,7 +64,11 @@ function withoutRepeats(events: MappedEvent[]): MappedEvent[] {
  * events already committed (by source and event id), and commits the rest, the rows of all the source's
  * tables together, whole or not at all with one queue message (commitRows, the webhook's own path).
  */
-export async function ingestSource(request: SourceRequest, deps: SourceDeps): Promise<SourceOutcome> {
+export async function ingestSource(
+    request: SourceRequest,
+    deps: SourceDeps,
+    onUnrecordedKey: (error: unknown) => void = () => undefined,
+): Promise<SourceOutcome> {
     const source = findSource(deps.config, request.source);
     if (source === undefined) {
         const known = deps.config.sources.map((s) => s.name).join(', ') || 'none';
@@ -74,7 +76,7 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
             kind: 'rejected',
             status: 404,
             code: 'SourceNotFound',
-            message: `Source "${request.source}" is not configured (configured: ${known}; names are case-sensitive)`,
+            message: `Source ${quoteName(request.source)} is not configured (configured: ${known}; names are case-sensitive)`,
         };
     }
     // The config schema checked that the source's dataset and tables exist.
@@ -83,7 +85,17 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
 
     const body = await readJsonBody(request, deps.maxBodyBytes);
     if (body.kind === 'rejected') return body;
-    if (source.signature !== undefined) {
+    let sender = unsignedSender;
+    if (source.signature?.scheme === 'standardwebhooks') {
+        const allowed = source.signature.senders;
+        const check = verifyWebhookSignature(
+            deps.webhookSenders.filter((s) => allowed.includes(s.name)),
+            request.headers,
+            body.bytes,
+        );
+        if (check.kind === 'rejected') return check;
+        sender = check.sender;
+    } else if (source.signature !== undefined) {
         const secret = deps.signingSecrets[source.name];
         const check =
             secret === undefined
@@ -96,10 +108,41 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
                 : verifySignature(source.signature.scheme, secret, request.headers, body.bytes);
         if (check.kind === 'rejected') return check;
     }
+    const key = readRequestKey(request.headers, `source:${source.name}`, sender, body.bytes);
+    if (key?.kind === 'rejected') return key;
+    return commitOnce(
+        deps.idempotency,
+        key,
+        () => commitEvents(source, dataset, tables, request, body.json, deps),
+        (outcome) => {
+            if (outcome.kind === 'accepted') {
+                const { events, filtered, duplicates } = outcome;
+                return { status: 202, body: { ...toAcceptedBody(outcome), events, filtered, duplicates } };
+            }
+            if (outcome.kind !== 'nothingToCommit') return undefined;
+            const { events, filtered, duplicates } = outcome;
+            return { status: 200, body: { rows: 0, events, filtered, duplicates } };
+        },
+        onUnrecordedKey,
+    );
+}
+
+/** The source's events mapped to rows and committed, each event id at most once (the event ids' own claims). */
+async function commitEvents(
+    source: SourceConfig,
+    dataset: DatasetConfig,
+    tables: readonly TableConfig[],
+    request: SourceRequest,
+    json: unknown,
+    deps: SourceDeps,
+): Promise<SourceOutcome> {
     const payload = toSourcePayload(
         source,
-        { contentType: request.contentType, eventGridEventType: request.headers['aeg-event-type'] ?? null },
-        body.json,
+        {
+            contentType: request.headers['content-type'] ?? null,
+            eventGridEventType: request.headers['aeg-event-type'] ?? null,
+        },
+        json,
     );
     if (payload.kind !== 'events') return payload;
     const mapped = await mapSourceEvents(source, payload.events, request.headers);
@@ -129,7 +172,8 @@ export async function ingestSource(request: SourceRequest, deps: SourceDeps): Pr
         await releaseAll();
         return {
             kind: 'unavailable',
-            message: `Storage is unavailable, nothing was enqueued: ${(error as Error).message}`,
+            message: 'Storage is unavailable, nothing was enqueued; retry later',
+            detail: (error as Error).message,
         };
     }
     if (inProgress) {

@@ -20,7 +20,7 @@ function equalHex(expected: string, given: string): boolean {
  * stripe SDK: each scheme is one HMAC-SHA256 and a header format, and the SDKs would add a dependency per sender.
  */
 export function verifySignature(
-    scheme: NonNullable<SourceConfig['signature']>['scheme'],
+    scheme: Extract<SourceConfig['signature'], { secretSetting: string }>['scheme'],
     secret: string,
     headers: Record<string, string>,
     body: Uint8Array,

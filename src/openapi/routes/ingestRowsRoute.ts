@@ -13,6 +13,12 @@ import {
     type Examples,
     type Operation,
 } from '../openApiParts';
+import {
+    requestKeyParameters,
+    requestKeyResponses,
+    signatureRejected,
+    standardWebhooksParameters,
+} from './requestKeyParts';
 
 const sampleValues: Record<DataType, unknown> = {
     Int64: 1,
@@ -40,6 +46,7 @@ function ingestOperation(dataset: DatasetConfig, table: TableConfig): Operation 
             "Power BI's Add Rows body, validated completely against the table's columns, then enqueued whole (or not at all) " +
             'and pushed to the push dataset in the background. 202 means the rows are committed to the queue.',
         tags: ['rows'],
+        parameters: [...requestKeyParameters, ...(dataset.signedBy ? standardWebhooksParameters : [])],
         requestBody: {
             required: true,
             content: jsonContent(
@@ -65,6 +72,8 @@ function ingestOperation(dataset: DatasetConfig, table: TableConfig): Operation 
                       }
                     : {}),
             }),
+            ...(dataset.signedBy ? { '401': signatureRejected } : {}),
+            ...requestKeyResponses,
             '413': errorResponse('The body is larger than INGEST_MAX_BODY_BYTES'),
             '415': errorResponse('Content-Type is not application/json'),
             '503': { ...errorResponse('Storage is unavailable; nothing was enqueued'), headers: retryAfterHeader },

@@ -11,6 +11,12 @@ import {
     type Parameter,
     type PathItem,
 } from '../openApiParts';
+import {
+    requestKeyParameters,
+    requestKeyResponses,
+    signatureRejected,
+    standardWebhooksParameters,
+} from './requestKeyParts';
 
 const signatureHeaders = { github: 'X-Hub-Signature-256', stripe: 'Stripe-Signature' } as const;
 
@@ -29,6 +35,7 @@ const subscriptionValidation = [
 function postOperation(source: SourceConfig): Operation {
     const accepts = (format: SourceConfig['accept'][number]) => source.accept.includes(format);
     const unsigned = source.signature === undefined;
+    const tableNames = source.tables.map(({ table }) => table);
     const content: Record<string, MediaType> = {};
     if (accepts('json') || accepts('eventgrid')) {
         content['application/json'] = {
@@ -47,8 +54,10 @@ function postOperation(source: SourceConfig): Operation {
             ...(unsigned ? { examples: { emptyBatch: { summary: 'A batch without events', value: [] } } } : {}),
         };
     }
-    const parameters: Parameter[] = [];
-    if (source.signature !== undefined) {
+    const parameters: Parameter[] = [...requestKeyParameters];
+    if (source.signature?.scheme === 'standardwebhooks') {
+        parameters.push(...standardWebhooksParameters);
+    } else if (source.signature !== undefined) {
         parameters.push({
             name: signatureHeaders[source.signature.scheme],
             in: 'header',
@@ -72,15 +81,15 @@ function postOperation(source: SourceConfig): Operation {
             : {};
     return {
         operationId: `ingestSource_${source.name}`,
-        summary: `Receive ${source.name} events (rows of ${source.dataset}/${source.table})`,
+        summary: `Receive ${source.name} events (rows of ${source.dataset}: ${tableNames.join(', ')})`,
         description:
             `Accepts ${source.accept.join(', ')} payloads, maps each event to rows with the source's JSONata and enqueues ` +
             'them whole or not at all, like the rows webhook. Redeliveries of a committed event id are counted as duplicates.',
         tags: ['sources'],
-        ...(parameters.length > 0 ? { parameters } : {}),
+        parameters,
         requestBody: {
             required: true,
-            description: `The sender's own JSON; the rows it maps to must fit table ${source.table} of ${source.dataset} (its row schema: POST /datasets/${source.dataset}/tables/${source.table}/rows)`,
+            description: `The sender's own JSON; the rows it maps to must fit ${tableNames.map((table) => `table ${table} (row schema: POST /datasets/${source.dataset}/tables/${table}/rows)`).join(', ')} of ${source.dataset}`,
             content,
         },
         responses: {
@@ -111,12 +120,18 @@ function postOperation(source: SourceConfig): Operation {
             ...(unsigned
                 ? {}
                 : {
-                      '401': errorResponse('The signature is missing or wrong; nothing changed', {
-                          unsigned: ['InvalidSignature', 'The request has no valid signature'],
-                      }),
+                      '401':
+                          source.signature?.scheme === 'standardwebhooks'
+                              ? signatureRejected
+                              : errorResponse('The signature is missing or wrong; nothing changed', {
+                                    unsigned: ['InvalidSignature', 'The request has no valid signature'],
+                                }),
                   }),
+            ...requestKeyResponses,
             '409': {
-                ...errorResponse('Another request is committing one of these events'),
+                ...errorResponse(
+                    'Another request is committing one of these events, or the first request with this key is still being enqueued',
+                ),
                 headers: retryAfterHeader,
             },
             '413': errorResponse('The body is larger than INGEST_MAX_BODY_BYTES'),

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import type { IdempotencyStore } from './idempotencyStore';
+
+/** One request's idempotency key: the route and sender it is scoped to, the sender's id and the body's fingerprint. */
+export interface RequestKey {
+    kind: 'key';
+    scope: string;
+    id: string;
+    fingerprint: string;
+}
+
+/** What the first request was answered, stored with its key and given again to a retry. */
+export interface StoredAnswer {
+    status: number;
+    body: unknown;
+}
+
+export type KeyRejection = { kind: 'rejected'; status: 400 | 422; code: string; message: string };
+
+export type OnceOutcome =
+    | { kind: 'replayed'; status: number; body: unknown }
+    | KeyRejection
+    | { kind: 'inProgress'; message: string }
+    | { kind: 'unavailable'; message: string; detail: string };
+
+/** The sender who signed the request, or this for unsigned requests (the key is then shared by all of the route's senders). */
+export const unsignedSender = '-';
+
+/** Visible ASCII, as the Idempotency-Key draft and Standard Webhooks' msg_… ids use; 255 keeps the Table entity small. */
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The request's key from `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) or Standard Webhooks'
+ * `webhook-id` (the signed one wins when both are sent), or undefined when it has neither.
+ */
+export function readRequestKey(
+    headers: Record<string, string>,
+    route: string,
+    sender: string,
+    body: Uint8Array,
+): RequestKey | KeyRejection | undefined {
+    const name = headers['webhook-id'] !== undefined ? 'webhook-id' : 'idempotency-key';
+    const id = headers[name];
+    if (id === undefined) return undefined;
+    if (!keyPattern.test(id)) {
+        return {
+            kind: 'rejected',
+            status: 400,
+            code: 'InvalidIdempotencyKey',
+            message: `${name} must be 1 to 255 visible ASCII characters`,
+        };
+    }
+    const fingerprint = createHash('sha256').update(body).digest('base64');
+    return { kind: 'key', scope: `request:${route}:${sender}`, id, fingerprint };
+}
+
+/**
+ * Runs `commit` once per key: the first request claims the key (an insert-if-absent, so of two instances racing on
+ * one key only one commits), a retry with the same body within the retention is answered what the first was and
+ * commits nothing, a retry with another body gets 422, and one that arrives while the first is still committing
+ * gets 409 (inProgress). An outcome `toAnswer` does not store (a rejection, Storage down) gives the key up again.
+ */
+export async function commitOnce<T>(
+    store: IdempotencyStore,
+    key: RequestKey | undefined,
+    commit: () => Promise<T>,
+    toAnswer: (outcome: T) => StoredAnswer | undefined,
+    onUnrecorded: (error: unknown) => void,
+): Promise<T | OnceOutcome> {
+    if (key === undefined) return commit();
+    let claimed;
+    try {
+        claimed = await store.claim(key.scope, key.id, key.fingerprint);
+    } catch (error) {
+        return {
+            kind: 'unavailable',
+            message: 'Storage is unavailable, nothing was enqueued; retry later',
+            detail: (error as Error).message,
+        };
+    }
+    if (claimed.kind !== 'claimed' && claimed.fingerprint !== undefined && claimed.fingerprint !== key.fingerprint) {
+        return {
+            kind: 'rejected',
+            status: 422,
+            code: 'IdempotencyKeyReused',
+            message: 'This idempotency key was already used with a different body; send a new key for new rows',
+        };
+    }
+    if (claimed.kind === 'committed') {
+        const answer = JSON.parse(claimed.result) as StoredAnswer;
+        return { kind: 'replayed', status: answer.status, body: answer.body };
+    }
+    if (claimed.kind === 'inProgress') {
+        return {
+            kind: 'inProgress',
+            message: 'A request with this idempotency key is still being committed; retry shortly',
+        };
+    }
+    let outcome: T;
+    try {
+        outcome = await commit();
+    } catch (error) {
+        await store.release(claimed.claim).catch(() => undefined);
+        throw error;
+    }
+    const answer = toAnswer(outcome);
+    if (answer === undefined) {
+        await store.release(claimed.claim).catch(() => undefined);
+        return outcome;
+    }
+    try {
+        await store.complete(claimed.claim, JSON.stringify(answer));
+    } catch (error) {
+        // The rows are enqueued either way; the claim stays pending, so a retry within 60 s gets 409 and a later one commits again.
+        onUnrecorded(error);
+    }
+    return outcome;
+}
