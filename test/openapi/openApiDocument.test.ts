@@ -153,6 +153,8 @@ describe('the OpenAPI document of another config', () => {
             ]),
         );
         expect(other.paths['/sources/signed']?.post?.parameters).toEqual([
+            expect.objectContaining({ name: 'Idempotency-Key' }),
+            expect.objectContaining({ name: 'webhook-id' }),
             expect.objectContaining({ name: 'X-Hub-Signature-256', required: true }),
         ]);
         const labels = documentedExchanges(other).map((exchange) => exchange.label);
