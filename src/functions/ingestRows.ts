@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ingestRows } from '../ingest/ingestRows';
-import { toAcceptedBody, toErrorBody } from '../ingest/toResponseBody';
+import { toAcceptedBody, toErrorBody, toReplayedAnswer, toRetryLaterAnswer } from '../ingest/toResponseBody';
 import { getRelay } from '../runtime/relay';
 
 export async function ingestRowsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -40,21 +40,13 @@ export async function ingestRowsHandler(request: HttpRequest, context: Invocatio
             return { status: outcome.status, jsonBody: toErrorBody(outcome) };
         case 'replayed':
             context.info('pbi-relay rows already accepted under this idempotency key', { dataset, table });
-            return { status: outcome.status, headers: { 'Idempotent-Replayed': 'true' }, jsonBody: outcome.body };
+            return toReplayedAnswer(outcome);
         case 'inProgress':
             context.warn('pbi-relay idempotency key in progress elsewhere', { dataset, table });
-            return {
-                status: 409,
-                headers: { 'Retry-After': '5' },
-                jsonBody: { error: { code: 'IdempotencyKeyInProgress', message: outcome.message } },
-            };
+            return toRetryLaterAnswer(409, 'IdempotencyKeyInProgress', outcome.message);
         case 'unavailable':
             context.error('pbi-relay rows not enqueued', { dataset, table, message: outcome.detail });
-            return {
-                status: 503,
-                headers: { 'Retry-After': '10' },
-                jsonBody: { error: { code: 'StorageUnavailable', message: outcome.message } },
-            };
+            return toRetryLaterAnswer(503, 'StorageUnavailable', outcome.message);
     }
 }
 

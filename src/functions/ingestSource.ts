@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { answerWebhookHandshake } from '../ingest/sources/answerWebhookHandshake';
 import { ingestSource } from '../ingest/sources/ingestSource';
-import { toAcceptedBody, toErrorBody } from '../ingest/toResponseBody';
+import { toAcceptedBody, toErrorBody, toReplayedAnswer, toRetryLaterAnswer } from '../ingest/toResponseBody';
 import { getRelay } from '../runtime/relay';
 import { countSourceAccepted } from '../status/countSourceAccepted';
 
@@ -70,21 +70,13 @@ export async function ingestSourceHandler(request: HttpRequest, context: Invocat
             return { status: outcome.status, jsonBody: toErrorBody(outcome) };
         case 'replayed':
             context.info('pbi-relay source request already answered under this idempotency key', { source });
-            return { status: outcome.status, headers: { 'Idempotent-Replayed': 'true' }, jsonBody: outcome.body };
+            return toReplayedAnswer(outcome);
         case 'inProgress':
             context.warn('pbi-relay source events in progress elsewhere', { source, message: outcome.message });
-            return {
-                status: 409,
-                headers: { 'Retry-After': '5' },
-                jsonBody: { error: { code: 'EventInProgress', message: outcome.message } },
-            };
+            return toRetryLaterAnswer(409, 'EventInProgress', outcome.message);
         case 'unavailable':
             context.error('pbi-relay source rows not enqueued', { source, message: outcome.detail });
-            return {
-                status: 503,
-                headers: { 'Retry-After': '10' },
-                jsonBody: { error: { code: 'StorageUnavailable', message: outcome.message } },
-            };
+            return toRetryLaterAnswer(503, 'StorageUnavailable', outcome.message);
     }
 }
 

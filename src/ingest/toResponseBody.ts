@@ -50,3 +50,20 @@ export function toErrorBody(
         },
     };
 }
+
+/** A retried request whose key was already answered: the first answer again, marked as a replay. */
+export const toReplayedAnswer = (outcome: { status: number; body: unknown }) => ({
+    status: outcome.status,
+    headers: { 'Idempotent-Replayed': 'true' },
+    jsonBody: outcome.body,
+});
+
+/**
+ * 409 while another request commits the same key or events, 503 while Storage is down: nothing was enqueued,
+ * and Retry-After says when to send again.
+ */
+export const toRetryLaterAnswer = (status: 409 | 503, code: string, message: string) => ({
+    status,
+    headers: { 'Retry-After': status === 409 ? '5' : '10' },
+    jsonBody: { error: { code, message } },
+});
