@@ -15,7 +15,13 @@ let running: RunningMetrics | undefined;
 app.hook.appStart(async () => {
     running = await startMetrics(settings);
 });
-// Counts tallied since the last flush are written before the host stops this instance (scale-in, restart).
+// Counts tallied since the last flush are written, and metrics sent, before the host stops this instance
+// (scale-in, restart). The instance stops either way: a failure (Storage gone) is logged, at most a second of counts lost.
 app.hook.appTerminate(async () => {
-    await Promise.all([running?.stop(), getRelay().counters.flush()]);
+    const results = await Promise.allSettled([running?.stop(), getRelay().counters.flush()]);
+    for (const result of results) {
+        if (result.status === 'rejected') {
+            console.warn(`pbi-relay shutdown: ${(result.reason as Error)?.message ?? String(result.reason)}`);
+        }
+    }
 });
