@@ -1,4 +1,4 @@
-import type { QueueServiceClient } from '@azure/storage-queue';
+import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { fromQueueText, rowsQueueMessageSchema, toQueueText } from '../queue/rowsMessage';
 
 export interface ReplayOptions {
@@ -22,8 +22,8 @@ export interface ReplayedEntry {
 }
 
 /**
- * Messages looked at stay hidden this long, so one run sees each once and stops when none is visible;
- * what a dry run, a filter or a skip leaves behind reappears afterwards.
+ * Messages looked at stay hidden this long while the run goes on, so it sees each once and stops when none is
+ * visible; what a dry run, a filter or a skip leaves behind is made visible again as the run ends.
  */
 const visibilitySeconds = 60;
 
@@ -47,28 +47,54 @@ export async function replayPoison(
         entries.push(entry);
         options.onEntry?.(entry);
     };
+    // What this run looked at and left in the poison queue, made visible again when it ends, so a dry run or a
+    // filtered run does not hide those messages from the next run for a minute.
+    const left: { messageId: string; popReceipt: string }[] = [];
+    try {
+        await replayVisible(poison, queue, options, settled, left);
+    } finally {
+        await Promise.allSettled(
+            left.map(({ messageId, popReceipt }) => poison.updateMessage(messageId, popReceipt, undefined, 0)),
+        );
+    }
+    return entries;
+}
+
+async function replayVisible(
+    poison: QueueClient,
+    queue: QueueClient,
+    options: ReplayOptions,
+    settled: (entry: ReplayedEntry) => void,
+    left: { messageId: string; popReceipt: string }[],
+): Promise<void> {
     for (;;) {
         const { receivedMessageItems } = await poison.receiveMessages({
             numberOfMessages: 32,
             visibilityTimeout: visibilitySeconds,
         });
-        if (receivedMessageItems.length === 0) return entries;
+        if (receivedMessageItems.length === 0) return;
         for (const item of receivedMessageItems) {
+            const leave = () => left.push({ messageId: item.messageId, popReceipt: item.popReceipt });
             let body: unknown;
             try {
                 body = fromQueueText(item.messageText);
             } catch {
                 settled({ outcome: 'skipped', reason: 'not base64 JSON' });
+                leave();
                 continue;
             }
             const { failure, ...rest } = body as { failure?: unknown };
             const parsed = rowsQueueMessageSchema.safeParse(rest);
             if (!parsed.success) {
                 settled({ outcome: 'skipped', failure, reason: 'not a rows message' });
+                leave();
                 continue;
             }
             const message = parsed.data;
-            if (options.ingestionId !== undefined && message.ingestionId !== options.ingestionId) continue;
+            if (options.ingestionId !== undefined && message.ingestionId !== options.ingestionId) {
+                leave();
+                continue;
+            }
             const tables =
                 message.version === 1
                     ? [{ table: message.table, rows: message.rowCount }]
@@ -82,6 +108,7 @@ export async function replayPoison(
             };
             if (options.dryRun) {
                 settled({ ...entry, outcome: 'would replay' });
+                leave();
                 continue;
             }
             // A several-table message (the host poisons it when its fan-out kept failing) goes back as it was: its

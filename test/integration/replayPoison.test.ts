@@ -49,6 +49,17 @@ describe('replayPoison', () => {
         expect(poison.approximateMessagesCount).toBe(2);
     });
 
+    it('leaves what a dry run looked at visible, so the real replay right after it sends the rows back', async () => {
+        const { relay, message, queueService } = await poisonedRelay();
+        await replayPoison(queueService, relay.settings.ROWS_QUEUE, { dryRun: true });
+        const entries = await replayPoison(queueService, relay.settings.ROWS_QUEUE, { dryRun: false });
+        expect(entries).toMatchObject([
+            { ingestionId: message.ingestionId, outcome: 'replayed' },
+            { outcome: 'skipped', reason: 'not a rows message' },
+        ]);
+        expect(await bed.drain(relay.settings.ROWS_QUEUE)).toHaveLength(1);
+    });
+
     it('sends poisoned rows back with a fresh attempt count, and they are pushed once', async () => {
         const { relay, workspaceId, message, queueService } = await poisonedRelay();
         const entries = await replayPoison(queueService, relay.settings.ROWS_QUEUE, { dryRun: false });
