@@ -69,8 +69,31 @@ const tableSchema = z
             .describe(
                 'What a row property that is not a column does: reject the request (the default) or drop the property (the 202 answer lists the dropped names)',
             ),
+        markerColumn: z
+            .string()
+            .optional()
+            .describe(
+                'A String column the relay fills with the id of the Add Rows call that carried the row: after a call whose outcome is unknown (a timeout, a crash), the relay counts the rows with that id (Datasets - Execute Queries) and pushes them again only if none arrived',
+            ),
+        ambiguousOutcome: z
+            .enum(['atLeastOnce', 'atMostOnce'])
+            .default('atLeastOnce')
+            .describe(
+                'Without markerColumn, what a call whose outcome is unknown leads to: push the rows again (atLeastOnce, they may arrive twice) or not (atMostOnce, they may be lost); either way counted as unconfirmed',
+            ),
     })
-    .superRefine((table, ctx) => checkUniqueNames(table.columns, 'columns', 'column', ctx));
+    .superRefine((table, ctx) => {
+        checkUniqueNames(table.columns, 'columns', 'column', ctx);
+        if (table.markerColumn === undefined) return;
+        const column = table.columns.find((candidate) => candidate.name === table.markerColumn);
+        if (column?.dataType !== 'String' || column.required) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['markerColumn'],
+                message: `must name a String column of table "${table.name}" that is not required (the relay fills it)`,
+            });
+        }
+    });
 
 const datasetSchema = z
     .strictObject({

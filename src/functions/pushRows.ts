@@ -47,6 +47,8 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         rowsPushed: report.rowsPushed,
         packed: report.packed,
         skippedParts: report.skippedParts,
+        verifiedParts: report.verifiedParts,
+        unconfirmedParts: report.unconfirmedParts,
         requestIds: report.requestIds,
         rescheduled: report.rescheduled,
         delaySeconds: report.delaySeconds,

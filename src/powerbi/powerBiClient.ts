@@ -15,6 +15,7 @@ import { classifyPowerBiResponse, classifyRequestError, type PowerBiFailure } fr
 import {
     createdDatasetSchema,
     datasetsSchema,
+    executeQueriesResponseSchema,
     groupsSchema,
     groupUsersSchema,
     tablesSchema,
@@ -182,6 +183,20 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
                 path: `${datasetPath(workspaceId, datasetId)}/tables/${encodeURIComponent(table.name)}`,
                 body: table,
             }),
+        /** Datasets - Execute Queries with one DAX query; the first table's rows of its one result. */
+        executeQuery: async (
+            workspaceId: string,
+            datasetId: string,
+            query: string,
+        ): Promise<PowerBiResult<Record<string, unknown>[]>> => {
+            const result = await send({
+                method: 'POST',
+                path: `${datasetPath(workspaceId, datasetId)}/executeQueries`,
+                body: { queries: [{ query }], serializerSettings: { includeNulls: true } },
+                schema: executeQueriesResponseSchema,
+            });
+            return result.ok ? { ...result, value: result.value.results[0]!.tables[0]!.rows } : result;
+        },
         postRows: (workspaceId: string, datasetId: string, tableName: string, rows: readonly unknown[]) =>
             send({
                 method: 'POST',

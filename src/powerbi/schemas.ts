@@ -46,6 +46,17 @@ export const groupUsersSchema = z.looseObject({
     ),
 });
 
+/** DatasetExecuteQueriesResponse: one result per query, one table per result, its rows keyed by column. */
+export const executeQueriesResponseSchema = z.looseObject({
+    results: z
+        .array(
+            z.looseObject({
+                tables: z.array(z.looseObject({ rows: z.array(z.record(z.string(), z.unknown())) })).min(1),
+            }),
+        )
+        .min(1),
+});
+
 export type Dataset = z.infer<typeof datasetSchema>;
 export type WorkspaceListing = z.infer<typeof groupsSchema>['value'][number];
 export type WorkspaceUser = z.infer<typeof groupUsersSchema>['value'][number];

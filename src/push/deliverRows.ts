@@ -1,4 +1,5 @@
-import type { RelayConfig } from '../config/relayConfig';
+import { randomUUID } from 'node:crypto';
+import type { RelayConfig, TableConfig } from '../config/relayConfig';
 import type { Row } from '../queue/row';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
@@ -8,7 +9,8 @@ import type { PoisonReason, RowsQueue } from '../queue/rowsQueue';
 import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
-import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
+import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
+import { settleUnknownCall } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
@@ -47,6 +49,10 @@ export interface DeliveryReport {
     handedOver?: true;
     /** Parts the ledger already held (a redelivered message). */
     skippedParts: number;
+    /** Parts of a call whose outcome was unknown, settled by counting their marker in Power BI. */
+    verifiedParts: number;
+    /** Parts of such a call settled by the table's ambiguousOutcome (no marker column, or the count failed). */
+    unconfirmedParts: number;
     requestIds: string[];
     /** Messages sent back to the queue to wait (for a slot, Retry-After or back-off), by reason. */
     rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized', number>>;
@@ -82,15 +88,40 @@ export async function deliverRows(
         rowsPushed: 0,
         packed: 0,
         skippedParts: 0,
+        verifiedParts: 0,
+        unconfirmedParts: 0,
         requestIds: [],
         rescheduled: {},
         poisoned: [],
         poisonedRows: 0,
     };
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
-    const pushed = mayHaveBeenPushed(message, received.dequeueCount)
-        ? await deps.ledger.pushedParts(message.ingestionId)
-        : new Set<number>();
+    const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
+    const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
+    const ledgerParts = mayHaveBeenPushed(message, received.dequeueCount)
+        ? await deps.ledger.partsOf(message.ingestionId)
+        : { pushed: new Set<number>(), pending: new Map<number, PendingCall>() };
+    const pushed = ledgerParts.pushed;
+    const unsettled = [...ledgerParts.pending].filter(([part]) => part >= message.part);
+    if (unsettled.length > 0 && tableConfig) {
+        const resolved = await deps.resolver.resolve(message.dataset, message.table);
+        if (resolved.ok) {
+            for (const [part, pendingCall] of unsettled) {
+                const partRows = Math.min(deps.maxRowsPerPost, message.rowCount - part * deps.maxRowsPerPost);
+                const landed = await settlePart(
+                    message.ingestionId,
+                    part,
+                    partRows,
+                    pendingCall,
+                    tableConfig,
+                    resolved,
+                    deps,
+                    report,
+                );
+                if (landed) pushed.add(part);
+            }
+        }
+    }
     const pending = Array.from({ length: partCount }, (_, part) => part).filter(
         (part) => part >= message.part && !pushed.has(part),
     );
@@ -114,8 +145,6 @@ export async function deliverRows(
         return report;
     }
     report.datasetId = target.datasetId;
-    const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
-    const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
     const request = {
         table: message.table,
         fifo: datasetConfig?.defaultRetentionPolicy === 'basicFIFO',
@@ -125,6 +154,7 @@ export async function deliverRows(
         deps,
         report,
         ingestionId: message.ingestionId,
+        markerColumn: tableConfig?.markerColumn,
         post: (batchRows) => deps.client.postRows(target.workspaceId, target.datasetId, message.table, batchRows),
         acquire: (minRows, maxWaitMs = deps.maxSlotWaitMs) =>
             acquireSlot(deps, target.datasetId, { ...request, minRows, maxRows: deps.maxRowsPerPost }, maxWaitMs),
@@ -174,6 +204,19 @@ export async function deliverRows(
                     maxMessages: deps.packMessages,
                     maxRows: grant.maxRows - rowsTaken,
                     maxBytes: deps.maxBytesPerPost - bytesTaken,
+                    settlePending: (companion, pendingCall) =>
+                        tableConfig
+                            ? settlePart(
+                                  companion.ingestionId,
+                                  0,
+                                  companion.rowCount,
+                                  pendingCall,
+                                  tableConfig,
+                                  target,
+                                  deps,
+                                  report,
+                              )
+                            : Promise.resolve(false),
                 }).catch(async (error: unknown) => {
                     // Storage failed while packing: give the slot's rows back before the host retries the message.
                     await release(grant, { pushedRows: 0 }, report);
@@ -199,6 +242,8 @@ interface CallContext {
     report: DeliveryReport;
     /** The triggering message's: every other member travelled with it. */
     ingestionId: string;
+    /** The table's column that carries each call's id, when it has one. */
+    markerColumn: string | undefined;
     post(rows: readonly unknown[]): ReturnType<PowerBiClient['postRows']>;
     acquire(minRows: number, maxWaitMs?: number): Promise<Slot>;
 }
@@ -230,26 +275,37 @@ async function acquireSlot(
 async function postMembers(members: Member[], grant: CallGrant, call: CallContext): Promise<Member[]> {
     const { deps, report } = call;
     const rows = members.flatMap((member) => member.rows);
-    const result = await call.post(rows);
+    const callId = randomUUID();
+    const entries = members.map((member) => ({
+        ingestionId: member.message.ingestionId,
+        part: member.part,
+        rows: member.rows.length,
+    }));
+    // The intent goes first: if this process dies after Power BI stored the rows, the next delivery finds the
+    // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly.
+    try {
+        await deps.ledger.recordIntent(entries, { callId, callRows: rows.length });
+    } catch (error) {
+        await release(grant, { pushedRows: 0 }, report);
+        throw error;
+    }
+    const marker = call.markerColumn;
+    const result = await call.post(marker === undefined ? rows : rows.map((row) => ({ ...row, [marker]: callId })));
     report.calls += 1;
     countAddRowsCall(members[0]!.message, rows.length, result.ok ? 'succeeded' : result.failure.kind);
     if (result.ok) {
         await release(grant, { pushedRows: rows.length }, report);
         report.rowsPushed += rows.length;
         if (result.requestId) report.requestIds.push(result.requestId);
-        await deps.ledger.recordParts(
-            members.map((member) => ({
-                ingestionId: member.message.ingestionId,
-                part: member.part,
-                rows: member.rows.length,
-                requestId: result.requestId,
-            })),
-        );
+        await deps.ledger.recordParts(entries.map((entry) => ({ ...entry, requestId: result.requestId })));
         await inChunks(members, (member) => member.complete());
         report.packed += members.filter((member) => member.message.ingestionId !== call.ingestionId).length;
         return members;
     }
     const { failure } = result;
+    // An answer that says nothing was stored ends the intent; after a timeout, a reset or a 5xx the outcome is
+    // unknown, and the intent stays for the retry to settle.
+    if (failure.kind !== 'transient') await deps.ledger.clearIntent(entries);
     await grant
         .release({
             pushedRows: 0,
@@ -275,6 +331,28 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
         delivered.push(...(await postMembers(group, slot.grant, call)));
     }
     return delivered;
+}
+
+/**
+ * Settles one part of a call whose outcome the relay never learnt; returns whether its rows are in Power BI
+ * (then recorded as pushed, so nobody asks again).
+ */
+async function settlePart(
+    ingestionId: string,
+    part: number,
+    rows: number,
+    pendingCall: PendingCall,
+    table: TableConfig,
+    target: { workspaceId: string; datasetId: string },
+    deps: DeliverDeps,
+    report: DeliveryReport,
+): Promise<boolean> {
+    const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
+    if (verdict.confirmed) report.verifiedParts += 1;
+    else report.unconfirmedParts += 1;
+    if (verdict.failure) report.lastFailure = { kind: 'transient', message: `Unconfirmed call: ${verdict.failure}` };
+    if (verdict.landed) await deps.ledger.recordParts([{ ingestionId, part, rows }]);
+    return verdict.landed;
 }
 
 /** The rows are in Power BI (or refused) whatever the budget's Storage says: its failure is reported, not thrown. */

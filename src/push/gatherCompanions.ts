@@ -3,12 +3,14 @@ import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
 import { rowsQueueMessageSchema, type RowsMessage, type RowsQueueMessage } from '../queue/rowsMessage';
 import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';
 import type { Member } from './member';
-import { mayHaveBeenPushed, type PushLedger } from './pushLedger';
+import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
 
 export interface GatherOptions {
     queue: RowsQueue;
     blobs: RowsBlobs;
     ledger: PushLedger;
+    /** Settles a companion left pending by a call whose outcome is unknown; true when its rows are in Power BI. */
+    settlePending(message: RowsMessage, call: PendingCall): Promise<boolean>;
     maxMessages: number;
     maxRows: number;
     maxBytes: number;
@@ -101,11 +103,12 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
 type Loaded = { kind: 'rows'; rows: Row[] } | { kind: 'pushed' } | { kind: 'missing'; reason: string };
 
 async function load(message: RowsMessage, received: ReceivedMessage, options: GatherOptions): Promise<Loaded> {
-    if (
-        mayHaveBeenPushed(message, received.dequeueCount) &&
-        (await options.ledger.pushedParts(message.ingestionId)).has(0)
-    )
-        return { kind: 'pushed' };
+    if (mayHaveBeenPushed(message, received.dequeueCount)) {
+        const parts = await options.ledger.partsOf(message.ingestionId);
+        if (parts.pushed.has(0)) return { kind: 'pushed' };
+        const pendingCall = parts.pending.get(0);
+        if (pendingCall && (await options.settlePending(message, pendingCall))) return { kind: 'pushed' };
+    }
     return readMessageRows(message, options.blobs);
 }
 

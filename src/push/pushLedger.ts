@@ -8,9 +8,17 @@ import { ensureOnce } from '../storage/ensureOnce';
  * appending them twice.
  */
 export interface PushLedger {
-    pushedParts(ingestionId: string): Promise<Set<number>>;
+    /** The ingestion's parts in Power BI, and those of a call whose outcome the relay never learnt. */
+    partsOf(ingestionId: string): Promise<LedgerParts>;
     /** Records the parts of one Add Rows call (many ingestions when requests were packed) in few Storage requests. */
     recordParts(entries: readonly LedgerEntry[]): Promise<void>;
+    /**
+     * Records, before an Add Rows call, that these parts are about to be sent in call `callId`: a crash or a
+     * timeout then leaves them pending, and whoever delivers them next settles what became of the call.
+     */
+    recordIntent(entries: readonly LedgerEntry[], call: PendingCall): Promise<void>;
+    /** Removes the intent of a call Power BI answered with a definite failure (nothing was stored). */
+    clearIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
     /**
      * Deletes entries pushed before `pushedBefore`, partition by partition in batches of 100, until none is
      * left or `stopAtMs` has passed; returns how many it deleted. The next run goes on where this
@@ -24,6 +32,18 @@ export interface LedgerEntry {
     part: number;
     rows: number;
     requestId?: string;
+}
+
+/** An Add Rows call that was sent (or about to be) when its outcome was last known. */
+export interface PendingCall {
+    callId: string;
+    /** The rows the whole call carried (every member's). */
+    callRows: number;
+}
+
+export interface LedgerParts {
+    pushed: Set<number>;
+    pending: Map<number, PendingCall>;
 }
 
 /**
@@ -46,55 +66,101 @@ const idKey = (ingestionId: string) => Buffer.from(ingestionId, 'utf8').toString
 const maxBatch = 100;
 const shards = Array.from({ length: 16 }, (_, i) => `s${i.toString(16)}`);
 
+const entityKey = (entry: Pick<LedgerEntry, 'ingestionId' | 'part'>) => ({
+    partitionKey: shardOf(entry.ingestionId),
+    rowKey: `${idKey(entry.ingestionId)}:${partKey(entry.part)}`,
+});
+
 export function createPushLedger(table: TableClient, now: () => Date = () => new Date()): PushLedger {
     // createTable already treats 409 TableAlreadyExists as success.
     const ensureTable = ensureOnce(() => table.createTable());
+
+    /** One entity group transaction per shard and 100 entries. */
+    async function submitByShard<T extends Pick<LedgerEntry, 'ingestionId' | 'part'>>(
+        entries: readonly T[],
+        toAction: (entry: T) => TransactionAction,
+    ): Promise<void> {
+        if (entries.length === 0) return;
+        const byShard = new Map<string, TransactionAction[]>();
+        for (const entry of entries) {
+            const shard = shardOf(entry.ingestionId);
+            const actions = byShard.get(shard) ?? [];
+            actions.push(toAction(entry));
+            byShard.set(shard, actions);
+        }
+        const batches = [...byShard.values()].flatMap((actions) =>
+            Array.from({ length: Math.ceil(actions.length / maxBatch) }, (_, i) =>
+                actions.slice(i * maxBatch, (i + 1) * maxBatch),
+            ),
+        );
+        await Promise.all(batches.map((batch) => table.submitTransaction(batch)));
+    }
     return {
-        async pushedParts(ingestionId) {
+        async partsOf(ingestionId) {
             await ensureTable();
             const parts = new Set<number>();
+            const pending = new Map<number, PendingCall>();
             const prefix = `${idKey(ingestionId)}:`;
-            const entities = table.listEntities<{ rowKey: string }>({
-                queryOptions: {
-                    filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
-                    select: ['RowKey'],
+            const entities = table.listEntities<{ rowKey: string; state?: string; callId?: string; callRows?: number }>(
+                {
+                    queryOptions: {
+                        filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
+                        select: ['RowKey', 'state', 'callId', 'callRows'],
+                    },
                 },
-            });
-            for await (const entity of entities) parts.add(Number(entity.rowKey.slice(prefix.length)));
+            );
+            for await (const entity of entities) {
+                const part = Number(entity.rowKey.slice(prefix.length));
+                if (entity.state === 'pending' && entity.callId) {
+                    pending.set(part, { callId: entity.callId, callRows: entity.callRows ?? 0 });
+                } else {
+                    parts.add(part);
+                }
+            }
             // Entries written before the ledger was sharded: one partition per ingestion.
             const earlier = table.listEntities<{ rowKey: string }>({
                 queryOptions: { filter: odata`PartitionKey eq ${ingestionId}`, select: ['RowKey'] },
             });
             for await (const entity of earlier) if (/^\d{6}$/.test(entity.rowKey)) parts.add(Number(entity.rowKey));
-            return parts;
+            return { pushed: parts, pending };
         },
         async recordParts(entries) {
-            if (entries.length === 0) return;
             await ensureTable();
             const pushedAt = now().toISOString();
-            const byShard = new Map<string, TransactionAction[]>();
-            for (const entry of entries) {
-                const shard = shardOf(entry.ingestionId);
-                const actions = byShard.get(shard) ?? [];
-                actions.push([
-                    'upsert',
-                    {
-                        partitionKey: shard,
-                        rowKey: `${idKey(entry.ingestionId)}:${partKey(entry.part)}`,
-                        ingestionId: entry.ingestionId,
-                        rows: entry.rows,
-                        requestId: entry.requestId ?? '',
-                        pushedAt,
-                    },
-                ]);
-                byShard.set(shard, actions);
-            }
-            const batches = [...byShard.values()].flatMap((actions) =>
-                Array.from({ length: Math.ceil(actions.length / maxBatch) }, (_, i) =>
-                    actions.slice(i * maxBatch, (i + 1) * maxBatch),
-                ),
-            );
-            await Promise.all(batches.map((batch) => table.submitTransaction(batch)));
+            // Replace mode: a pending entry of the same part loses its state and call id.
+            await submitByShard(entries, (entry) => [
+                'upsert',
+                {
+                    ...entityKey(entry),
+                    ingestionId: entry.ingestionId,
+                    rows: entry.rows,
+                    requestId: entry.requestId ?? '',
+                    pushedAt,
+                },
+                'Replace',
+            ]);
+        },
+        async recordIntent(entries, call) {
+            await ensureTable();
+            // pushedAt bounds a pending entry's life like a pushed one's: the sweep removes both.
+            const pushedAt = now().toISOString();
+            await submitByShard(entries, (entry) => [
+                'upsert',
+                {
+                    ...entityKey(entry),
+                    ingestionId: entry.ingestionId,
+                    rows: entry.rows,
+                    state: 'pending',
+                    callId: call.callId,
+                    callRows: call.callRows,
+                    pushedAt,
+                },
+                'Replace',
+            ]);
+        },
+        async clearIntent(entries) {
+            await ensureTable();
+            await submitByShard(entries, (entry) => ['delete', entityKey(entry)]);
         },
         async sweep(pushedBefore, stopAtMs) {
             await ensureTable();

@@ -136,7 +136,7 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         expect(await approximateCount(relay)).toBe(0);
         expect(await relay.deliver.blobs.get(blob)).toBeUndefined();
         for (const m of [first, ...queued])
-            expect(await relay.deliver.ledger.pushedParts(m.ingestionId)).toEqual(new Set([0]));
+            expect((await relay.deliver.ledger.partsOf(m.ingestionId)).pushed).toEqual(new Set([0]));
     });
 
     it('sends messages of other tables back as new messages, visible at once and with no dequeue counted', async () => {

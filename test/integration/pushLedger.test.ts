@@ -24,9 +24,9 @@ describe('the push ledger', () => {
         const ids = Array.from({ length: 1_000 }, () => randomUUID());
         await ledger.recordParts(ids.map((ingestionId) => ({ ingestionId, part: 0, rows: 1, requestId: 'r' })));
         await ledger.recordParts([{ ingestionId: ids[0]!, part: 3, rows: 10 }]);
-        expect(await ledger.pushedParts(ids[0]!)).toEqual(new Set([0, 3]));
-        expect(await ledger.pushedParts(ids[999]!)).toEqual(new Set([0]));
-        expect(await ledger.pushedParts(randomUUID())).toEqual(new Set());
+        expect((await ledger.partsOf(ids[0]!)).pushed).toEqual(new Set([0, 3]));
+        expect((await ledger.partsOf(ids[999]!)).pushed).toEqual(new Set([0]));
+        expect((await ledger.partsOf(randomUUID())).pushed).toEqual(new Set());
         // 16 partitions: at most 16 × ceil(1,000 / 16 / 100) entity group transactions, not 1,000 requests.
         const partitions = new Set<string>();
         for await (const entity of table.listEntities()) partitions.add(entity.partitionKey!);
@@ -37,8 +37,8 @@ describe('the push ledger', () => {
         const ledger = createPushLedger(newTable());
         const id = 'source/event#1?x\\y';
         await ledger.recordParts([{ ingestionId: id, part: 0, rows: 1 }]);
-        expect(await ledger.pushedParts(id)).toEqual(new Set([0]));
-        expect(await ledger.pushedParts('source/event#1?x\\z')).toEqual(new Set());
+        expect((await ledger.partsOf(id)).pushed).toEqual(new Set([0]));
+        expect((await ledger.partsOf('source/event#1?x\\z')).pushed).toEqual(new Set());
     });
 
     it('still reads entries written before the ledger was sharded (one partition per ingestion)', async () => {
@@ -47,7 +47,7 @@ describe('the push ledger', () => {
         const id = randomUUID();
         await table.upsertEntity({ partitionKey: id, rowKey: '000000', rows: 1, requestId: '', pushedAt: '' });
         await table.upsertEntity({ partitionKey: id, rowKey: '000002', rows: 1, requestId: '', pushedAt: '' });
-        expect(await createPushLedger(table).pushedParts(id)).toEqual(new Set([0, 2]));
+        expect((await createPushLedger(table).partsOf(id)).pushed).toEqual(new Set([0, 2]));
     });
 
     it('is asked only about messages that were received before or sent back by the relay', () => {
@@ -72,9 +72,9 @@ describe('the push ledger', () => {
         const recent = randomUUID();
         await ledger.recordParts([{ ingestionId: recent, part: 0, rows: 1 }]);
         expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(251);
-        expect(await ledger.pushedParts(oldIds[0]!)).toEqual(new Set());
-        expect(await ledger.pushedParts(legacy)).toEqual(new Set());
-        expect(await ledger.pushedParts(recent)).toEqual(new Set([0]));
+        expect((await ledger.partsOf(oldIds[0]!)).pushed).toEqual(new Set());
+        expect((await ledger.partsOf(legacy)).pushed).toEqual(new Set());
+        expect((await ledger.partsOf(recent)).pushed).toEqual(new Set([0]));
     });
 
     it('stops sweeping when its time is up and goes on in the next run', async () => {

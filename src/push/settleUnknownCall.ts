@@ -1,0 +1,42 @@
+import type { TableConfig } from '../config/relayConfig';
+import type { PowerBiClient } from '../powerbi/powerBiClient';
+import type { PendingCall } from './pushLedger';
+
+/** Whether a part of a call whose outcome is unknown is in Power BI, and whether Power BI itself said so. */
+export type UnknownCallVerdict = { landed: boolean; confirmed: boolean };
+
+const daxName = (name: string, open: string, close: string) =>
+    `${open}${name.replaceAll(close, close + close)}${close}`;
+
+/** The DAX that counts the rows one call carried, by the id the relay put in the table's marker column. */
+export function toMarkerCountQuery(table: string, column: string, callId: string): string {
+    const quoted = daxName(table, "'", "'");
+    return `EVALUATE ROW("rows", COUNTROWS(FILTER(${quoted}, ${quoted}${daxName(column, '[', ']')} = ${daxName(callId, '"', '"')})))`;
+}
+
+/**
+ * Settles an Add Rows call whose answer never came (a timeout, a reset, a 5xx, a crash before the ledger write).
+ * With the table's marker column, the rows that carry the call's id are counted in Power BI (Datasets - Execute
+ * Queries): some means the call was stored (Add Rows stores a call whole; a FIFO table may have trimmed some
+ * since), none means it was not. Without a marker column, or when the count cannot be read, the table's
+ * `ambiguousOutcome` decides and the verdict is unconfirmed.
+ */
+export async function settleUnknownCall(
+    call: PendingCall,
+    table: Pick<TableConfig, 'name' | 'markerColumn' | 'ambiguousOutcome'>,
+    target: { workspaceId: string; datasetId: string },
+    client: Pick<PowerBiClient, 'executeQuery'>,
+): Promise<UnknownCallVerdict & { failure?: string }> {
+    const policy = { landed: table.ambiguousOutcome === 'atMostOnce', confirmed: false };
+    if (table.markerColumn === undefined) return policy;
+    const counted = await client.executeQuery(
+        target.workspaceId,
+        target.datasetId,
+        toMarkerCountQuery(table.name, table.markerColumn, call.callId),
+    );
+    const rows = counted.ok ? Number(counted.value[0]?.['[rows]']) : Number.NaN;
+    if (!Number.isFinite(rows)) {
+        return { ...policy, failure: counted.ok ? 'the count query answered no number' : counted.failure.message };
+    }
+    return { landed: rows > 0, confirmed: true };
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverRows } from '../../src/push/deliverRows';
+import { toMarkerCountQuery } from '../../src/push/settleUnknownCall';
+import { productConfig, productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
+
+let bed: RelayTestBed;
+beforeAll(async () => {
+    bed = await startRelayTestBed();
+});
+afterAll(async () => {
+    await bed?.close();
+});
+
+/** productConfig's table with a marker column, or with a policy for calls whose outcome is unknown. */
+function configWith(table: Record<string, unknown>) {
+    const [dataset] = productConfig.datasets;
+    const [product] = dataset!.tables;
+    return {
+        datasets: [
+            {
+                ...dataset,
+                tables: [
+                    { ...product, columns: [...product!.columns, { name: 'Batch', dataType: 'String' }], ...table },
+                ],
+            },
+        ],
+    };
+}
+
+const product = (id: number) => ({ ProductID: id, Name: `Product ${id}` });
+
+/** The first delivery times out after Power BI stored the rows (or not); the message comes back as after a crash. */
+async function deliverTwice(table: Record<string, unknown>, fault: 'applied' | 'hang') {
+    const { relay, workspaceId } = await bed.newRelay({ POWERBI_TIMEOUT_MS: '1000' }, configWith(table));
+    const message = productMessage([product(1), product(2)]);
+    // The dataset exists before the fault, so the faulted call is the rows call itself.
+    await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+    await bed.emulator.injectFaults({
+        operation: 'postRows',
+        ...(fault === 'applied' ? { kind: 'applied', then: 'hang' } : { kind: 'hang' }),
+    });
+    const first = await deliverRows(message, relay.deliver, { dequeueCount: 1 });
+    await bed.emulator.clearRequests();
+    const second = await deliverRows(message, relay.deliver, { dequeueCount: 2 });
+    const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+    const rows = dataset.tables[0]!.rows ?? [];
+    const ids = rows.map((row) => row.ProductID).sort();
+    const queries = (await bed.emulator.requests()).filter((entry) => entry.operation === 'executeQueries');
+    return { relay, message, first, second, ids, rows, queries };
+}
+
+describe('a call whose answer never came (timeout after Power BI stored it, or a crash before the ledger)', () => {
+    it('with a marker column: counts the call in Power BI, finds it stored, and does not push it again', async () => {
+        const { first, second, ids, rows, queries, relay, message } = await deliverTwice(
+            { markerColumn: 'Batch' },
+            'applied',
+        );
+        expect(first).toMatchObject({ rowsPushed: 0, rescheduled: { transient: 1 } });
+        expect(second).toMatchObject({ calls: 0, verifiedParts: 1, unconfirmedParts: 0, skippedParts: 1 });
+        expect(ids).toEqual([0, 1, 2]);
+        expect(queries).toHaveLength(1);
+        // Every row carries the id of the call that carried it.
+        const batch = rows.find((row) => row.ProductID === 1)?.Batch;
+        expect(rows.find((row) => row.ProductID === 2)?.Batch).toBe(batch);
+        expect(String(batch)).toMatch(/^[0-9a-f-]{36}$/);
+        expect((await relay.deliver.ledger.partsOf(message.ingestionId)).pushed).toEqual(new Set([0]));
+    });
+
+    it('with a marker column: finds none of a call that was not stored, and pushes it once', async () => {
+        const { second, ids, queries } = await deliverTwice({ markerColumn: 'Batch' }, 'hang');
+        expect(second).toMatchObject({ calls: 1, rowsPushed: 2, verifiedParts: 1, unconfirmedParts: 0 });
+        expect(ids).toEqual([0, 1, 2]);
+        expect(queries).toHaveLength(1);
+    });
+
+    it('without one, atLeastOnce (the default) pushes again and counts the part as unconfirmed', async () => {
+        const { second, ids, queries } = await deliverTwice({}, 'applied');
+        expect(second).toMatchObject({ calls: 1, verifiedParts: 0, unconfirmedParts: 1 });
+        expect(ids).toEqual([0, 1, 1, 2, 2]);
+        expect(queries).toHaveLength(0);
+    });
+
+    it('without one, atMostOnce does not push again and counts the part as unconfirmed', async () => {
+        const { second, ids } = await deliverTwice({ ambiguousOutcome: 'atMostOnce' }, 'applied');
+        expect(second).toMatchObject({ calls: 0, verifiedParts: 0, unconfirmedParts: 1 });
+        expect(ids).toEqual([0, 1, 2]);
+    });
+
+    it('a definite answer (429) ends the intent: the next delivery pushes without asking Power BI', async () => {
+        const { relay, workspaceId } = await bed.newRelay({}, configWith({ markerColumn: 'Batch' }));
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        await bed.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 429, retryAfterSeconds: 1 });
+        const message = productMessage([product(1)]);
+        expect(await deliverRows(message, relay.deliver, { dequeueCount: 1 })).toMatchObject({
+            rescheduled: { throttled: 1 },
+        });
+        expect((await relay.deliver.ledger.partsOf(message.ingestionId)).pending.size).toBe(0);
+        await bed.emulator.clearRequests();
+        expect(await deliverRows(message, relay.deliver, { dequeueCount: 2 })).toMatchObject({
+            calls: 1,
+            verifiedParts: 0,
+        });
+        expect((await bed.emulator.requests()).some((entry) => entry.operation === 'executeQueries')).toBe(false);
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID)).toEqual([0, 1]);
+    });
+
+    it('quotes names and the call id as DAX does', () => {
+        expect(toMarkerCountQuery("Bob's", 'a]b', 'x"y')).toBe(
+            `EVALUATE ROW("rows", COUNTROWS(FILTER('Bob''s', 'Bob''s'[a]]b] = "x""y")))`,
+        );
+    });
+});
