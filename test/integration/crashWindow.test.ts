@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverRows } from '../../src/push/deliverRows';
 import { toMarkerCountQuery } from '../../src/push/settleUnknownCall';
+import { waitFor } from '../support/waitFor';
 import { productConfig, productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
 let bed: RelayTestBed;
@@ -103,6 +104,33 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         expect((await bed.emulator.requests()).some((entry) => entry.operation === 'executeQueries')).toBe(false);
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         expect(dataset.tables[0]!.rows?.map((row) => row.ProductID)).toEqual([0, 1]);
+    });
+
+    it('settles a companion left pending when another call gathers it, and pushes only what is new', async () => {
+        const { relay, workspaceId } = await bed.newRelay(
+            { POWERBI_TIMEOUT_MS: '1000', PUSH_RETRY_BASE_SECONDS: '1', PUSH_RETRY_MAX_SECONDS: '1' },
+            configWith({ markerColumn: 'Batch' }),
+        );
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        const companion = productMessage([product(2)]);
+        await relay.deliver.queue.send(companion);
+        await bed.emulator.injectFaults({ operation: 'postRows', kind: 'applied', then: 'hang' });
+        // One call carries both; its answer never comes, and both go back to the queue with the intent pending.
+        expect(await deliverRows(productMessage([product(1)]), relay.deliver, { dequeueCount: 1 })).toMatchObject({
+            calls: 1,
+            rescheduled: { transient: 2 },
+        });
+        expect((await relay.deliver.ledger.partsOf(companion.ingestionId)).pending.size).toBe(1);
+        // Both go back (the trigger too) and become visible after their 1 s back-off; a new request's call gathers them.
+        await waitFor(
+            async () =>
+                (await bed.queue(relay.settings.ROWS_QUEUE).peekMessages({ numberOfMessages: 32 })).peekedMessageItems
+                    .length === 2,
+        );
+        const next = await deliverRows(productMessage([product(3)]), relay.deliver, { dequeueCount: 1 });
+        expect(next).toMatchObject({ calls: 1, verifiedParts: 2, rowsPushed: 1 });
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 1, 2, 3]);
     });
 
     it('quotes names and the call id as DAX does', () => {
