@@ -106,9 +106,9 @@ export async function deliverRows(
     if (unsettled.length > 0 && tableConfig) {
         const resolved = await deps.resolver.resolve(message.dataset, message.table);
         if (resolved.ok) {
-            for (const [part, pendingCall] of unsettled) {
+            for (const [part, pendingCall] of unsettled.sort(([a], [b]) => a - b)) {
                 const partRows = Math.min(deps.maxRowsPerPost, message.rowCount - part * deps.maxRowsPerPost);
-                const landed = await settlePart(
+                const settled = await settlePart(
                     message.ingestionId,
                     part,
                     partRows,
@@ -118,7 +118,13 @@ export async function deliverRows(
                     deps,
                     report,
                 );
-                if (landed) pushed.add(part);
+                if (settled === 'landed') pushed.add(part);
+                if (typeof settled === 'number') {
+                    // Count again later rather than guess: the message waits, from this part on.
+                    const piece: Member = { ...triggerMember(message, deps), part, rows: [], bytes: 0, last: true };
+                    await reschedule(piece, settled, 'transient', report);
+                    return report;
+                }
             }
         }
     }
@@ -204,19 +210,20 @@ export async function deliverRows(
                     maxMessages: deps.packMessages,
                     maxRows: grant.maxRows - rowsTaken,
                     maxBytes: deps.maxBytesPerPost - bytesTaken,
-                    settlePending: (companion, pendingCall) =>
-                        tableConfig
-                            ? settlePart(
-                                  companion.ingestionId,
-                                  0,
-                                  companion.rowCount,
-                                  pendingCall,
-                                  tableConfig,
-                                  target,
-                                  deps,
-                                  report,
-                              )
-                            : Promise.resolve(false),
+                    settlePending: async (companion, pendingCall) => {
+                        if (!tableConfig) return 'later';
+                        const settled = await settlePart(
+                            companion.ingestionId,
+                            0,
+                            companion.rowCount,
+                            pendingCall,
+                            tableConfig,
+                            target,
+                            deps,
+                            report,
+                        );
+                        return typeof settled === 'number' ? 'later' : settled;
+                    },
                 }).catch(async (error: unknown) => {
                     // Storage failed while packing: give the slot's rows back before the host retries the message.
                     await release(grant, { pushedRows: 0 }, report);
@@ -334,8 +341,9 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
 }
 
 /**
- * Settles one part of a call whose outcome the relay never learnt; returns whether its rows are in Power BI
- * (then recorded as pushed, so nobody asks again).
+ * Settles one part of a call whose outcome the relay never learnt: `landed` (its rows are in Power BI, now
+ * recorded as pushed, so nobody asks again), `push` (they are not, or the policy says to send them), or the
+ * seconds after which to count again.
  */
 async function settlePart(
     ingestionId: string,
@@ -346,13 +354,16 @@ async function settlePart(
     target: { workspaceId: string; datasetId: string },
     deps: DeliverDeps,
     report: DeliveryReport,
-): Promise<boolean> {
+): Promise<'landed' | 'push' | number> {
     const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
+    if (verdict.failure)
+        report.lastFailure = { kind: 'transient', message: `Call ${pendingCall.callId}: ${verdict.failure}` };
+    if (verdict.kind === 'later') return verdict.seconds;
     if (verdict.confirmed) report.verifiedParts += 1;
     else report.unconfirmedParts += 1;
-    if (verdict.failure) report.lastFailure = { kind: 'transient', message: `Unconfirmed call: ${verdict.failure}` };
-    if (verdict.landed) await deps.ledger.recordParts([{ ingestionId, part, rows }]);
-    return verdict.landed;
+    if (!verdict.landed) return 'push';
+    await deps.ledger.recordParts([{ ingestionId, part, rows }]);
+    return 'landed';
 }
 
 /** The rows are in Power BI (or refused) whatever the budget's Storage says: its failure is reported, not thrown. */

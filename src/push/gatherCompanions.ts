@@ -9,8 +9,11 @@ export interface GatherOptions {
     queue: RowsQueue;
     blobs: RowsBlobs;
     ledger: PushLedger;
-    /** Settles a companion left pending by a call whose outcome is unknown; true when its rows are in Power BI. */
-    settlePending(message: RowsMessage, call: PendingCall): Promise<boolean>;
+    /**
+     * Settles a companion left pending by a call whose outcome is unknown: in Power BI (`landed`), to be pushed
+     * (`push`), or not known yet (`later`: it goes back to the queue, for its own delivery to count again).
+     */
+    settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | 'later'>;
     maxMessages: number;
     maxRows: number;
     maxBytes: number;
@@ -75,6 +78,11 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
         const loaded = await Promise.all(matching.map((entry) => load(entry.message, entry.received, options)));
         for (const [index, entry] of matching.entries()) {
             const result = loaded[index]!;
+            if (result.kind === 'later') {
+                rowsLeft += entry.message.rowCount;
+                await sendBack(entry.received, entry.message, options);
+                continue;
+            }
             if (result.kind === 'pushed') {
                 await entry.received.complete();
                 if (entry.message.blob) await options.blobs.delete(entry.message.blob);
@@ -100,14 +108,17 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
     return gathered;
 }
 
-type Loaded = { kind: 'rows'; rows: Row[] } | { kind: 'pushed' } | { kind: 'missing'; reason: string };
+type Loaded =
+    { kind: 'rows'; rows: Row[] } | { kind: 'pushed' } | { kind: 'later' } | { kind: 'missing'; reason: string };
 
 async function load(message: RowsMessage, received: ReceivedMessage, options: GatherOptions): Promise<Loaded> {
     if (mayHaveBeenPushed(message, received.dequeueCount)) {
         const parts = await options.ledger.partsOf(message.ingestionId);
         if (parts.pushed.has(0)) return { kind: 'pushed' };
         const pendingCall = parts.pending.get(0);
-        if (pendingCall && (await options.settlePending(message, pendingCall))) return { kind: 'pushed' };
+        const settled = pendingCall ? await options.settlePending(message, pendingCall) : 'push';
+        if (settled === 'landed') return { kind: 'pushed' };
+        if (settled === 'later') return { kind: 'later' };
     }
     return readMessageRows(message, options.blobs);
 }

@@ -2,8 +2,14 @@ import type { TableConfig } from '../config/relayConfig';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PendingCall } from './pushLedger';
 
-/** Whether a part of a call whose outcome is unknown is in Power BI, and whether Power BI itself said so. */
-export type UnknownCallVerdict = { landed: boolean; confirmed: boolean };
+/**
+ * Whether a part of a call whose outcome is unknown is in Power BI, and whether Power BI itself said so; or, when
+ * the count was throttled or failed for a while (429, 5xx, a timeout), when to count again, so a marker table
+ * never falls back to guessing for a passing failure.
+ */
+export type UnknownCallVerdict =
+    | { kind: 'settled'; landed: boolean; confirmed: boolean; failure?: string }
+    | { kind: 'later'; seconds: number; failure: string };
 
 const daxName = (name: string, open: string, close: string) =>
     `${open}${name.replaceAll(close, close + close)}${close}`;
@@ -26,17 +32,24 @@ export async function settleUnknownCall(
     table: Pick<TableConfig, 'name' | 'markerColumn' | 'ambiguousOutcome'>,
     target: { workspaceId: string; datasetId: string },
     client: Pick<PowerBiClient, 'executeQuery'>,
-): Promise<UnknownCallVerdict & { failure?: string }> {
-    const policy = { landed: table.ambiguousOutcome === 'atMostOnce', confirmed: false };
+): Promise<UnknownCallVerdict> {
+    const policy = { kind: 'settled', landed: table.ambiguousOutcome === 'atMostOnce', confirmed: false } as const;
     if (table.markerColumn === undefined) return policy;
     const counted = await client.executeQuery(
         target.workspaceId,
         target.datasetId,
         toMarkerCountQuery(table.name, table.markerColumn, call.callId),
     );
-    const rows = counted.ok ? Number(counted.value[0]?.['[rows]']) : Number.NaN;
-    if (!Number.isFinite(rows)) {
-        return { ...policy, failure: counted.ok ? 'the count query answered no number' : counted.failure.message };
+    if (!counted.ok) {
+        const { failure } = counted;
+        if (failure.kind === 'throttled')
+            return { kind: 'later', seconds: failure.retryAfterSeconds, failure: failure.message };
+        if (failure.kind === 'transient')
+            return { kind: 'later', seconds: failure.retryAfterSeconds ?? 30, failure: failure.message };
+        // Refused for good (no Build permission, DAX not served on this dataset): the policy decides.
+        return { ...policy, failure: `the count query failed: ${failure.message}` };
     }
-    return { landed: rows > 0, confirmed: true };
+    const rows = Number(counted.value[0]?.['[rows]']);
+    if (!Number.isFinite(rows)) return { ...policy, failure: 'the count query answered no number' };
+    return { kind: 'settled', landed: rows > 0, confirmed: true };
 }

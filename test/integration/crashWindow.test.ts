@@ -67,6 +67,36 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         expect((await relay.deliver.ledger.partsOf(message.ingestionId)).pushed).toEqual(new Set([0]));
     });
 
+    it('with a marker column: when the count is throttled, waits and counts again instead of guessing', async () => {
+        const { relay, workspaceId } = await bed.newRelay(
+            { POWERBI_TIMEOUT_MS: '1000' },
+            configWith({ markerColumn: 'Batch' }),
+        );
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        await bed.emulator.injectFaults({ operation: 'postRows', kind: 'applied', then: 'hang' });
+        const message = productMessage([product(1)]);
+        await deliverRows(message, relay.deliver, { dequeueCount: 1 });
+        await bed.emulator.injectFaults({
+            operation: 'executeQueries',
+            kind: 'status',
+            status: 429,
+            retryAfterSeconds: 7,
+        });
+        expect(await deliverRows(message, relay.deliver, { dequeueCount: 2 })).toMatchObject({
+            calls: 0,
+            verifiedParts: 0,
+            unconfirmedParts: 0,
+            rescheduled: { transient: 1 },
+            delaySeconds: 7,
+        });
+        expect(await deliverRows(message, relay.deliver, { dequeueCount: 3 })).toMatchObject({
+            calls: 0,
+            verifiedParts: 1,
+        });
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID)).toEqual([0, 1]);
+    });
+
     it('with a marker column: finds none of a call that was not stored, and pushes it once', async () => {
         const { second, ids, queries } = await deliverTwice({ markerColumn: 'Batch' }, 'hang');
         expect(second).toMatchObject({ calls: 1, rowsPushed: 2, verifiedParts: 1, unconfirmedParts: 0 });
