@@ -14,7 +14,7 @@ import { settleUnknownCall } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
-import { countAddRowsCall, countPoisoned } from '../telemetry/relayMetrics';
+import { countAddRowsCall, countPoisoned, countUnknownOutcome } from '../telemetry/relayMetrics';
 import { toPushAction, type PushAction } from './toPushAction';
 
 export interface DeliverDeps {
@@ -109,7 +109,7 @@ export async function deliverRows(
             for (const [part, pendingCall] of unsettled.sort(([a], [b]) => a - b)) {
                 const partRows = Math.min(deps.maxRowsPerPost, message.rowCount - part * deps.maxRowsPerPost);
                 const settled = await settlePart(
-                    message.ingestionId,
+                    message,
                     part,
                     partRows,
                     pendingCall,
@@ -213,7 +213,7 @@ export async function deliverRows(
                     settlePending: async (companion, pendingCall) => {
                         if (!tableConfig) return 'later';
                         const settled = await settlePart(
-                            companion.ingestionId,
+                            companion,
                             0,
                             companion.rowCount,
                             pendingCall,
@@ -346,7 +346,7 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
  * seconds after which to count again.
  */
 async function settlePart(
-    ingestionId: string,
+    { ingestionId, dataset }: Pick<RowsMessage, 'ingestionId' | 'dataset'>,
     part: number,
     rows: number,
     pendingCall: PendingCall,
@@ -361,6 +361,10 @@ async function settlePart(
     if (verdict.kind === 'later') return verdict.seconds;
     if (verdict.confirmed) report.verifiedParts += 1;
     else report.unconfirmedParts += 1;
+    countUnknownOutcome(
+        { dataset, table: table.name },
+        verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed',
+    );
     if (!verdict.landed) return 'push';
     await deps.ledger.recordParts([{ ingestionId, part, rows }]);
     return 'landed';

@@ -13,6 +13,7 @@ export const metricNames = {
     rowsPushed: 'pbi_relay.rows.pushed',
     addRowsCalls: 'pbi_relay.add_rows.calls',
     messagesPoisoned: 'pbi_relay.messages.poisoned',
+    unknownOutcomeParts: 'pbi_relay.unknown_outcome.parts',
     queueMessages: 'pbi_relay.queue.messages',
     queueOldestMessageAge: 'pbi_relay.queue.oldest_message_age',
     refreshes: 'pbi_relay.refreshes',
@@ -33,6 +34,7 @@ interface Instruments {
     rowsPushed: Counter;
     addRowsCalls: Counter;
     messagesPoisoned: Counter;
+    unknownOutcomeParts: Counter;
     queueMessages: ObservableGauge;
     queueOldestMessageAge: ObservableGauge;
     refreshes: Counter;
@@ -61,6 +63,11 @@ function relayInstruments(): Instruments {
         messagesPoisoned: meter.createCounter(metricNames.messagesPoisoned, {
             unit: '{message}',
             description: 'Rows messages moved to the poison queue',
+        }),
+        unknownOutcomeParts: meter.createCounter(metricNames.unknownOutcomeParts, {
+            unit: '{part}',
+            description:
+                'Parts of Add Rows calls whose answer never came, by how they were settled: stored or notStored (counted by the marker column in Power BI), unconfirmed (by the table policy)',
         }),
         queueMessages: meter.createObservableGauge(metricNames.queueMessages, {
             unit: '{message}',
@@ -99,6 +106,14 @@ export function countPoisoned(at: { dataset?: string; table?: string }, code: st
         table: at.table ?? 'unknown',
         code: code ?? 'none',
     });
+}
+
+/** A part of a call whose answer never came, once settled. */
+export function countUnknownOutcome(
+    at: { dataset: string; table: string },
+    verdict: 'stored' | 'notStored' | 'unconfirmed',
+): void {
+    relayInstruments().unknownOutcomeParts.add(1, { dataset: at.dataset, table: at.table, verdict });
 }
 
 /** A refresh's recorded end (once per refresh, by the writer of its outcome). */

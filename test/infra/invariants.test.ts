@@ -592,6 +592,7 @@ describe('monitoring', () => {
             'addRowsCalls',
             'limits',
             'poison',
+            'unknownOutcomes',
             'refreshOutcomes',
             'refreshDurations',
         ]);
@@ -604,6 +605,7 @@ describe('monitoring', () => {
         uses('addRowsCalls', metricNames.addRowsCalls);
         uses('limits', metricNames.addRowsCalls, metricNames.rowsPushed);
         uses('poison', metricNames.messagesPoisoned);
+        uses('unknownOutcomes', metricNames.unknownOutcomeParts);
         uses('refreshOutcomes', metricNames.refreshes);
         uses('refreshDurations', metricNames.refreshDuration);
         const everyQuery = [...queries.values()].join('\n');
