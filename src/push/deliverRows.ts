@@ -51,7 +51,7 @@ export interface DeliveryReport {
     skippedParts: number;
     /** Parts of a call whose outcome was unknown, settled by counting their marker in Power BI. */
     verifiedParts: number;
-    /** Parts of such a call settled by the table's ambiguousOutcome (no marker column, or the count failed). */
+    /** Parts of such a call settled by the table's ambiguousOutcome (no marker column, or Power BI refused the count). */
     unconfirmedParts: number;
     requestIds: string[];
     /** Messages sent back to the queue to wait (for a slot, Retry-After or back-off), by reason. */
