@@ -149,15 +149,27 @@ describe('metrics after real traffic and a refresh', () => {
                 headers: { 'Content-Type': 'application/json' },
                 body: JSON.stringify({ rows }),
             });
+        // The faults are kept to this dataset (the examples above created it): the sources' rows of the examples may
+        // still be on their way to their own datasets, and must not take them.
+        const datasetId = await waitFor(
+            async () => (await local.emulator.datasets()).find((d) => d.name === 'SalesMarketing')?.id,
+            { timeoutMs: 30_000, intervalMs: 100, description: 'the SalesMarketing push dataset' },
+        );
         // A 429 first, then the rows go through after Retry-After.
-        await local.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 429, retryAfterSeconds: 1 });
+        await local.emulator.injectFaults({
+            operation: 'postRows',
+            kind: 'status',
+            status: 429,
+            retryAfterSeconds: 1,
+            datasetId,
+        });
         expect((await post([product(1), product(2)])).response.status).toBe(202);
         await waitFor(async () => (await rowsOf('SalesMarketing', 'Product')).some((row) => row.ProductID === 2), {
             timeoutMs: 30_000,
             intervalMs: 100,
         });
         // A 500 with PUSH_MAX_ATTEMPTS 1: the rows go to the poison queue.
-        await local.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 500 });
+        await local.emulator.injectFaults({ operation: 'postRows', kind: 'status', status: 500, datasetId });
         expect((await post([product(3)])).response.status).toBe(202);
         // The examples started the demo refresh already (409 then); alone, this test starts it. Once it
         // completed, one more that the emulator fails.
