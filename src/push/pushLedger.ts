@@ -95,6 +95,23 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
         );
         await Promise.all(batches.map((batch) => table.submitTransaction(batch)));
     }
+    /**
+     * Writes one entity per entry, replacing what the part had; `pushedAt` bounds a pending entry's life like a
+     * pushed one's, since the sweep removes both.
+     */
+    async function writeEntries(
+        entries: readonly LedgerEntry[],
+        fields: (entry: LedgerEntry) => Record<string, string | number>,
+    ): Promise<void> {
+        await ensureTable();
+        const pushedAt = now().toISOString();
+        await submitByShard(entries, (entry) => [
+            'upsert',
+            { ...entityKey(entry), ingestionId: entry.ingestionId, rows: entry.rows, ...fields(entry), pushedAt },
+            'Replace',
+        ]);
+    }
+
     return {
         async partsOf(ingestionId) {
             await ensureTable();
@@ -124,40 +141,10 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
             for await (const entity of earlier) if (/^\d{6}$/.test(entity.rowKey)) parts.add(Number(entity.rowKey));
             return { pushed: parts, pending };
         },
-        async recordParts(entries) {
-            await ensureTable();
-            const pushedAt = now().toISOString();
-            // Replace mode: a pending entry of the same part loses its state and call id.
-            await submitByShard(entries, (entry) => [
-                'upsert',
-                {
-                    ...entityKey(entry),
-                    ingestionId: entry.ingestionId,
-                    rows: entry.rows,
-                    requestId: entry.requestId ?? '',
-                    pushedAt,
-                },
-                'Replace',
-            ]);
-        },
-        async recordIntent(entries, call) {
-            await ensureTable();
-            // pushedAt bounds a pending entry's life like a pushed one's: the sweep removes both.
-            const pushedAt = now().toISOString();
-            await submitByShard(entries, (entry) => [
-                'upsert',
-                {
-                    ...entityKey(entry),
-                    ingestionId: entry.ingestionId,
-                    rows: entry.rows,
-                    state: 'pending',
-                    callId: call.callId,
-                    callRows: call.callRows,
-                    pushedAt,
-                },
-                'Replace',
-            ]);
-        },
+        // Replace mode: a pushed entry drops the state and call id of the pending one it replaces.
+        recordParts: (entries) => writeEntries(entries, (entry) => ({ requestId: entry.requestId ?? '' })),
+        recordIntent: (entries, call) =>
+            writeEntries(entries, () => ({ state: 'pending', callId: call.callId, callRows: call.callRows })),
         async clearIntent(entries) {
             await ensureTable();
             await submitByShard(entries, (entry) => ['delete', entityKey(entry)]);

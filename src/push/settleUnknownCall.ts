@@ -42,10 +42,9 @@ export async function settleUnknownCall(
     );
     if (!counted.ok) {
         const { failure } = counted;
-        if (failure.kind === 'throttled')
-            return { kind: 'later', seconds: failure.retryAfterSeconds, failure: failure.message };
-        if (failure.kind === 'transient')
+        if (failure.kind === 'throttled' || failure.kind === 'transient') {
             return { kind: 'later', seconds: failure.retryAfterSeconds ?? 30, failure: failure.message };
+        }
         // Refused for good (no Build permission, DAX not served on this dataset): the policy decides.
         return { ...policy, failure: `the count query failed: ${failure.message}` };
     }

@@ -1,4 +1,5 @@
 import type { HttpHandler } from '@azure/functions';
+import { toRetryLaterAnswer } from '../ingest/toResponseBody';
 import { isStorageUnavailable } from '../storage/isStorageUnavailable';
 
 /**
@@ -12,11 +13,7 @@ export function answerStorageOutages(handler: HttpHandler): HttpHandler {
         } catch (error) {
             if (!isStorageUnavailable(error)) throw error;
             context.error('pbi-relay storage unavailable', { message: (error as Error).message });
-            return {
-                status: 503,
-                headers: { 'Retry-After': '10' },
-                jsonBody: { error: { code: 'StorageUnavailable', message: 'Storage is unavailable; retry later' } },
-            };
+            return toRetryLaterAnswer(503, 'StorageUnavailable', 'Storage is unavailable; retry later');
         }
     };
 }
