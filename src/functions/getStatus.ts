@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { toRetryLaterAnswer } from '../ingest/toResponseBody';
 import { getRelay } from '../runtime/relay';
 import { readStatus } from '../status/readStatus';
 
@@ -6,13 +7,9 @@ export async function getStatusHandler(_request: HttpRequest, context: Invocatio
     try {
         return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: await readStatus(getRelay().status) };
     } catch (error) {
-        const message = `Storage could not be read: ${(error as Error).message}`;
-        context.error('pbi-relay status not read', { message });
-        return {
-            status: 503,
-            headers: { 'Retry-After': '10' },
-            jsonBody: { error: { code: 'StorageUnavailable', message } },
-        };
+        // The Storage error names the storage host: it goes to the log, not into the answer.
+        context.error('pbi-relay status not read', { message: (error as Error).message });
+        return toRetryLaterAnswer(503, 'StorageUnavailable', 'Storage could not be read; retry later');
     }
 }
 
