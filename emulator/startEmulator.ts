@@ -44,6 +44,11 @@ export interface RunningEmulator {
     identityEndpoint: string;
     /** The secret for IDENTITY_HEADER. */
     identityHeader: string;
+    /**
+     * The key that signs this emulator's tokens (HS256), for another emulator that accepts them (the Kusto emulator's
+     * `tokenSigningKey` option). It survives reset.
+     */
+    tokenSigningKey: string;
     /** IDENTITY_ENDPOINT and IDENTITY_HEADER, ready to merge into process.env or a child's env. */
     env(): { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string };
     close(): Promise<void>;
@@ -140,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         port: address.port,
         identityEndpoint,
         identityHeader: runtime.identity.header,
+        tokenSigningKey: store.state.signingKey,
         env: () => ({ IDENTITY_ENDPOINT: identityEndpoint, IDENTITY_HEADER: runtime.identity.header }),
         close,
         reset: () => run(() => control.reset()),
