@@ -57,7 +57,17 @@ describe('the deployment package (azd packaging + remote build, offline)', () =>
 
     it('leaves out the local tooling, tests, infra and anything built or installed locally', () => {
         const topLevel = new Set(files.map((file) => file.split('/')[0]));
-        for (const folder of ['emulator', 'local', 'scripts', 'test', 'infra', 'dist', 'node_modules', '.ci'])
+        for (const folder of [
+            'emulator',
+            'kusto-emulator',
+            'local',
+            'scripts',
+            'test',
+            'infra',
+            'dist',
+            'node_modules',
+            '.ci',
+        ])
             expect(topLevel.has(folder), `${folder}/ is in the package`).toBe(false);
         for (const file of ['package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'pbi-relay.config.json'])
             expect(files, `${file} is missing from the package`).toContain(file);
