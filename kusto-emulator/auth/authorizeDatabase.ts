@@ -4,18 +4,23 @@ import type { DatabaseRole, StoredDatabase } from '../state/KustoStore';
 import type { KustoCaller } from './authenticateKusto';
 
 /** What a call does in a database, and the roles that may do it. */
-export type DatabaseAction = 'ingest' | 'query' | 'show' | 'admin';
+export type DatabaseAction = 'ingest' | 'mapping' | 'query' | 'show' | 'admin';
 
 const allowed: Record<DatabaseAction, DatabaseRole[]> = {
     // Ingestors may only ingest (no query rights, as the role's documentation says); Admins may do everything.
     ingest: ['Admin', 'Ingestor'],
+    // Documented: creating a table ingestion mapping needs at least Table Ingestor. Showing mappings has no
+    // documented permission; the emulator allows the same roles (strict: not Viewers).
+    mapping: ['Admin', 'Ingestor'],
     query: ['Admin', 'Viewer'],
+    // Documented for .show tables / table schema / materialized-views: Database User, Viewer or Monitor.
     show: ['Admin', 'Viewer'],
     admin: ['Admin'],
 };
 
 const actionText: Record<DatabaseAction, string> = {
     ingest: 'ingest data',
+    mapping: 'manage ingestion mappings',
     query: 'run queries',
     show: 'run this .show command',
     admin: 'run this control command',

@@ -53,11 +53,17 @@ export class CslCursor {
         return token.text;
     }
 
+    /** A string literal; adjacent literals are one string, as in KQL (`'[' '{...}' ']'`). */
     expectString(role: string): string {
         const token = this.peek();
         if (token?.kind !== 'string') this.fail(`${role} (a string literal)`);
         this.index += 1;
-        return token.text;
+        let text = token.text;
+        for (let next = this.peek(); next?.kind === 'string'; next = this.peek()) {
+            text += next.text;
+            this.index += 1;
+        }
+        return text;
     }
 
     /** A string literal or a bare name (mapping names may be either). */

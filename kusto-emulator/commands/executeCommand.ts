@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { authorizeDatabase } from '../auth/authorizeDatabase';
 import type { KustoCaller } from '../auth/authenticateKusto';
 import { kustoErrors } from '../errors/kustoErrors';
@@ -5,6 +6,7 @@ import type { KustoRuntime } from '../KustoRuntime';
 import type { ResultTable } from '../results/ResultTable';
 import { clrTypeNames } from '../state/kustoTypes';
 import type { StoredDatabase, StoredMaterializedView, StoredTable } from '../state/KustoStore';
+import { lookbackSeconds } from '../query/viewRows';
 import type { ManagementCommand } from './parseCommand';
 import { parseMappingElements } from './parseMappingElements';
 import { parsePrincipalFqn } from './principalFqn';
@@ -98,7 +100,7 @@ export function executeCommand(
             return { columns: schemaColumns, rows: [schemaRow(table, database, command.format)] };
         }
         case 'createOrAlterMapping': {
-            authorizeDatabase(runtime, caller, database, 'admin');
+            authorizeDatabase(runtime, caller, database, 'mapping');
             const table = requireTable(command.table);
             const elements = parseMappingElements(command.text, table, command.mapping);
             const mapping = {
@@ -115,11 +117,17 @@ export function executeCommand(
             };
         }
         case 'showMappings': {
-            authorizeDatabase(runtime, caller, database, 'show');
+            authorizeDatabase(runtime, caller, database, 'mapping');
             const table = requireTable(command.table);
+            const mappings = table.mappings.filter(
+                (mapping) => command.mapping === undefined || mapping.name === command.mapping,
+            );
+            if (command.mapping !== undefined && mappings.length === 0) {
+                throw kustoErrors.mappingNotFound(command.mapping, 'Json', database.name, table.name);
+            }
             return {
                 columns: mappingColumns,
-                rows: table.mappings.map((mapping) => [
+                rows: mappings.map((mapping) => [
                     mapping.name,
                     mapping.kind,
                     mapping.text,
@@ -152,7 +160,38 @@ export function executeCommand(
                 firstRowIndex: command.backfill ? 0 : source.rows.length,
             };
             database.materializedViews.push(view);
-            return { columns: viewColumns, rows: [viewRow(view)] };
+            if (!command.async) return { columns: viewColumns, rows: [viewRow(view)] };
+            const operationId = randomUUID();
+            database.operations.push({ id: operationId, operation: 'MaterializedViewCreate', startedOn: now });
+            return { columns: [{ name: 'OperationId', type: 'guid' }], rows: [[operationId]] };
+        }
+        case 'showOperation': {
+            authorizeDatabase(runtime, caller, database, 'show');
+            const operation = database.operations.find((candidate) => candidate.id === command.operationId);
+            return {
+                columns: [
+                    { name: 'OperationId', type: 'guid' },
+                    { name: 'Operation', type: 'string' },
+                    { name: 'StartedOn', type: 'datetime' },
+                    { name: 'LastUpdatedOn', type: 'datetime' },
+                    { name: 'State', type: 'string' },
+                    { name: 'Status', type: 'string' },
+                    { name: 'Database', type: 'string' },
+                ],
+                rows: operation
+                    ? [
+                          [
+                              operation.id,
+                              operation.operation,
+                              operation.startedOn,
+                              operation.startedOn,
+                              'Completed',
+                              '',
+                              database.name,
+                          ],
+                      ]
+                    : [],
+            };
         }
         case 'showMaterializedViews': {
             authorizeDatabase(runtime, caller, database, 'show');
@@ -187,7 +226,8 @@ export function executeCommand(
         }
         case 'showPrincipals': {
             const target = namedDatabase(runtime, command.database);
-            authorizeDatabase(runtime, caller, target, 'show');
+            // Documented: the security role commands, .show included, need Database Admin.
+            authorizeDatabase(runtime, caller, target, 'admin');
             return { columns: principalColumns, rows: principalRows(target) };
         }
         case 'showTables':
@@ -239,8 +279,19 @@ function viewRow(view: StoredMaterializedView): ResultTable['rows'][number] {
         '',
         false,
         view.createdAt,
-        view.lookback ?? null,
+        view.lookback ? toTimespan(view.lookback) : null,
     ];
+}
+
+/** `6h` -> `06:00:00`, `1d` -> `1.00:00:00`: how a timespan column shows it. */
+function toTimespan(text: string): string {
+    const seconds = lookbackSeconds(text);
+    const days = Math.floor(seconds / 86_400);
+    const rest = seconds % 86_400;
+    const clock = [Math.floor(rest / 3_600), Math.floor((rest % 3_600) / 60), rest % 60]
+        .map((part) => String(part).padStart(2, '0'))
+        .join(':');
+    return days > 0 ? `${days}.${clock}` : clock;
 }
 
 function principalRows(database: StoredDatabase): ResultTable['rows'] {

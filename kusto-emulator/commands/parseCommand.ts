@@ -8,9 +8,10 @@ export type ManagementCommand =
     | { kind: 'createMergeTable'; table: string; columns: { name: string; type: KustoType }[] }
     | { kind: 'showTableSchema'; table: string; format: 'json' | 'csl' }
     | { kind: 'createOrAlterMapping'; table: string; mapping: string; text: string }
-    | { kind: 'showMappings'; table: string }
+    | { kind: 'showMappings'; table: string; mapping?: string }
     | {
           kind: 'createMaterializedView';
+          async: boolean;
           ifNotExists: boolean;
           view: string;
           sourceTable: string;
@@ -22,7 +23,8 @@ export type ManagementCommand =
     | { kind: 'showMaterializedViews'; view?: string }
     | { kind: 'addPrincipals'; database: string; role: DatabaseRole; fqns: string[]; notes: string }
     | { kind: 'showPrincipals'; database: string }
-    | { kind: 'showTables' };
+    | { kind: 'showTables' }
+    | { kind: 'showOperation'; operationId: string };
 
 const roleKeywords: Record<string, DatabaseRole> = { admins: 'Admin', ingestors: 'Ingestor', viewers: 'Viewer' };
 
@@ -31,9 +33,12 @@ const roleKeywords: Record<string, DatabaseRole> = { admins: 'Admin', ingestors:
  * `.create-merge table`, `.show table T schema as json` / `cslschema`, `.create-or-alter table T ingestion json
  * mapping`, `.show table T ingestion [json] mappings`, `.create [ifnotexists] materialized-view`,
  * `.show materialized-views` / `materialized-view V`, `.add database D admins|ingestors|viewers (...)`,
- * `.show database D principals` and `.show tables`. Anything else is a 400 naming the command.
+ * `.show database D principals`, `.show tables` and `.show operations <id>`. Anything else is a 400 naming the command.
  */
 export function parseCommand(csl: string): ManagementCommand {
+    // An unquoted GUID is not one token in the emulator's tokenizer, so this one command is matched whole.
+    const operation = /^\s*\.show\s+operations\s+(['"]?)([0-9a-fA-F-]{36})\1\s*;?\s*$/i.exec(csl);
+    if (operation?.[2]) return { kind: 'showOperation', operationId: operation[2].toLowerCase() };
     const cursor = new CslCursor(tokenizeCsl(csl), 'management commands');
     cursor.expectPunct('.');
     const verb = cursor.next();
@@ -121,7 +126,10 @@ function parseShow(cursor: CslCursor, csl: string): ManagementCommand {
         return { kind: 'showTableSchema', table, format: 'json' };
     }
     if (cursor.acceptKeyword('ingestion')) {
-        cursor.acceptKeyword('json');
+        const json = cursor.acceptKeyword('json');
+        if (json && cursor.acceptKeyword('mapping')) {
+            return { kind: 'showMappings', table, mapping: cursor.expectNameOrString('a mapping name') };
+        }
         cursor.expectKeyword('mappings');
         return { kind: 'showMappings', table };
     }
@@ -133,6 +141,7 @@ function parseShow(cursor: CslCursor, csl: string): ManagementCommand {
  * { T | summarize take_any(*) by Key }`: the deduplicating view of the research notes, and no other query.
  */
 function parseCreateView(cursor: CslCursor, csl: string): ManagementCommand {
+    const async = cursor.acceptKeyword('async');
     const ifNotExists = cursor.acceptKeyword('ifnotexists');
     if (!cursor.acceptKeyword('materialized-view')) unsupported(csl);
     let backfill = false;
@@ -155,6 +164,12 @@ function parseCreateView(cursor: CslCursor, csl: string): ManagementCommand {
             }
         } while (cursor.acceptPunct(','));
         cursor.expectPunct(')');
+    }
+    if (backfill && !async) {
+        // Documented: "When you're using this option, the create command must be async."
+        throw kustoErrors.badRequest(
+            'A materialized view created with backfill=true needs `.create async materialized-view`.',
+        );
     }
     const view = cursor.expectName('a materialized view name');
     cursor.expectKeyword('on');
@@ -179,6 +194,7 @@ function parseCreateView(cursor: CslCursor, csl: string): ManagementCommand {
     const query = csl.slice((open?.at ?? 0) + 1, close?.at ?? csl.length).trim();
     return {
         kind: 'createMaterializedView',
+        async,
         ifNotExists,
         view,
         sourceTable,

@@ -76,7 +76,13 @@ export class KustoControl {
         if (this.runtime.store.database(parsed.name)) {
             throw kustoErrors.controlConflict(`Database '${parsed.name}' already exists`);
         }
-        const database: StoredDatabase = { name: parsed.name, principals: [], tables: [], materializedViews: [] };
+        const database: StoredDatabase = {
+            name: parsed.name,
+            principals: [],
+            tables: [],
+            materializedViews: [],
+            operations: [],
+        };
         const now = this.runtime.now().toISOString();
         const roles: [DatabaseRole, string[]][] = [
             ['Admin', parsed.admins],

@@ -1,5 +1,13 @@
 import { KustoError } from './KustoError';
 
+/**
+ * RFC 6750's challenge; the reason goes into error_description because a Kusto 401 has no JSON body (documented:
+ * only failures "other than 401" carry one).
+ */
+const challenge = (description: string) => ({
+    'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"`,
+});
+
 const maxBytesText = (bytes: number) => `${bytes} bytes (${(bytes / 1024 / 1024).toFixed(0)} MB)`;
 
 /**
@@ -29,7 +37,7 @@ export const kustoErrors = {
             'Kusto.Common.Svc.Exceptions.UnauthorizedOperationException',
             `The bearer token was refused: ${reason}.`,
             true,
-            { 'WWW-Authenticate': 'Bearer' },
+            challenge(`The bearer token was refused: ${reason}.`),
         ),
     /** Chosen: an expired token is 401 (Power BI answers 403 TokenExpired; Kusto's text is unconfirmed). */
     tokenExpired: () =>
@@ -40,7 +48,7 @@ export const kustoErrors = {
             'Kusto.Common.Svc.Exceptions.UnauthorizedOperationException',
             'The bearer token has expired.',
             true,
-            { 'WWW-Authenticate': 'Bearer' },
+            challenge('The bearer token has expired.'),
         ),
     forbidden: (principal: string, action: string, database: string) =>
         new KustoError(
@@ -81,6 +89,27 @@ export const kustoErrors = {
             `Mapping reference '${mapping}' of kind '${kind}' was not found on table '${table}' in database '${database}'.`,
             true,
         ),
+    /** Documented code for data that does not match its format (and malformed multijson records). */
+    invalidBlob: (detail: string) =>
+        new KustoError(
+            400,
+            'BadRequest_InvalidBlob',
+            'Request is invalid and cannot be processed.',
+            'Kusto.DataNode.Exceptions.StreamingIngestionException',
+            detail,
+            true,
+        ),
+    /** Documented code for empty data. */
+    noRecords: () =>
+        new KustoError(
+            400,
+            'BadRequest_NoRecordsOrWrongFormat',
+            'Request is invalid and cannot be processed.',
+            'Kusto.DataNode.Exceptions.StreamingIngestionException',
+            'The request body holds no records.',
+            true,
+        ),
+    /** Chosen: the service ingests null for a value that does not fit its column; the emulator refuses it. */
     invalidData: (detail: string) =>
         new KustoError(
             400,

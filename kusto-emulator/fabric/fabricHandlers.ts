@@ -63,8 +63,8 @@ function toKqlDatabaseItems(runtime: KustoRuntime, workspace: StoredWorkspace, e
         displayName: database.name,
         description: '',
         workspaceId: workspace.id,
+        // The database's name is the item's displayName: the service's KQLDatabaseProperties have no name field.
         properties: {
-            databaseName: database.name,
             parentEventhouseItemId: eventhouse.id,
             queryServiceUri: runtime.url,
             ingestionServiceUri: runtime.url,

@@ -82,7 +82,8 @@ export function createKustoRequestListener(runtime: KustoRuntime, control: Kusto
                 const payload = result.body === undefined ? '' : JSON.stringify(result.body);
                 response.writeHead(result.status, {
                     'x-ms-activity-id': activityId,
-                    ...(clientRequestId !== undefined ? { 'x-ms-client-request-id': clientRequestId } : {}),
+                    // Documented: the id sent in the request header of the same name, "or some unique identifier".
+                    'x-ms-client-request-id': clientRequestId ?? `KE.Emulator;${activityId}`,
                     ...(payload === '' ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
                     'Content-Length': String(Buffer.byteLength(payload)),
                     ...result.headers,
@@ -97,6 +98,9 @@ export function createKustoRequestListener(runtime: KustoRuntime, control: Kusto
             timestamp: runtime.now().toISOString(),
         });
         const fail = (error: unknown) => {
+            if (error instanceof KustoError && error.status === 401) {
+                return finish({ status: 401, headers: error.headers });
+            }
             if (error instanceof KustoError || error instanceof FabricError) {
                 return finish({ status: error.status, body: error.toBody(errorContext()), headers: error.headers });
             }

@@ -7,7 +7,8 @@ export type JsonFormat = 'json' | 'multijson';
  * - `json`: one JSON object per line (lines separated by \n or \r\n; blank lines skipped);
  * - `multijson`: JSON objects, or arrays of objects, one after another separated by whitespace, each possibly spread
  *   over several lines.
- * Every record must be a JSON object (strict: the service's handling of other values is unconfirmed).
+ * Every record must be a JSON object (strict: the service's handling of other values is unconfirmed). A malformed line
+ * of `json` is refused too, where the service skips it silently (documented: "Malformed records are ignored").
  */
 export function parseRecords(format: JsonFormat, text: string): Record<string, unknown>[] {
     const values = format === 'json' ? jsonLines(text) : jsonSequence(text);
@@ -16,12 +17,12 @@ export function parseRecords(format: JsonFormat, text: string): Record<string, u
         const items = format === 'multijson' && Array.isArray(value) ? value : [value];
         for (const item of items) {
             if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-                throw kustoErrors.invalidData(`Record ${records.length} (value ${index}) is not a JSON object.`);
+                throw kustoErrors.invalidBlob(`Record ${records.length} (value ${index}) is not a JSON object.`);
             }
             records.push(item as Record<string, unknown>);
         }
     });
-    if (records.length === 0) throw kustoErrors.invalidData('The request body holds no records.');
+    if (records.length === 0) throw kustoErrors.noRecords();
     return records;
 }
 
@@ -34,7 +35,7 @@ function jsonLines(text: string): unknown[] {
             try {
                 return JSON.parse(line) as unknown;
             } catch (error) {
-                throw kustoErrors.invalidData(
+                throw kustoErrors.invalidBlob(
                     `Line ${index + 1} is not one JSON object (streamFormat=json takes one per line; use multijson for other layouts): ${(error as Error).message}`,
                 );
             }
@@ -51,7 +52,7 @@ function jsonSequence(text: string): unknown[] {
         const start = index;
         const opener = text[index];
         if (opener !== '{' && opener !== '[') {
-            throw kustoErrors.invalidData(`Expected '{' or '[' at offset ${index} of the multijson body.`);
+            throw kustoErrors.invalidBlob(`Expected '{' or '[' at offset ${index} of the multijson body.`);
         }
         let depth = 0;
         let inString = false;
@@ -69,12 +70,12 @@ function jsonSequence(text: string): unknown[] {
                 if (depth === 0) break;
             }
         }
-        if (depth !== 0) throw kustoErrors.invalidData(`The JSON value at offset ${start} is not closed.`);
+        if (depth !== 0) throw kustoErrors.invalidBlob(`The JSON value at offset ${start} is not closed.`);
         index += 1;
         try {
             values.push(JSON.parse(text.slice(start, index)));
         } catch (error) {
-            throw kustoErrors.invalidData(`The JSON value at offset ${start} is invalid: ${(error as Error).message}`);
+            throw kustoErrors.invalidBlob(`The JSON value at offset ${start} is invalid: ${(error as Error).message}`);
         }
     }
     return values;

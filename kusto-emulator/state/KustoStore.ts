@@ -60,8 +60,16 @@ export interface StoredMaterializedView {
     firstRowIndex: number;
 }
 
+/** An async command's operation (`.show operations <id>`); the emulator completes it at once. */
+export interface StoredOperation {
+    id: string;
+    operation: string;
+    startedOn: string;
+}
+
 export interface StoredDatabase {
     name: string;
+    operations: StoredOperation[];
     principals: StoredPrincipal[];
     tables: StoredTable[];
     materializedViews: StoredMaterializedView[];

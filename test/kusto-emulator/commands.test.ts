@@ -92,10 +92,22 @@ describe('tables and mappings', () => {
         ]);
         const listed = await bed.admin.mgmt(db, '.show table Product ingestion json mappings');
         expect(rowsOf(listed)).toHaveLength(1);
+        const one = await relay.mgmt(db, '.show table Product ingestion json mapping "Product_mapping"');
+        expect(one.status).toBe(403);
+        const documented = await bed.admin.mgmt(
+            db,
+            `.create-or-alter table Product ingestion json mapping "Other" '[' '{"Column":"EventId","DataType":"string","Properties":{"Path":"$.e"}},' '{"column":"Name","path":"$.n","datatype":"","transform":null}' ']'`,
+        );
+        expect(documented.status).toBe(200);
+        expect(rowsOf(await bed.admin.mgmt(db, ".show table Product ingestion json mapping 'Other'"))).toHaveLength(1);
         expect((await relay.ingest(db, 'Product', '{"id":"via-bracket"}')).status).toBe(403);
         await grantRelayAndViewer();
         expect((await relay.ingest(db, 'Product', '{"id":"via-bracket"}')).status).toBe(200);
         expect((await bed.kusto.rows(db, 'Product'))[0]?.values.EventId).toBe('via-bracket');
+        // Documented: creating a table ingestion mapping needs (at least) Ingestor; Viewers may not.
+        const byIngestor = `.create-or-alter table Product ingestion json mapping 'ByRelay' '[{"column":"EventId","path":"$.id"}]'`;
+        expect((await relay.mgmt(db, byIngestor)).status).toBe(200);
+        expect((await viewer.mgmt(db, byIngestor)).status).toBe(403);
     });
 
     it('refuses mappings that do not fit the table', async () => {
@@ -139,11 +151,12 @@ describe('tables and mappings', () => {
 });
 
 describe('principals', () => {
-    it('.add database D ingestors|viewers|admins grants roles; .show database D principals lists them', async () => {
+    it('.add database D ingestors|viewers|admins grants roles; .show database D principals lists them (Admins only)', async () => {
         await grantRelayAndViewer();
         const again = await bed.admin.mgmt(db, `.add database ${db} ingestors ('${fqn(relayClientId)}')`);
         expect(again.status).toBe(200);
-        const shown = await viewer.mgmt(db, `.show database ${db} principals`);
+        expect((await viewer.mgmt(db, `.show database ${db} principals`)).status).toBe(403);
+        const shown = await bed.admin.mgmt(db, `.show database ${db} principals`);
         expect(shown.status).toBe(200);
         expect(rowsOf(shown).map((row) => [row[0], row[1], row[4], row[5]])).toEqual([
             [`Database ${db} Admin`, 'AAD Application', fqn(adminClientId), 'seeded'],
@@ -312,17 +325,22 @@ describe('materialized views for deduplication', () => {
         await grantRelayAndViewer();
     });
 
-    const createView = (options = 'with (backfill=true) ') =>
+    const createView = (options = 'async ifnotexists materialized-view with (backfill=true)') =>
         bed.admin.mgmt(
             db,
-            `.create ifnotexists materialized-view ${options}Product_deduped on table Product { Product | summarize take_any(*) by EventId }`,
+            `.create ${options} Product_deduped on table Product { Product | summarize take_any(*) by EventId }`,
         );
 
     it('answers one row per EventId, by name and as materialized_view("V"), with backfill', async () => {
         expect((await send(['a:0', 'a:1', 'a:0'])).status).toBe(200);
         const created = await createView();
         expect(created.status).toBe(200);
-        expect(rowsOf(created)[0]!.slice(0, 3)).toEqual([
+        const operationId = rowsOf(created)[0]![0] as string;
+        const operation = await viewer.mgmt(db, `.show operations ${operationId}`);
+        expect(rowsOf(operation)[0]!.slice(0, 2)).toEqual([operationId, 'MaterializedViewCreate']);
+        expect(rowsOf(operation)[0]![4]).toBe('Completed');
+        const shown = await viewer.mgmt(db, '.show materialized-view Product_deduped');
+        expect(rowsOf(shown)[0]!.slice(0, 3)).toEqual([
             'Product_deduped',
             'Product',
             'Product | summarize take_any(*) by EventId',
@@ -341,7 +359,7 @@ describe('materialized views for deduplication', () => {
 
     it('without backfill covers only rows ingested after creation', async () => {
         expect((await send(['old:0'])).status).toBe(200);
-        expect((await createView('')).status).toBe(200);
+        expect((await createView('ifnotexists materialized-view')).status).toBe(200);
         expect((await send(['new:0', 'new:0'])).status).toBe(200);
         expect(countOf(await viewer.query(db, 'Product_deduped | count'))).toBe(1);
     });
@@ -358,6 +376,24 @@ describe('materialized views for deduplication', () => {
         const listed = await viewer.mgmt(db, '.show materialized-views');
         expect(rowsOf(listed).map((row) => row[0])).toEqual(['Product_deduped']);
         expect(rowsOf(await viewer.mgmt(db, '.show materialized-view Product_deduped'))).toHaveLength(1);
+    });
+
+    it('refuses backfill=true without async, as documented', async () => {
+        const response = await createView('ifnotexists materialized-view with (backfill=true)');
+        expect(response.status).toBe(400);
+        expect(response.body.error['@message']).toMatch(/needs `.create async materialized-view`/);
+    });
+
+    it('with a lookback keeps a duplicate ingested longer than the lookback after the first', async () => {
+        expect((await createView('materialized-view with (lookback=1h)')).status).toBe(200);
+        expect((await send(['k:0'])).status).toBe(200);
+        bed.powerBi.clock.advance({ minutes: 30 });
+        expect((await send(['k:0'])).status).toBe(200);
+        expect(countOf(await viewer.query(db, 'Product_deduped | count'))).toBe(1);
+        bed.powerBi.clock.advance({ minutes: 61 });
+        expect((await send(['k:0'])).status).toBe(200);
+        expect(countOf(await viewer.query(db, 'Product_deduped | count'))).toBe(2);
+        expect(rowsOf(await viewer.mgmt(db, '.show materialized-views'))[0]![12]).toBe('01:00:00');
     });
 
     it('refuses view queries other than take_any(*) by a column of the source table', async () => {

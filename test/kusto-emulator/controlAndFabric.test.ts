@@ -147,7 +147,7 @@ describe('Fabric workspaces and roles', () => {
             id: databaseId,
             type: 'KQLDatabase',
             displayName: 'Sales',
-            properties: { databaseName: 'Sales', parentEventhouseItemId: eventhouseId, queryServiceUri: kusto.url },
+            properties: { parentEventhouseItemId: eventhouseId, queryServiceUri: kusto.url },
         });
         expect((await fabric.call('GET', `/v1/workspaces/${workspaceId}/kqlDatabases/${databaseId}`)).status).toBe(200);
     });
