@@ -259,7 +259,9 @@ export const postRows: Handler = async (runtime, context, params) => {
     context.log.datasetId = dataset.id;
     const table = findTable(dataset, params.tableName ?? '');
     const raw = await readBody(context.request, runtime.limits.maxRequestBytes);
-    const { rows } = parseJsonBody(context.request, raw, postRowsRequestSchema, 'requestMessage')!;
+    const { rows } = parseJsonBody(context.request, raw, postRowsRequestSchema, 'requestMessage', {
+        exactNumbers: true,
+    })!;
     context.log.rows = rows.length;
     const { limits } = runtime;
     if (rows.length > limits.maxRowsPerRequest) {

@@ -24,13 +24,18 @@ export async function executeQueries(
     const dataset = runtime.store.dataset(workspace.workspace.id, params.datasetId ?? '');
     if (!dataset) throw powerBiErrors.datasetNotFound(params.datasetId ?? '');
     const raw = await readBody(context.request, runtime.limits.maxRequestBytes);
-    const { queries } = parseJsonBody(context.request, raw, executeQueriesRequestSchema, 'request')!;
+    const { queries, serializerSettings } = parseJsonBody(
+        context.request,
+        raw,
+        executeQueriesRequestSchema,
+        'request',
+    )!;
     if (queries.length !== 1) throw powerBiErrors.daxQueryCount(queries.length);
     if (dataset.kind !== 'push') {
         throw powerBiErrors.daxQueryFailed('The emulator evaluates DAX on push datasets only.');
     }
     const retryAfter = runtime.queryThrottle.take(caller.principalId, runtime.clock.nowMs());
     if (retryAfter !== undefined) throw powerBiErrors.tooManyQueries(runtime.clock.retryAfterSeconds(retryAfter));
-    const row = evaluateDax(dataset, queries[0]!.query);
-    return { status: 200, body: { results: [{ tables: [{ rows: [row] }] }] } };
+    const rows = evaluateDax(dataset, queries[0]!.query, serializerSettings?.includeNulls === true);
+    return { status: 200, body: { results: [{ tables: [{ rows }] }] } };
 }

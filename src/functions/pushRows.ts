@@ -2,7 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { deliverRows } from '../push/deliverRows';
 import { fanOutTables } from '../push/fanOutTables';
-import { rowsQueueMessageSchema } from '../queue/rowsMessage';
+import { isTablesMessage, rowsQueueMessageSchema } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 import { countDelivery } from '../status/countDelivery';
 import { countPoisoned } from '../telemetry/relayMetrics';
@@ -22,7 +22,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         context.error('pbi-relay rows poisoned', { message });
         return;
     }
-    if (parsed.data.version === 2) {
+    if (isTablesMessage(parsed.data)) {
         const children = await fanOutTables(parsed.data, deliver.queue);
         context.info('pbi-relay rows fanned out to their tables', {
             ingestionId: parsed.data.ingestionId,

@@ -54,6 +54,7 @@ async function validateInSlices(table: TableConfig, rows: readonly unknown[]): P
     const valid: Row[] = [];
     const errors: RowError[] = [];
     const dropped = new Set<string>();
+    const exact = new Set<string>();
     let invalidRows = 0;
     for (let first = 0; first < rows.length; first += rowsPerSlice) {
         if (first > 0) await yieldToEventLoop();
@@ -61,6 +62,7 @@ async function validateInSlices(table: TableConfig, rows: readonly unknown[]): P
         if (slice.ok) {
             if (invalidRows === 0) for (const row of slice.rows) valid.push(row);
             for (const name of slice.droppedColumns) dropped.add(name);
+            for (const name of slice.exactColumns) exact.add(name);
         } else {
             invalidRows += slice.invalidRows;
             for (const error of slice.errors) {
@@ -69,7 +71,7 @@ async function validateInSlices(table: TableConfig, rows: readonly unknown[]): P
         }
     }
     return invalidRows === 0
-        ? { ok: true, rows: valid, droppedColumns: [...dropped].sort() }
+        ? { ok: true, rows: valid, droppedColumns: [...dropped].sort(), exactColumns: [...exact].sort() }
         : { ok: false, errors, invalidRows };
 }
 
@@ -82,10 +84,17 @@ export interface TableRows {
 /** A rejected row; `table` names its table when the request gave rows to several. */
 export type CommitRowError = RowError & { table?: string };
 
+/** A table's valid rows, and the columns where they hold exact numbers (as strings of their digits). */
+interface ValidTable {
+    table: TableConfig;
+    rows: Row[];
+    exactColumns: string[];
+}
+
 /**
  * Validates the rows of every table completely, then commits them with a single queue message, so they are
  * enqueued whole or not at all: one table's rows as a version 1 message, several tables' as a version 2 message
- * (tables given no rows are left out). Rows travel inline, or in claim-check blobs when too large. The webhook and
+ * (tables given no rows are left out), or versions 3 and 4 when rows hold exact numbers. Rows travel inline, or in claim-check blobs when too large. The webhook and
  * the sources both take this one path. Given several tables, row errors and dropped columns name their table.
  */
 export async function commitRows(
@@ -94,7 +103,7 @@ export async function commitRows(
     deps: CommitDeps,
 ): Promise<CommitOutcome> {
     const named = tables.length > 1;
-    const validated: { table: TableConfig; rows: Row[] }[] = [];
+    const validated: ValidTable[] = [];
     const rowErrors: CommitRowError[] = [];
     const dropped: string[] = [];
     const invalid: string[] = [];
@@ -110,7 +119,8 @@ export async function commitRows(
             }
             continue;
         }
-        if (invalidRows === 0 && validation.rows.length > 0) validated.push({ table, rows: validation.rows });
+        if (invalidRows === 0 && validation.rows.length > 0)
+            validated.push({ table, rows: validation.rows, exactColumns: validation.exactColumns });
         dropped.push(...validation.droppedColumns.map((name) => (named ? `${table.name}.${name}` : name)));
     }
     if (invalidRows > 0) {
@@ -145,9 +155,9 @@ export async function commitRows(
     };
     try {
         if (validated.length === 1) {
-            const [{ table, rows }] = validated as [(typeof validated)[number]];
+            const [{ table, rows, exactColumns }] = validated as [ValidTable];
             const envelope: RowsEnvelope = {
-                version: 1,
+                ...(exactColumns.length > 0 ? { version: 3 as const, exactColumns } : { version: 1 as const }),
                 ingestionId,
                 dataset: dataset.name,
                 table: table.name,
@@ -168,8 +178,9 @@ export async function commitRows(
             await deps.queue.sendText(toQueueText({ ...envelope, blob }));
             return accepted(true);
         }
+        const version = validated.some((entry) => entry.exactColumns.length > 0) ? 4 : 2;
         return accepted(
-            await commitTables({ version: 2, ingestionId, dataset: dataset.name, receivedAt }, validated, deps),
+            await commitTables({ version, ingestionId, dataset: dataset.name, receivedAt }, validated, deps),
         );
     } catch (error) {
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).
@@ -182,18 +193,19 @@ export async function commitRows(
 }
 
 /**
- * Sends the version 2 message of several tables' rows; when they do not fit inline, the largest tables' rows
+ * Sends the version 2 (or 4) message of several tables' rows; when they do not fit inline, the largest tables' rows
  * move into claim-check blobs (`<ingestionId>.<i>.json`, one per table, which the table's fanned-out message
  * keeps) until the message fits. Returns whether any blob was used.
  */
 async function commitTables(
     envelope: TablesEnvelope,
-    tables: readonly { table: TableConfig; rows: Row[] }[],
+    tables: readonly ValidTable[],
     deps: CommitDeps,
 ): Promise<boolean> {
-    const entries: TableRowsText[] = tables.map(({ table, rows }) => ({
+    const entries: TableRowsText[] = tables.map(({ table, rows, exactColumns }) => ({
         table: table.name,
         rowCount: rows.length,
+        ...(exactColumns.length > 0 && { exactColumns }),
         rowsJson: JSON.stringify(rows),
     }));
     const largestFirst = entries
@@ -207,7 +219,8 @@ async function commitTables(
         if (!('rowsJson' in entry)) continue;
         const blob = `${envelope.ingestionId}.${index}.json`;
         blobs.push(deps.blobs.put(blob, entry.rowsJson));
-        entries[index] = { table: entry.table, rowCount: entry.rowCount, blob };
+        const { table, rowCount, exactColumns } = entry;
+        entries[index] = { table, rowCount, ...(exactColumns && { exactColumns }), blob };
         text = toTablesQueueText(envelope, entries);
     }
     await Promise.all(blobs);

@@ -1,5 +1,6 @@
 import { pipeline, Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { parseJsonLosslessly } from './parseJsonLosslessly';
 
 /** A request as the ingest routes read it: headers with lower-case names, and the body as it arrives. */
 export interface JsonBodyRequest {
@@ -10,8 +11,12 @@ export interface JsonBodyRequest {
 
 export type JsonBodyRejection = { kind: 'rejected'; status: 400 | 413 | 415; code: string; message: string };
 
-/** `bytes` is the body after its Content-Encoding is undone, for checks over the raw body (signatures, fingerprints). */
-export type JsonBody = { kind: 'json'; json: unknown; bytes: Uint8Array } | JsonBodyRejection;
+/**
+ * `json` is the parsed body, numbers a double cannot hold exactly as LosslessNumbers (parseJsonLosslessly), and
+ * `exactNumbers` whether it has any; `bytes` is the body after its Content-Encoding is undone, for checks over the raw
+ * body (signatures, fingerprints).
+ */
+export type JsonBody = { kind: 'json'; json: unknown; exactNumbers: boolean; bytes: Uint8Array } | JsonBodyRejection;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -166,9 +171,9 @@ export async function readJsonBody(request: JsonBodyRequest, maxBodyBytes: numbe
         return rejected(400, 'InvalidJson', 'The body is not valid UTF-8');
     }
     try {
-        return { kind: 'json', json: JSON.parse(text), bytes };
+        return { kind: 'json', ...parseJsonLosslessly(text), bytes };
     } catch (error) {
-        // V8's message quotes at most a few characters of the body around the error.
+        // V8's and lossless-json's messages quote at most a few characters of the body around the error.
         return rejected(400, 'InvalidJson', `The body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
     }
 }

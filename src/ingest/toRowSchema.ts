@@ -4,9 +4,20 @@ import type { DataType } from '../config/dataTypes';
 
 /** The JSON of each Power BI data type as validateRows accepts it (api-dataset-properties limits). */
 const valueSchemas: Record<DataType, () => z.ZodType> = {
-    Int64: () => z.int().describe('Int64: a whole number within ±9007199254740991'),
+    // Not z.int(): that stops at ±2^53, and the relay keeps every digit of a larger Int64 (parseJsonLosslessly).
+    Int64: () =>
+        z.number().refine(Number.isInteger).meta({
+            type: 'integer',
+            description:
+                'Int64: a whole number from -9223372036854775807 to 9223372036854775806 (Int64.MinValue and MaxValue are not allowed); every digit is kept, also beyond ±2^53',
+        }),
     Double: () => z.number().describe('Double: a finite number, not ±Double.MaxValue'),
-    Decimal: () => z.number().describe('Decimal: at most 4 decimal places and 24 digits before the point'),
+    Decimal: () =>
+        z
+            .number()
+            .describe(
+                'Decimal: at most 4 decimal places and 24 digits before the point (precision 28, scale 4); every digit is kept',
+            ),
     Boolean: () => z.boolean(),
     String: () => z.string().max(4000),
     DateTime: () =>

@@ -1,7 +1,9 @@
+import { isLosslessNumber } from 'lossless-json';
 import type { ColumnConfig, TableConfig } from '../config/relayConfig';
 import type { DataType } from '../config/dataTypes';
 import type { Row, RowValue } from '../queue/row';
 import { parseDateTime } from './parseDateTime';
+import { readDecimal, toPlainText } from './readDecimal';
 
 export interface RowError {
     row: number;
@@ -9,11 +11,18 @@ export interface RowError {
     reason: string;
 }
 
-/** `droppedColumns` names the properties left out because the table drops unknown columns (`unknownColumns: "drop"`). */
+/**
+ * `droppedColumns` names the properties left out because the table drops unknown columns (`unknownColumns: "drop"`);
+ * `exactColumns` the columns where a value is an exact number, which the row holds as a string of its digits.
+ */
 export type RowsValidation =
-    { ok: true; rows: Row[]; droppedColumns: string[] } | { ok: false; errors: RowError[]; invalidRows: number };
+    | { ok: true; rows: Row[]; droppedColumns: string[]; exactColumns: string[] }
+    | { ok: false; errors: RowError[]; invalidRows: number };
 
 /** Power BI rejects Int64.MinValue/MaxValue and Double.MinValue/MaxValue (api-dataset-properties). */
+const int64Max = 2n ** 63n - 2n;
+const int64Min = -(2n ** 63n) + 1n;
+const int64Digits = 19;
 const doubleMax = Number.MAX_VALUE;
 const maxStringLength = 4000;
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -22,21 +31,42 @@ const maxDecimalScale = 4;
 /** Keeps an error response readable when a sender posts thousands of bad rows. */
 const maxReportedErrors = 1000;
 
-type ValueCheck = { ok: true; value: RowValue } | { ok: false; reason: string };
+/** `exact`: the value is a number's digits as a string (an Int64 or Decimal a double cannot hold). */
+type ValueCheck = { ok: true; value: RowValue; exact?: true } | { ok: false; reason: string };
 
-function checkInt64(value: unknown): ValueCheck {
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-        return { ok: false, reason: 'must be a whole JSON number (Int64)' };
-    }
-    // Beyond 2^53 a JSON number has already lost digits in any JavaScript parser, so the row would
-    // silently change; Int64.MinValue/MaxValue are also forbidden by Power BI and lie beyond this range.
-    if (!Number.isSafeInteger(value)) {
-        return { ok: false, reason: 'is outside the exactly representable Int64 range (±9007199254740991)' };
-    }
-    return { ok: true, value };
+/** The text of a number as the body wrote it: exact numbers keep theirs (readJsonBody), a double has its shortest. */
+function literalOf(value: unknown): string | undefined {
+    if (isLosslessNumber(value)) return value.value;
+    return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
 
-function checkDouble(value: unknown): ValueCheck {
+function checkInt64(value: unknown): ValueCheck {
+    if (Number.isSafeInteger(value)) return { ok: true, value: value as number };
+    const whole = { ok: false, reason: 'must be a whole JSON number (Int64)' } as const;
+    // A number beyond 2^53 that is not exact was computed (a source's mapping): its digits may be lost already.
+    if (typeof value === 'number') {
+        return Number.isInteger(value)
+            ? {
+                  ok: false,
+                  reason: 'was computed beyond ±2^53, where a double has lost digits; map the value unchanged',
+              }
+            : whole;
+    }
+    const decimal = isLosslessNumber(value) ? readDecimal(value.value) : undefined;
+    if (decimal === undefined || decimal.scale > 0) return whole;
+    const integer = decimal.integerDigits <= int64Digits ? BigInt(toPlainText(decimal)) : undefined;
+    if (integer === undefined || integer > int64Max || integer < int64Min) {
+        return {
+            ok: false,
+            reason: `is outside the Int64 range Power BI takes (${int64Min} to ${int64Max}; Int64.MinValue and Int64.MaxValue are not allowed)`,
+        };
+    }
+    return { ok: true, value: integer.toString(), exact: true };
+}
+
+function checkDouble(candidate: unknown): ValueCheck {
+    // A Double is a double: an exact number becomes the nearest one.
+    const value = isLosslessNumber(candidate) ? Number(candidate.value) : candidate;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
         return { ok: false, reason: 'must be a finite JSON number (Double)' };
     }
@@ -47,24 +77,23 @@ function checkDouble(value: unknown): ValueCheck {
 }
 
 function checkDecimal(value: unknown): ValueCheck {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    const literal = literalOf(value);
+    const decimal = literal === undefined ? undefined : readDecimal(literal);
+    if (decimal === undefined) {
         return { ok: false, reason: 'must be a finite JSON number (Decimal)' };
     }
-    const [mantissa = '', exponentText] = Math.abs(value).toExponential().split('e');
-    const digits = mantissa.replace('.', '');
-    const exponent = Number(exponentText);
-    const scale = Math.max(0, digits.length - 1 - exponent);
-    if (scale > maxDecimalScale) {
+    if (decimal.scale > maxDecimalScale) {
         return { ok: false, reason: `has more than ${maxDecimalScale} decimal places (Decimal scale 4)` };
     }
     // Precision 28 with scale 4 leaves 24 digits before the decimal point.
-    if (exponent + 1 > maxDecimalDigits - maxDecimalScale) {
+    if (decimal.integerDigits > maxDecimalDigits - maxDecimalScale) {
         return {
             ok: false,
             reason: `has more than ${maxDecimalDigits - maxDecimalScale} digits before the decimal point (Decimal precision 28, scale 4)`,
         };
     }
-    return { ok: true, value };
+    // A double keeps its digits in JSON; an exact number travels as the digits it has.
+    return typeof value === 'number' ? { ok: true, value } : { ok: true, value: toPlainText(decimal), exact: true };
 }
 
 function checkBoolean(value: unknown): ValueCheck {
@@ -123,6 +152,7 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
     let invalidRows = 0;
     const normalised: Row[] = [];
     const dropped = new Set<string>();
+    const exact = new Set<string>();
 
     rows.forEach((candidate, index) => {
         const report = (error: RowError) => {
@@ -162,6 +192,7 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
             const check = checks[column.dataType](value);
             if (check.ok) {
                 row[name] = check.value;
+                if (check.exact) exact.add(name);
             } else {
                 report({ row: index, column: name, reason: check.reason });
                 rowValid = false;
@@ -181,6 +212,6 @@ export function validateRows(table: TableConfig, rows: readonly unknown[]): Rows
     });
 
     return invalidRows === 0
-        ? { ok: true, rows: normalised, droppedColumns: [...dropped].sort() }
+        ? { ok: true, rows: normalised, droppedColumns: [...dropped].sort(), exactColumns: [...exact].sort() }
         : { ok: false, errors, invalidRows };
 }

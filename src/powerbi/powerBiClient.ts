@@ -9,6 +9,7 @@ import {
     type HttpHeaders,
     type Pipeline,
 } from '@azure/core-rest-pipeline';
+import { isLosslessNumber, stringify } from 'lossless-json';
 import { z } from 'zod';
 import { isLoopbackHost, loopbackEmulatorPolicy } from './loopbackEmulatorPolicy';
 import { classifyPowerBiResponse, classifyRequestError, type PowerBiFailure } from './powerBiFailure';
@@ -49,6 +50,11 @@ export interface PowerBiRequest<T> {
     body?: unknown;
     /** How to read a successful response; omit for responses whose body is ignored. */
     schema?: z.ZodType<T>;
+    /**
+     * The body holds LosslessNumbers (exact Int64 and Decimal values), which lossless-json writes as JSON numbers with
+     * their digits; it writes about 8 times slower than JSON.stringify, so only such bodies go through it.
+     */
+    exactNumbers?: boolean;
 }
 
 export type PowerBiClient = ReturnType<typeof createPowerBiClient>;
@@ -88,7 +94,9 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
                 Accept: 'application/json',
                 ...(request.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
             }),
-            ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+            ...(request.body === undefined
+                ? {}
+                : { body: request.exactNumbers ? stringify(request.body)! : JSON.stringify(request.body) }),
             // The whole exchange, body included, is bounded (the request's own `timeout` stops at the headers).
             abortSignal: AbortSignal.timeout(options.timeoutMs),
         });
@@ -197,11 +205,18 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
             });
             return result.ok ? { ...result, value: result.value.results[0]!.tables[0]!.rows } : result;
         },
-        postRows: (workspaceId: string, datasetId: string, tableName: string, rows: readonly unknown[]) =>
+        /** Push Datasets - Add Rows; exact numbers (LosslessNumbers) are sent as JSON numbers with their digits. */
+        postRows: (
+            workspaceId: string,
+            datasetId: string,
+            tableName: string,
+            rows: readonly Record<string, unknown>[],
+        ) =>
             send({
                 method: 'POST',
                 path: `${datasetPath(workspaceId, datasetId)}/tables/${encodeURIComponent(tableName)}/rows`,
                 body: { rows },
+                exactNumbers: rows.some((row) => Object.values(row).some(isLosslessNumber)),
             }),
     };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayConfig, TableConfig } from '../config/relayConfig';
-import type { Row } from '../queue/row';
+import type { PushRow } from '../queue/row';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { PowerBiFailure } from '../powerbi/powerBiFailure';
 import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
@@ -251,7 +251,7 @@ interface CallContext {
     ingestionId: string;
     /** The table's column that carries each call's id, when it has one. */
     markerColumn: string | undefined;
-    post(rows: readonly unknown[]): ReturnType<PowerBiClient['postRows']>;
+    post(rows: readonly PushRow[]): ReturnType<PowerBiClient['postRows']>;
     acquire(minRows: number, maxWaitMs?: number): Promise<Slot>;
 }
 
@@ -455,7 +455,7 @@ function triggerMember(message: RowsMessage, deps: DeliverDeps): Omit<Member, 'p
     };
 }
 
-const byteLength = (rows: readonly Row[]) => Buffer.byteLength(JSON.stringify(rows));
+const byteLength = (rows: readonly PushRow[]) => Buffer.byteLength(JSON.stringify(rows));
 
 /** Storage calls for many members at once, a bounded number at a time. */
 async function inChunks<T>(items: readonly T[], run: (item: T) => Promise<unknown>, size = 64): Promise<void> {

@@ -2,12 +2,15 @@ import type { RowsMessage, TablesMessage } from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
 
 /**
- * The version 1 message of each table of a several-table ingestion, with the deterministic ingestion id
- * `<ingestionId>.<i>`, its rows inline or its own claim-check blob as the parent carries them.
+ * The single-table message of each table of a several-table ingestion, with the deterministic ingestion id
+ * `<ingestionId>.<i>`, its rows inline or its own claim-check blob as the parent carries them: version 3 with the
+ * table's `exactColumns` when it has some (only a version 4 parent's tables can), version 1 otherwise.
  */
 export function toTableMessages(message: TablesMessage): RowsMessage[] {
     return message.tables.map((entry, index) => ({
-        version: 1,
+        ...('exactColumns' in entry && entry.exactColumns
+            ? { version: 3 as const, exactColumns: entry.exactColumns }
+            : { version: 1 as const }),
         ingestionId: `${message.ingestionId}.${index}`,
         dataset: message.dataset,
         table: entry.table,

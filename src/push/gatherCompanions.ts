@@ -1,6 +1,6 @@
-import type { Row } from '../queue/row';
+import type { PushRow } from '../queue/row';
 import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
-import { rowsQueueMessageSchema, type RowsMessage, type RowsQueueMessage } from '../queue/rowsMessage';
+import { isTablesMessage, rowsQueueMessageSchema, type RowsMessage, type RowsQueueMessage } from '../queue/rowsMessage';
 import type { PoisonReason, ReceivedMessage, RowsQueue } from '../queue/rowsQueue';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
@@ -57,7 +57,8 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
             const parsed = rowsQueueMessageSchema.safeParse(candidate.body);
             const message = parsed.success ? parsed.data : undefined;
             if (
-                message?.version === 1 &&
+                message !== undefined &&
+                !isTablesMessage(message) &&
                 message.dataset === first.dataset &&
                 message.table === first.table &&
                 message.ingestionId !== first.ingestionId &&
@@ -109,7 +110,7 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
 }
 
 type Loaded =
-    { kind: 'rows'; rows: Row[] } | { kind: 'pushed' } | { kind: 'later' } | { kind: 'missing'; reason: string };
+    { kind: 'rows'; rows: PushRow[] } | { kind: 'pushed' } | { kind: 'later' } | { kind: 'missing'; reason: string };
 
 async function load(message: RowsMessage, received: ReceivedMessage, options: GatherOptions): Promise<Loaded> {
     if (mayHaveBeenPushed(message, received.dequeueCount)) {
@@ -125,11 +126,11 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
 
 async function sendBack(received: ReceivedMessage, message: RowsQueueMessage, options: GatherOptions): Promise<void> {
     // A several-table message's children are always marked requeued (fanOutTables): it needs no mark itself.
-    await options.queue.send(message.version === 1 ? { ...message, requeued: true } : message);
+    await options.queue.send(isTablesMessage(message) ? message : { ...message, requeued: true });
     await received.complete();
 }
 
-function toMember(message: RowsMessage, received: ReceivedMessage, rows: Row[], options: GatherOptions): Member {
+function toMember(message: RowsMessage, received: ReceivedMessage, rows: PushRow[], options: GatherOptions): Member {
     const remove = async () => {
         await received.complete();
         if (message.blob) await options.blobs.delete(message.blob);

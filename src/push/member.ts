@@ -1,4 +1,4 @@
-import type { Row } from '../queue/row';
+import type { PushRow } from '../queue/row';
 import type { RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason } from '../queue/rowsQueue';
 
@@ -11,8 +11,11 @@ import type { PoisonReason } from '../queue/rowsQueue';
 export interface Member {
     message: RowsMessage;
     part: number;
-    rows: Row[];
-    /** Bytes of the rows as JSON, to keep a call under Power BI's 16 MB. */
+    rows: PushRow[];
+    /**
+     * Bytes of the rows as JSON, to keep a call under Power BI's 16 MB; JSON.stringify writes an exact number as an
+     * object about 35 bytes longer than its digits, which errs on the safe side.
+     */
     bytes: number;
     /** Whether this is the message's last part (only then can others join its call). */
     last: boolean;

@@ -1,5 +1,5 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
-import { fromQueueText, rowsQueueMessageSchema, toQueueText } from '../queue/rowsMessage';
+import { fromQueueText, isTablesMessage, rowsQueueMessageSchema, toQueueText } from '../queue/rowsMessage';
 
 export interface ReplayOptions {
     /** List what would be replayed, change nothing. */
@@ -95,10 +95,9 @@ async function replayVisible(
                 leave();
                 continue;
             }
-            const tables =
-                message.version === 1
-                    ? [{ table: message.table, rows: message.rowCount }]
-                    : message.tables.map((entry) => ({ table: entry.table, rows: entry.rowCount }));
+            const tables = isTablesMessage(message)
+                ? message.tables.map((entry) => ({ table: entry.table, rows: entry.rowCount }))
+                : [{ table: message.table, rows: message.rowCount }];
             const entry = {
                 ingestionId: message.ingestionId,
                 dataset: message.dataset,
@@ -113,7 +112,7 @@ async function replayVisible(
             }
             // A several-table message (the host poisons it when its fan-out kept failing) goes back as it was: its
             // children are marked requeued whenever it is fanned out.
-            const replayed = message.version === 1 ? { ...message, attempt: 0, requeued: true } : message;
+            const replayed = isTablesMessage(message) ? message : { ...message, attempt: 0, requeued: true };
             await queue.sendMessage(toQueueText(replayed), { messageTimeToLive: -1 });
             await poison.deleteMessage(item.messageId, item.popReceipt);
             settled({ ...entry, outcome: 'replayed' });

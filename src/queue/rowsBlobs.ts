@@ -1,6 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { LosslessNumber } from 'lossless-json';
 import { z } from 'zod';
-import type { Row } from './row';
+import type { PushRow, Row } from './row';
 import { ensureOnce } from '../storage/ensureOnce';
 import { isStorageStatus } from '../storage/isStorageStatus';
 
@@ -43,11 +44,37 @@ export function createRowsBlobs(blobService: BlobServiceClient, containerName: s
     };
 }
 
-/** A message's rows, inline or from its claim-check blob, or why they cannot be pushed. */
+/** How the ingest writes an exact number: digits, with a point only before fraction digits, no exponent. */
+const exactNumberText = /^-?\d+(\.\d+)?$/;
+
+/**
+ * The rows with the strings of their exact-number columns as LosslessNumbers, the form Add Rows is written from, or
+ * where a string there is not a number.
+ */
+function withExactNumbers(rows: Row[], exactColumns: readonly string[]): PushRow[] | string {
+    const converted: PushRow[] = [];
+    for (const [index, row] of rows.entries()) {
+        const copy: PushRow = { ...row };
+        for (const column of exactColumns) {
+            const value = row[column];
+            if (typeof value !== 'string') continue;
+            if (!exactNumberText.test(value))
+                return `Row ${index}'s exact number in column "${column}" is not a number`;
+            copy[column] = new LosslessNumber(value);
+        }
+        converted.push(copy);
+    }
+    return converted;
+}
+
+/**
+ * A message's rows, inline or from its claim-check blob (exact numbers as LosslessNumbers, when the message names
+ * `exactColumns`), or why they cannot be pushed.
+ */
 export async function readMessageRows(
-    message: { rows?: Row[]; blob?: string; rowCount: number },
+    message: { rows?: Row[]; blob?: string; rowCount: number; exactColumns?: readonly string[] },
     blobs: RowsBlobs,
-): Promise<{ kind: 'rows'; rows: Row[] } | { kind: 'missing'; reason: string }> {
+): Promise<{ kind: 'rows'; rows: PushRow[] } | { kind: 'missing'; reason: string }> {
     const rows = message.rows ?? (message.blob ? await blobs.get(message.blob) : undefined);
     if (!rows)
         return {
@@ -56,5 +83,7 @@ export async function readMessageRows(
         };
     if (rows.length !== message.rowCount)
         return { kind: 'missing', reason: `The message announces ${message.rowCount} rows but carries ${rows.length}` };
-    return { kind: 'rows', rows };
+    if (!message.exactColumns) return { kind: 'rows', rows };
+    const exact = withExactNumbers(rows, message.exactColumns);
+    return typeof exact === 'string' ? { kind: 'missing', reason: exact } : { kind: 'rows', rows: exact };
 }

@@ -50,7 +50,7 @@ describe('Datasets - Execute Queries (the DAX the relay uses)', () => {
     });
 
     it('refuses any other DAX with 400 DatasetExecuteQueriesError that lists what it serves', async () => {
-        const answer = await bed.api.post(queries, query(`EVALUATE 'Product'`));
+        const answer = await bed.api.post(queries, query(`EVALUATE TOPN(1, 'Product')`));
         expect(answer.status).toBe(400);
         expect(answer.body.error.code).toBe('DatasetExecuteQueriesError');
         expect(answer.body.error.message).toContain(`EVALUATE ROW("<name>", COUNTROWS('<table>'))`);

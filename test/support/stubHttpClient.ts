@@ -16,6 +16,8 @@ export interface StubCall {
     url: string;
     headers: Record<string, string>;
     body?: unknown;
+    /** The body as sent, where JSON.parse (`body`) would round a number. */
+    text?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export function stubHttpClient(reply: (call: StubCall) => StubReply | Error): Ht
                 url: request.url,
                 headers: request.headers.toJSON(),
                 body: typeof request.body === 'string' ? JSON.parse(request.body) : undefined,
+                text: typeof request.body === 'string' ? request.body : undefined,
             };
             calls.push(call);
             const answer = reply(call);

@@ -11,7 +11,9 @@ import {
     toTablesQueueText,
     type TableRowsText,
 } from '../../src/queue/rowsMessage';
+import { stringify } from 'lossless-json';
 import { toTableMessages } from '../../src/push/fanOutTables';
+import { readMessageRows, type RowsBlobs } from '../../src/queue/rowsBlobs';
 import { retryDelaySeconds } from '../../src/push/retryDelay';
 import { decodeQueueMessage, type QueueMessageEncoding } from '../../local/host/queueMessageEncoding';
 
@@ -115,6 +117,91 @@ describe('several-table rows message (version 2)', () => {
             expect(toQueueText(child).length).toBeLessThanOrEqual(maxQueueMessageBytes);
             expect(rowsMessageSchema.parse(child)).toEqual(child);
         }
+    });
+});
+
+describe('rows messages with exact numbers (versions 3 and 4)', () => {
+    const exactRows = [
+        { Id: '9223372036854775806', Amount: '123456789012345678901234', Name: '42' },
+        { Id: 1, Amount: null, Name: 'x' },
+    ];
+    const single = { ...message, version: 3 as const, rowCount: 2, rows: exactRows, exactColumns: ['Amount', 'Id'] };
+    const noBlobs: RowsBlobs = {
+        put: async () => undefined,
+        get: async () => undefined,
+        delete: async () => undefined,
+    };
+    const addRowsBody = async (queued: unknown) => {
+        const parsed = rowsQueueMessageSchema.parse(fromQueueText(toQueueText(queued)));
+        if ('tables' in parsed) throw new Error('expected a single-table message');
+        const read = await readMessageRows(parsed, noBlobs);
+        if (read.kind !== 'rows') throw new Error(read.reason);
+        return stringify({ rows: read.rows });
+    };
+
+    it('carries the same digits from the queue to the Add Rows body, and only exact columns become numbers', async () => {
+        expect(await addRowsBody(single)).toBe(
+            '{"rows":[{"Id":9223372036854775806,"Amount":123456789012345678901234,"Name":"42"},{"Id":1,"Amount":null,"Name":"x"}]}',
+        );
+        // Version 1 and 2 messages already queued read and deliver as before.
+        expect(await addRowsBody({ ...message, rows: [{ ProductID: 1, Name: '9223372036854775806' }] })).toBe(
+            '{"rows":[{"ProductID":1,"Name":"9223372036854775806"}]}',
+        );
+    });
+
+    it('reads exact numbers from a claim-check blob as from inline rows', async () => {
+        const { rows, ...envelope } = single;
+        const blobs: RowsBlobs = { ...noBlobs, get: async () => rows };
+        const read = await readMessageRows({ ...envelope, blob: 'i-1.json' }, blobs);
+        expect(read.kind === 'rows' && stringify(read.rows)).toBe(
+            stringify(((await readMessageRows(single, noBlobs)) as { rows: unknown }).rows),
+        );
+    });
+
+    it('needs exactColumns in version 3 and refuses them in version 1; a string that is not a number is not pushed', async () => {
+        expect(rowsMessageSchema.safeParse(single).success).toBe(true);
+        expect(rowsMessageSchema.safeParse({ ...single, exactColumns: undefined }).success).toBe(false);
+        expect(rowsMessageSchema.safeParse({ ...single, exactColumns: [] }).success).toBe(false);
+        expect(rowsMessageSchema.safeParse({ ...single, version: 1 }).success).toBe(false);
+        const bad = { ...single, rows: [{ Id: '1e5' }, { Id: 'NaN' }], rowCount: 2 };
+        expect(await readMessageRows(bad, noBlobs)).toEqual({
+            kind: 'missing',
+            reason: `Row 0's exact number in column "Id" is not a number`,
+        });
+    });
+
+    it('fans a version 4 message out into version 3 children for tables with exact numbers, version 1 for others', () => {
+        const parent = {
+            version: 4 as const,
+            ingestionId: 'i-4',
+            dataset: 'Ledger',
+            receivedAt: '2024-05-01T00:00:00.000Z',
+            tables: [
+                {
+                    table: 'Entries',
+                    rowCount: 1,
+                    rows: [{ Amount: '123456789012345678901234' }],
+                    exactColumns: ['Amount'],
+                },
+                { table: 'Notes', rowCount: 1, rows: [{ Text: 'x' }] },
+            ],
+        };
+        const text = toTablesQueueText(
+            parent,
+            parent.tables.map(({ rows, ...entry }) => ({ ...entry, rowsJson: JSON.stringify(rows) })),
+        );
+        const parsed = rowsQueueMessageSchema.parse(fromQueueText(text!));
+        expect(parsed).toEqual(parent);
+        if (parsed.version !== 4) throw new Error('expected a version 4 message');
+        const children = toTableMessages(parsed);
+        expect(
+            children.map((child) => [child.version, 'exactColumns' in child ? child.exactColumns : undefined]),
+        ).toEqual([
+            [3, ['Amount']],
+            [1, undefined],
+        ]);
+        for (const child of children) expect(rowsMessageSchema.parse(child)).toEqual(child);
+        expect(rowsQueueMessageSchema.safeParse({ ...parent, version: 2 }).success).toBe(false);
     });
 });
 

@@ -42,6 +42,7 @@ describe('validateRows', () => {
             ok: true,
             rows: [{ Id: 1, Ratio: 0.5, Flag: true, At: '2024-05-01T12:30:00.000Z', Text: 'x', Amount: 12.3456 }],
             droppedColumns: [],
+            exactColumns: [],
         });
     });
 
@@ -70,7 +71,10 @@ describe('validateRows', () => {
     it.each([
         [{ Id: 1.5 }, 'Id: must be a whole JSON number (Int64)'],
         [{ Id: '1' }, 'Id: must be a whole JSON number (Int64)'],
-        [{ Id: 9007199254740992 }, 'Id: is outside the exactly representable Int64 range (±9007199254740991)'],
+        [
+            { Id: 9007199254740992 },
+            'Id: was computed beyond ±2^53, where a double has lost digits; map the value unchanged',
+        ],
         [{ Id: 1, Ratio: Number.MAX_VALUE }, 'Ratio: must not be Double.MaxValue or Double.MinValue'],
         [{ Id: 1, Ratio: 'NaN' }, 'Ratio: must be a finite JSON number (Double)'],
         [{ Id: 1, Flag: 'true' }, 'Flag: must be true or false (Boolean)'],
@@ -154,7 +158,13 @@ describe('validateRows', () => {
             ok: true,
             rows: [{ Id: 1 }, { Id: 2 }],
             droppedColumns: ['action', 'sender', 'zone'],
+            exactColumns: [],
         });
-        expect(validateRows(table, [{ Id: 1 }])).toEqual({ ok: true, rows: [{ Id: 1 }], droppedColumns: [] });
+        expect(validateRows(table, [{ Id: 1 }])).toEqual({
+            ok: true,
+            rows: [{ Id: 1 }],
+            droppedColumns: [],
+            exactColumns: [],
+        });
     });
 });

@@ -4,12 +4,13 @@ import { commitRows, type CommitOutcome } from '../commitRows';
 import { commitOnce, readRequestKey, unsignedSender, type OnceOutcome } from '../commitOnce';
 import type { Claim } from '../idempotencyStore';
 import { quoteName, type IngestDeps } from '../ingestRows';
-import { readJsonBody, type JsonBodyRejection, type JsonBodyRequest } from '../readJsonBody';
+import { readJsonBody, type JsonBody, type JsonBodyRejection, type JsonBodyRequest } from '../readJsonBody';
 import { toAcceptedBody } from '../toResponseBody';
 import { verifyWebhookSignature, type WebhookSignatureCheck } from '../verifyWebhookSignature';
 import { mapSourceEvents, type MappedEvent, type MappingRejection } from './mapSourceEvents';
 import { toSourcePayload } from './toSourcePayload';
 import { verifySignature, type SignatureCheck } from './verifySignature';
+import { withPlainNumbers } from './withPlainNumbers';
 
 /** The request's headers (lower-case names) are what the mapping sees as $headers. */
 export interface SourceRequest extends JsonBodyRequest {
@@ -113,7 +114,7 @@ export async function ingestSource(
     return commitOnce(
         deps.idempotency,
         key,
-        () => commitEvents(source, dataset, tables, request, body.json, deps),
+        () => commitEvents(source, dataset, tables, request, body, deps),
         (outcome) => {
             if (outcome.kind === 'accepted') {
                 const { events, filtered, duplicates } = outcome;
@@ -133,16 +134,18 @@ async function commitEvents(
     dataset: DatasetConfig,
     tables: readonly TableConfig[],
     request: SourceRequest,
-    json: unknown,
+    body: Extract<JsonBody, { kind: 'json' }>,
     deps: SourceDeps,
 ): Promise<SourceOutcome> {
+    // JSONata computes in doubles; the exact numbers are given back to the rows it maps (withPlainNumbers).
+    const plain = body.exactNumbers ? withPlainNumbers(body.json) : undefined;
     const payload = toSourcePayload(
         source,
         {
             contentType: request.headers['content-type'] ?? null,
             eventGridEventType: request.headers['aeg-event-type'] ?? null,
         },
-        json,
+        plain?.json ?? body.json,
     );
     if (payload.kind !== 'events') return payload;
     const mapped = await mapSourceEvents(source, payload.events, request.headers);
@@ -187,7 +190,10 @@ async function commitEvents(
     const duplicates = mapped.events.length - fresh.length;
 
     const counts: EventCounts = { events: payload.events.length, filtered: mapped.filtered, duplicates };
-    const rows = tables.map((table, index) => ({ table, rows: fresh.flatMap((event) => event.tables[index]!) }));
+    const rows = tables.map((table, index) => {
+        const mapped = fresh.flatMap((event) => event.tables[index]!);
+        return { table, rows: plain ? plain.restore(mapped) : mapped };
+    });
     const outcome: CommitOutcome | { kind: 'nothingToCommit' } = rows.every((entry) => entry.rows.length === 0)
         ? { kind: 'nothingToCommit' }
         : await commitRows(dataset, rows, deps);
