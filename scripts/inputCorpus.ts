@@ -110,6 +110,10 @@ export function inputCorpus(options: CorpusOptions): InputCase[] {
             ['NaN', '{"rows":[{"ProductID":NaN,"Name":"x"}]}'],
             ['a number too large for a double', '{"rows":[{"ProductID":1e400,"Name":"x"}]}'],
             ['a comment', '{"rows":[] /* x */}'],
+            [
+                'ProductID Int64.MaxValue, which Power BI refuses',
+                '{"rows":[{"ProductID":9223372036854775807,"Name":"x"}]}',
+            ],
         ] as const) {
             add(label, () => post(encode(text), [400]));
         }
@@ -119,7 +123,7 @@ export function inputCorpus(options: CorpusOptions): InputCase[] {
         for (const [label, extra] of [
             ['ProductID as a string', { ProductID: '1' }],
             ['ProductID with a fraction', { ProductID: 1.5 }],
-            ['ProductID beyond 2^53', { ProductID: 2 ** 60 }],
+            ['ProductID beyond Int64 (2^64)', { ProductID: 2 ** 64 }],
             ['ProductID null (required)', { ProductID: null }],
             ['ProductID an object', { ProductID: {} }],
             ['Name a number', { Name: 5 }],
