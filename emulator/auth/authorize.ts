@@ -11,7 +11,7 @@ export interface Caller {
 
 /**
  * Bearer token checks in the order the service answers them: missing or unreadable -> 401,
- * wrong audience -> 401, expired (on the emulator clock) -> 403 TokenExpired.
+ * wrong audience -> 401, expired (on the emulator clock, or refused by a tokenExpired fault) -> 403 TokenExpired.
  */
 export function authenticate(runtime: EmulatorRuntime, context: RequestContext): Caller {
     const header = context.request.headers.authorization ?? '';
@@ -23,7 +23,9 @@ export function authenticate(runtime: EmulatorRuntime, context: RequestContext):
     if (claims.aud.replace(/\/$/, '') !== powerBiAudience) {
         throw powerBiErrors.invalidToken(`audience '${claims.aud}' is not ${powerBiAudience}`);
     }
-    if (claims.exp * 1000 <= runtime.clock.nowMs()) throw powerBiErrors.tokenExpired();
+    if (claims.exp * 1000 <= runtime.clock.nowMs() || runtime.faults.isExpired(match[1])) {
+        throw powerBiErrors.tokenExpired();
+    }
     context.log.principalId = claims.oid;
     return { principalId: claims.oid, kind: claims.idtyp };
 }

@@ -61,7 +61,7 @@ export class EmulatorControl {
     /** Back to empty: no workspaces, datasets, faults or request log; rate windows forgotten. */
     reset(): void {
         this.runtime.store.reset();
-        this.runtime.faults.clear();
+        this.runtime.faults.reset();
         this.runtime.throttle.forget();
         this.runtime.requestLog.length = 0;
     }

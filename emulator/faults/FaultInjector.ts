@@ -33,11 +33,15 @@ export type OperationName = (typeof operationNames)[number];
  * delay: handle the call normally after `delayMs` real milliseconds (it counts as pending meanwhile);
  * applied: handle the call normally (rows are stored, a dataset is created), then, instead of its answer,
  * `then`: hang (the client times out), reset (the connection drops) or status (a 500/503 comes back): the
- * outcome a client cannot tell from a call that did nothing. A call the handler refuses is answered as usual.
+ * outcome a client cannot tell from a call that did nothing. A call the handler refuses is answered as usual;
+ * tokenExpired: refuse the call's bearer token as expired (403 TokenExpired), and that token on every later call
+ * too, as the service judges a token whose expiry has passed: the client gets past it only with a new token from
+ * /msi/token. A call without a bearer token is answered as usual (401).
+ * On msiToken, a status fault answers in the App Service endpoint's own body ({"statusCode","message"}).
  */
 export const faultSchema = z.strictObject({
     operation: z.enum([...operationNames, '*']),
-    kind: z.enum(['status', 'hang', 'reset', 'delay', 'applied']),
+    kind: z.enum(['status', 'hang', 'reset', 'delay', 'applied', 'tokenExpired']),
     then: z.enum(['hang', 'reset', 'status']).optional(),
     count: z.number().int().positive().default(1),
     status: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
@@ -51,6 +55,8 @@ export type Fault = z.output<typeof faultSchema> & { id: string; remaining: numb
 
 export class FaultInjector {
     private faults: Fault[] = [];
+    /** Bearer tokens a tokenExpired fault refused; they stay refused until the emulator is reset. */
+    private readonly expiredTokens = new Set<string>();
 
     add(input: FaultInput): Fault {
         const parsed = faultSchema.parse(input);
@@ -60,6 +66,8 @@ export class FaultInjector {
             throw new Error('An applied fault needs "then": hang, reset or status');
         if (parsed.kind === 'applied' && parsed.then === 'status' && parsed.status === undefined)
             throw new Error('An applied fault with "then": "status" needs "status"');
+        if (parsed.kind === 'tokenExpired' && (parsed.operation === 'msiToken' || parsed.operation === '*'))
+            throw new Error('A tokenExpired fault needs a REST operation (the token endpoint takes no bearer token)');
         const fault: Fault = { ...parsed, id: randomUUID(), remaining: parsed.count };
         this.faults.push(fault);
         return fault;
@@ -78,11 +86,26 @@ export class FaultInjector {
         return fault;
     }
 
+    expireToken(token: string): void {
+        this.expiredTokens.add(token);
+    }
+
+    isExpired(token: string): boolean {
+        return this.expiredTokens.has(token);
+    }
+
     list(): Fault[] {
         return this.faults.map((fault) => ({ ...fault }));
     }
 
+    /** Drops the pending faults; tokens already refused as expired stay refused. */
     clear(): void {
         this.faults = [];
+    }
+
+    /** Back to nothing injected: no pending faults, no refused tokens. */
+    reset(): void {
+        this.faults = [];
+        this.expiredTokens.clear();
     }
 }

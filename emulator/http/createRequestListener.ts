@@ -132,7 +132,7 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
             });
             switch (fault.then) {
                 case 'status':
-                    return answerStatus(fault);
+                    return answerStatus(fault, operation);
                 case 'reset':
                     return drop();
                 default:
@@ -151,7 +151,7 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
             request.socket.destroy();
         };
 
-        const answerStatus = (fault: Fault) => {
+        const answerStatus = (fault: Fault, operation: OperationName) => {
             const error =
                 fault.status === 429
                     ? powerBiErrors.injectedThrottle(fault.retryAfterSeconds ?? 1)
@@ -159,17 +159,32 @@ export function createRequestListener(runtime: EmulatorRuntime, control: Emulato
                       ? powerBiErrors.injectedUnavailable(fault.retryAfterSeconds)
                       : powerBiErrors.injectedServerError();
             request.resume();
-            const body = fault.body === 'plain' ? { message: error.message } : error.toBody();
+            // The managed identity endpoint answers its failures as {"statusCode","message"} (msiTokenHandler).
+            const body =
+                operation === 'msiToken'
+                    ? { statusCode: error.status, message: error.message }
+                    : fault.body === 'plain'
+                      ? { message: error.message }
+                      : error.toBody();
             finish({ status: error.status, body, headers: error.headers });
         };
 
-        /** Returns true when the fault answered (or swallowed) the call; a delay or an applied fault lets it continue. */
+        /**
+         * Returns true when the fault answered (or swallowed) the call; a delay, an applied or a tokenExpired fault lets
+         * it continue.
+         */
         const applyFault = async (fault: Fault, operation: OperationName, params: RouteParams): Promise<boolean> => {
             runtime.logger.info('fault injected', { requestId, operation, kind: fault.kind });
             switch (fault.kind) {
                 case 'status':
-                    answerStatus(fault);
+                    answerStatus(fault, operation);
                     return true;
+                case 'tokenExpired': {
+                    // From now on the handler's own token check refuses this token (403 TokenExpired).
+                    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+                    if (token !== undefined) runtime.faults.expireToken(token);
+                    return false;
+                }
                 case 'reset':
                     drop();
                     return true;

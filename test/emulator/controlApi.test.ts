@@ -361,14 +361,51 @@ describe('fault injection', () => {
         expect(log.map((entry) => entry.fault)).toEqual([undefined, 'delay']);
     });
 
-    it('faults the managed identity endpoint too, and validates fault bodies', async () => {
-        await emulator.injectFaults({ operation: 'msiToken', kind: 'status', status: 500 });
+    it('faults the managed identity endpoint too, in its own body shape, and validates fault bodies', async () => {
+        await emulator.injectFaults({ operation: 'msiToken', kind: 'status', status: 503, retryAfterSeconds: 2 });
         const url = `${emulator.identityEndpoint}?api-version=2019-08-01&resource=https://analysis.windows.net/powerbi/api`;
-        expect((await fetch(url, { headers: { 'X-IDENTITY-HEADER': emulator.identityHeader } })).status).toBe(500);
+        const failed = await fetch(url, { headers: { 'X-IDENTITY-HEADER': emulator.identityHeader } });
+        expect(failed.status).toBe(503);
+        expect(failed.headers.get('Retry-After')).toBe('2');
+        expect(await failed.json()).toEqual({
+            statusCode: 503,
+            message: 'The service is temporarily unavailable. Please retry later',
+        });
+        expect((await fetch(url, { headers: { 'X-IDENTITY-HEADER': emulator.identityHeader } })).status).toBe(200);
+        for (const operation of ['msiToken', '*']) {
+            expect((await control.post('/_emulator/faults', { operation, kind: 'tokenExpired' })).status).toBe(400);
+        }
         expect((await control.post('/_emulator/faults', { operation: 'postRows', kind: 'status' })).status).toBe(400);
         expect((await control.post('/_emulator/faults', { operation: 'fly', kind: 'reset' })).status).toBe(400);
         expect(
             (await control.post('/_emulator/faults', { operation: 'postRows', kind: 'status', status: 418 })).status,
         ).toBe(400);
+    });
+
+    it("tokenExpired refuses the call's token as expired, on that call and every later one, until a new token is used", async () => {
+        const token = await tokenFor(principalId);
+        const other = await tokenFor(principalId, { expiresInSeconds: 3600 });
+        const expiring = apiClient(emulator.url, token);
+        await emulator.injectFaults({ operation: 'postRows', kind: 'tokenExpired', datasetId });
+        const expired = {
+            error: { code: 'TokenExpired', message: 'Access token has expired, resubmit with a new access token' },
+        };
+        const refused = await expiring.post(rowsPath, { rows: [{ ProductID: 1 }] });
+        expect(refused.status).toBe(403);
+        expect(refused.body).toEqual(expired);
+        // Sticky: any operation with that token, not only the faulted one.
+        const later = await expiring.get(`/v1.0/myorg/groups/${workspaceId}/datasets`);
+        expect([later.status, later.body]).toEqual([403, expired]);
+        expect((await apiClient(emulator.url, other).post(rowsPath, { rows: [{ ProductID: 1 }] })).status).toBe(200);
+        const log = (await emulator.requests()).filter((entry) => entry.operation === 'postRows').slice(-2);
+        expect(log.map((entry) => [entry.fault, entry.status])).toEqual([
+            ['tokenExpired', 403],
+            [undefined, 200],
+        ]);
+        // Clearing pending faults does not make the token valid again; reset does (the workspace is gone then: 404).
+        await emulator.clearFaults();
+        expect((await expiring.get(`/v1.0/myorg/groups/${workspaceId}/datasets`)).status).toBe(403);
+        await emulator.reset();
+        expect((await expiring.get(`/v1.0/myorg/groups/${workspaceId}/datasets`)).status).toBe(404);
     });
 });
