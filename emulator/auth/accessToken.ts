@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 /** The resource behind the scope https://analysis.windows.net/powerbi/api/.default. */
@@ -18,6 +18,8 @@ export const accessTokenClaimsSchema = z.object({
     idtyp: z.enum(['app', 'user']),
     appid: z.string().optional(),
     xms_mirid: z.string().optional(),
+    /** The token's unique id, as Entra ID tokens carry it: two tokens issued in the same second still differ. */
+    uti: z.string().optional(),
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
 
@@ -49,6 +51,7 @@ export function issueAccessToken(
         sub: request.principalId,
         tid: emulatorTenantId,
         idtyp: request.kind,
+        uti: randomBytes(16).toString('base64url'),
         ...(request.clientId ? { appid: request.clientId } : {}),
         ...(request.managedIdentityResourceId ? { xms_mirid: request.managedIdentityResourceId } : {}),
     };

@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/identity';
 import {
     bearerTokenAuthenticationPolicy,
     createDefaultHttpClient,
@@ -12,6 +11,7 @@ import {
 import { isLosslessNumber, stringify } from 'lossless-json';
 import { z } from 'zod';
 import { isLoopbackHost, loopbackEmulatorPolicy } from './loopbackEmulatorPolicy';
+import type { PowerBiCredential } from './powerBiCredential';
 import { classifyPowerBiResponse, classifyRequestError, type PowerBiFailure } from './powerBiFailure';
 import {
     createdDatasetSchema,
@@ -36,7 +36,8 @@ export type PowerBiResult<T> =
 export interface PowerBiClientOptions {
     /** e.g. https://api.powerbi.com/v1.0/myorg; http only for the local emulator on a loopback address. */
     baseUrl: string;
-    credential: TokenCredential;
+    /** Its `renew`, where it has one, is called when Power BI refuses a token as expired. */
+    credential: PowerBiCredential;
     scope: string;
     timeoutMs: number;
     /** The transport; the SDK's default (Node's http/https) unless a caller needs another. */
@@ -139,11 +140,13 @@ export function createPowerBiClient(options: PowerBiClientOptions) {
     /**
      * Sends one request. Power BI answers an expired token with 403 TokenExpired, which the SDK's bearer
      * policy does not know (it renews on a 401 challenge): on that answer alone the cached token is dropped,
-     * with the pipeline that holds it, and the request sent once more.
+     * with the pipeline that holds it (and, through `renew`, the credential's own cache), and the request sent
+     * once more.
      */
     async function send<T>(request: PowerBiRequest<T>): Promise<PowerBiResult<T>> {
         const first = await attempt(request);
         if (!first.ok && first.failure.kind === 'unauthorized' && first.failure.code === 'TokenExpired') {
+            options.credential.renew?.();
             pipeline = newPipeline();
             return attempt(request);
         }

@@ -43,6 +43,23 @@ describe('the Power BI client', () => {
         expect(calls.map((call) => call.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
     });
 
+    it('on 403 TokenExpired also tells a credential that has its own cache to renew the token (its renew)', async () => {
+        const credential = { ...countingCredential(), renewed: 0, renew: () => (credential.renewed += 1) };
+        const httpClient = stubHttpClient(() => ({
+            status: 403,
+            body: { error: { code: 'TokenExpired', message: 'x' } },
+        }));
+        const client = createPowerBiClient({
+            baseUrl: 'https://api.powerbi.com/v1.0/myorg',
+            credential,
+            scope: 'scope/.default',
+            timeoutMs: 5_000,
+            httpClient,
+        });
+        expect(await client.getDatasets(workspaceId)).toMatchObject({ ok: false, failure: { code: 'TokenExpired' } });
+        expect([credential.renewed, httpClient.calls.length]).toEqual([1, 2]);
+    });
+
     it('answers any other 403 (a Viewer role) after one call, without asking for a new token', async () => {
         const { client, credential, calls } = clientAnswering([forbidden('PowerBINotAuthorizedException')]);
         const result = await client.postRows(workspaceId, 'd1', 'Product', [{ ProductID: 1 }]);
