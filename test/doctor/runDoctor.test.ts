@@ -193,12 +193,13 @@ describe('npm run doctor against the emulator', () => {
         expect(badConfig.skipped).toEqual(['push datasets and refresh targets: they need a valid config file']);
     });
 
-    // Last: it moves the emulator's clock past the lifetime of the tokens cached so far.
-    it('a token the service calls expired (403 TokenExpired) gets the clock and credential fix', async () => {
+    it('a token the service calls expired (403 TokenExpired) even once renewed gets the clock and credential fix', async () => {
         const workspaceId = await healthyWorkspace();
         expect((await doctor(workspaceId)).ok).toBe(true);
-        bed.emulator.clock.advance({ hours: 25 });
+        // The first token and the one renewed for the client's single retry are both refused, as with a skewed clock.
+        await bed.emulator.injectFaults({ operation: 'getDatasets', kind: 'tokenExpired', count: 2 });
         const report = await doctor(workspaceId);
+        await bed.emulator.clearFaults();
         const reachable = checkNamed(report, 'Workspace');
         expect(reachable.detail).toContain('403 TokenExpired');
         expect(reachable.fix).toContain("Check this machine's clock");
