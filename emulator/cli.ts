@@ -1,13 +1,7 @@
 #!/usr/bin/env node
-import type { EmulatorLogger } from './EmulatorOptions';
 import { cliUsage, parseCliArgs } from './parseCliArgs';
 import { startEmulator } from './startEmulator';
-
-function stderrLogger(): EmulatorLogger {
-    const write = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-    return { info: write('info'), warn: write('warn'), error: write('error') };
-}
+import { stderrLogger } from './stderrLogger';
 
 async function main(): Promise<void> {
     let settings;

@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { EmulatorClock } from './clock/EmulatorClock';
 import type {
     ClockInput,
@@ -14,6 +13,7 @@ import { silentLogger, type EmulatorOptions } from './EmulatorOptions';
 import type { EmulatorRuntime } from './EmulatorRuntime';
 import { FaultInjector, type Fault, type FaultInput } from './faults/FaultInjector';
 import { createRequestListener } from './http/createRequestListener';
+import { listen } from './http/listen';
 import { defaultLimits, limitsOverrideSchema, limitsSchema, type Limits, type LimitsOverride } from './limits/Limits';
 import { PushThrottle } from './push/PushThrottle';
 import { QueryThrottle } from './query/QueryThrottle';
@@ -113,17 +113,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     const listener = createRequestListener(runtime, control);
     const server = createServer(listener);
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-            server.off('error', reject);
-            resolve();
-        });
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    runtime.url = `http://${host}:${address.port}`;
+    const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    runtime.url = address.url;
     logger.info('emulator listening', { url: runtime.url });
 
     let closed: Promise<void> | undefined;

@@ -1,10 +1,8 @@
+import type { EmulatorLogger } from '../emulator/EmulatorOptions';
 import type { KustoSeed } from './control/kustoControlSchemas';
 
-export interface KustoEmulatorLogger {
-    info(message: string, fields?: Record<string, unknown>): void;
-    warn(message: string, fields?: Record<string, unknown>): void;
-    error(message: string, fields?: Record<string, unknown>): void;
-}
+/** The Power BI emulator's logger shape: both emulators log the same way. */
+export type KustoEmulatorLogger = EmulatorLogger;
 
 export interface KustoEmulatorOptions {
     /**
@@ -26,5 +24,3 @@ export interface KustoEmulatorOptions {
     seed?: KustoSeed;
     logger?: KustoEmulatorLogger;
 }
-
-export const silentKustoLogger: KustoEmulatorLogger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { kustoSeedSchema } from './control/kustoControlSchemas';
-import type { KustoEmulatorLogger } from './KustoEmulatorOptions';
+import { stderrLogger } from '../emulator/stderrLogger';
 import { startKustoEmulator } from './startKustoEmulator';
 
 const usage = `Usage: npm run kusto-emulator -- [options]
@@ -15,12 +15,6 @@ const usage = `Usage: npm run kusto-emulator -- [options]
   --verbose                   Log requests and events to stderr as JSON lines.
   --help                      Show this help.
 `;
-
-function stderrLogger(): KustoEmulatorLogger {
-    const write = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-    return { info: write('info'), warn: write('warn'), error: write('error') };
-}
 
 async function main(): Promise<void> {
     let values;

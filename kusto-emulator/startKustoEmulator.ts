@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type {
     DatabaseInput,
     EventhouseInput,
@@ -11,7 +10,9 @@ import type {
 import { KustoControl, type DatabaseSnapshot, type IssuedKustoToken, type TableSnapshot } from './control/KustoControl';
 import { KustoFaultInjector, type KustoFault, type KustoFaultInput } from './faults/KustoFaultInjector';
 import { createKustoRequestListener } from './http/createKustoRequestListener';
-import { silentKustoLogger, type KustoEmulatorOptions } from './KustoEmulatorOptions';
+import { listen } from '../emulator/http/listen';
+import { silentLogger } from '../emulator/EmulatorOptions';
+import type { KustoEmulatorOptions } from './KustoEmulatorOptions';
 import type { KustoRequestLogEntry } from './KustoRequestLogEntry';
 import type { KustoRuntime } from './KustoRuntime';
 import { KustoStore } from './state/KustoStore';
@@ -44,7 +45,7 @@ export interface RunningKustoEmulator {
 
 /** Starts the Kusto (Fabric Eventhouse) emulator on `host:port` and resolves once it accepts requests. */
 export async function startKustoEmulator(options: KustoEmulatorOptions = {}): Promise<RunningKustoEmulator> {
-    const logger = options.logger ?? silentKustoLogger;
+    const logger = options.logger ?? silentLogger;
     const runtime: KustoRuntime = {
         url: '',
         store: new KustoStore(),
@@ -57,17 +58,8 @@ export async function startKustoEmulator(options: KustoEmulatorOptions = {}): Pr
     const control = new KustoControl(runtime);
     const listener = createKustoRequestListener(runtime, control);
     const server = createServer(listener);
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-            server.off('error', reject);
-            resolve();
-        });
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    runtime.url = `http://${host}:${address.port}`;
+    const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    runtime.url = address.url;
     // The seed may create eventhouses, whose queryServiceUri is the URL, so it applies once the URL is known.
     if (options.seed) control.applySeed(options.seed);
     logger.info('kusto emulator listening', { url: runtime.url });

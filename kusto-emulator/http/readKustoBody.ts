@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { readBoundedBody } from '../../emulator/http/readBody';
 import { kustoErrors } from '../errors/kustoErrors';
 
 /** Documented: a streaming ingestion request carries at most 4 MB of data. */
@@ -16,23 +17,12 @@ export async function readKustoBody(request: IncomingMessage, maxBytes: number):
         request.resume();
         throw kustoErrors.unsupportedEncoding(encoding);
     }
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-        request.resume();
-        throw kustoErrors.payloadTooLarge(maxBytes, `request body of ${declared} bytes`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request) {
-        const buffer = chunk as Buffer;
-        size += buffer.length;
-        if (size > maxBytes) {
-            request.resume();
-            throw kustoErrors.payloadTooLarge(maxBytes, 'request body');
-        }
-        chunks.push(buffer);
-    }
-    const raw = Buffer.concat(chunks);
+    const raw = await readBoundedBody(request, maxBytes, (declared) =>
+        kustoErrors.payloadTooLarge(
+            maxBytes,
+            declared === undefined ? 'request body' : `request body of ${declared} bytes`,
+        ),
+    );
     if (encoding !== 'gzip') return raw;
     try {
         return gunzipSync(raw, { maxOutputLength: maxBytes });
