@@ -4,6 +4,7 @@ import { kustoApiAudience, maxStreamingBytes } from '../../kusto-emulator';
 import {
     adminClientId,
     createProductTable,
+    fqn,
     kustoClient,
     productRecord,
     relayClientId,
@@ -26,9 +27,9 @@ beforeEach(async () => {
     await bed.kusto.reset();
     await bed.kusto.createDatabase({
         name: db,
-        admins: [`aadapp=${adminClientId};00000000-0000-0000-0000-00000000e3e1`],
-        ingestors: [`aadapp=${relayClientId};00000000-0000-0000-0000-00000000e3e1`],
-        viewers: [`aadapp=${viewerClientId};00000000-0000-0000-0000-00000000e3e1`],
+        admins: [fqn(adminClientId)],
+        ingestors: [fqn(relayClientId)],
+        viewers: [fqn(viewerClientId)],
     });
     await createProductTable(bed.admin, db);
 });
