@@ -10,11 +10,16 @@ import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
-import { settleUnknownCall } from './settleUnknownCall';
+import { settleUnknownCall, toUnknownOutcomeVerdict } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
-import { countAddRowsCall, countPoisoned, countUnknownOutcome } from '../telemetry/relayMetrics';
+import {
+    countAddRowsCall,
+    countPoisoned,
+    countUnknownOutcome,
+    type UnknownOutcomeVerdict,
+} from '../telemetry/relayMetrics';
 import { toPushAction, type PushAction } from './toPushAction';
 
 export interface DeliverDeps {
@@ -53,6 +58,8 @@ export interface DeliveryReport {
     verifiedParts: number;
     /** Parts of such a call settled by the table's ambiguousOutcome (no marker column, or Power BI refused the count). */
     unconfirmedParts: number;
+    /** The parts of such calls and the rows they carry, by verdict, for the status counters. */
+    unknownOutcomes: Partial<Record<UnknownOutcomeVerdict, { parts: number; rows: number }>>;
     requestIds: string[];
     /** Messages sent back to the queue to wait (for a slot, Retry-After or back-off), by reason. */
     rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized', number>>;
@@ -90,6 +97,7 @@ export async function deliverRows(
         skippedParts: 0,
         verifiedParts: 0,
         unconfirmedParts: 0,
+        unknownOutcomes: {},
         requestIds: [],
         rescheduled: {},
         poisoned: [],
@@ -361,10 +369,11 @@ async function settlePart(
     if (verdict.kind === 'later') return verdict.seconds;
     if (verdict.confirmed) report.verifiedParts += 1;
     else report.unconfirmedParts += 1;
-    countUnknownOutcome(
-        { dataset, table: table.name },
-        verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed',
-    );
+    const counted = toUnknownOutcomeVerdict(verdict);
+    const tally = (report.unknownOutcomes[counted] ??= { parts: 0, rows: 0 });
+    tally.parts += 1;
+    tally.rows += rows;
+    countUnknownOutcome({ dataset, table: table.name }, counted);
     if (!verdict.landed) return 'push';
     await deps.ledger.recordParts([{ ingestionId, part, rows }]);
     return 'landed';
