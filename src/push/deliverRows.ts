@@ -77,6 +77,21 @@ export interface DeliveryReport {
     budgetError?: string;
 }
 
+/** A report of nothing done yet, which the invocation fills in. */
+export const newDeliveryReport = (): DeliveryReport => ({
+    calls: 0,
+    rowsPushed: 0,
+    packed: 0,
+    skippedParts: 0,
+    verifiedParts: 0,
+    unconfirmedParts: 0,
+    unknownOutcomes: {},
+    requestIds: [],
+    rescheduled: {},
+    poisoned: [],
+    poisonedRows: 0,
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -90,19 +105,7 @@ export async function deliverRows(
     deps: DeliverDeps,
     received: { dequeueCount: number },
 ): Promise<DeliveryReport> {
-    const report: DeliveryReport = {
-        calls: 0,
-        rowsPushed: 0,
-        packed: 0,
-        skippedParts: 0,
-        verifiedParts: 0,
-        unconfirmedParts: 0,
-        unknownOutcomes: {},
-        requestIds: [],
-        rescheduled: {},
-        poisoned: [],
-        poisonedRows: 0,
-    };
+    const report = newDeliveryReport();
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
     const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);

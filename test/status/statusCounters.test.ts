@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
-import type { DeliveryReport } from '../../src/push/deliverRows';
+import { newDeliveryReport, type DeliveryReport } from '../../src/push/deliverRows';
 import type { RowsMessage } from '../../src/queue/rowsMessage';
 import { countDelivery } from '../../src/status/countDelivery';
 import { readTableCounters } from '../../src/status/readTableCounters';
@@ -46,20 +46,7 @@ const message: RowsMessage = {
     attempt: 0,
 };
 
-const report = (changes: Partial<DeliveryReport>): DeliveryReport => ({
-    calls: 0,
-    rowsPushed: 0,
-    packed: 0,
-    skippedParts: 0,
-    verifiedParts: 0,
-    unconfirmedParts: 0,
-    unknownOutcomes: {},
-    requestIds: [],
-    rescheduled: {},
-    poisoned: [],
-    poisonedRows: 0,
-    ...changes,
-});
+const report = (changes: Partial<DeliveryReport>): DeliveryReport => ({ ...newDeliveryReport(), ...changes });
 
 describe('status counters in Table storage', () => {
     it('counts the parts of calls whose answer never came, and their rows, by verdict', async () => {
