@@ -11,8 +11,11 @@ import { isStorageStatus } from '../storage/isStorageStatus';
  * to a request that died and may be taken over, and a committed id is remembered for `retentionHours`.
  */
 export interface IdempotencyStore {
-    /** `fingerprint` (of the request body) is kept with the claim, so a reuse of the id with another body is seen. */
-    claim(scope: string, id: string, fingerprint?: string): Promise<ClaimResult>;
+    /**
+     * `fingerprint` (of the request body) is kept with the claim, so a reuse of the id with another body is seen;
+     * `ingestionId`, the id the claimer will enqueue under, so a takeover enqueues under the same one.
+     */
+    claim(scope: string, id: string, fingerprint?: string, ingestionId?: string): Promise<ClaimResult>;
     /** Records the claim as committed, with what to answer a later copy. */
     complete(claim: Claim, result: string): Promise<void>;
     /** Gives the claim up (the commit failed), so the sender's retry can claim it again. */
@@ -31,7 +34,11 @@ export interface Claim {
 }
 
 export type ClaimResult =
-    | { kind: 'claimed'; claim: Claim }
+    /**
+     * `earlierIngestionId`: the claim was taken over from a pending one whose claimer died, maybe after it enqueued
+     * under this id; the claim now holds it, and the taker must enqueue under it too (the push ledger deduplicates).
+     */
+    | { kind: 'claimed'; claim: Claim; earlierIngestionId?: string }
     | { kind: 'committed'; result: string; fingerprint?: string }
     | { kind: 'inProgress'; fingerprint?: string };
 
@@ -49,6 +56,7 @@ interface ClaimEntity {
     committedAt?: string;
     result?: string;
     fingerprint?: string;
+    ingestionId?: string;
 }
 
 /** Table keys may not hold / \ # ? or control characters and are at most 1 KiB: hash the id, keep it readable in `id`. */
@@ -61,7 +69,14 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
     const staleClaimMs = (options.staleClaimSeconds ?? 60) * 1000;
     const retentionMs = options.retentionHours * 3600 * 1000;
 
-    async function takeOver(existing: ClaimEntity & { etag: string }, fingerprint?: string): Promise<ClaimResult> {
+    async function takeOver(
+        existing: ClaimEntity & { etag: string },
+        fingerprint?: string,
+        ingestionId?: string,
+    ): Promise<ClaimResult> {
+        // A pending claim's ingestion id may be enqueued already: the taker keeps it. A committed one's expired.
+        const earlier = existing.state === 'pending' ? existing.ingestionId : undefined;
+        const kept = earlier ?? ingestionId;
         const entity: ClaimEntity = {
             partitionKey: existing.partitionKey,
             rowKey: existing.rowKey,
@@ -69,10 +84,15 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
             id: existing.id,
             claimedAt: new Date().toISOString(),
             ...(fingerprint === undefined ? {} : { fingerprint }),
+            ...(kept === undefined ? {} : { ingestionId: kept }),
         };
         try {
             const response = await table.updateEntity(entity, 'Replace', { etag: existing.etag });
-            return { kind: 'claimed', claim: { ...entity, etag: response.etag ?? '' } };
+            return {
+                kind: 'claimed',
+                claim: { partitionKey: entity.partitionKey, rowKey: entity.rowKey, etag: response.etag ?? '' },
+                ...(earlier === undefined ? {} : { earlierIngestionId: earlier }),
+            };
         } catch (error) {
             // Another request took it over first (or committed it) between our read and our write.
             if (isStorageStatus(error, 412) || isStorageStatus(error, 404)) return { kind: 'inProgress' };
@@ -81,7 +101,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
     }
 
     return {
-        async claim(scope, id, fingerprint) {
+        async claim(scope, id, fingerprint, ingestionId) {
             await ensureTable();
             const entity: ClaimEntity = {
                 partitionKey: toPartitionKey(scope),
@@ -90,6 +110,7 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
                 id: id.slice(0, 1000),
                 claimedAt: new Date().toISOString(),
                 ...(fingerprint === undefined ? {} : { fingerprint }),
+                ...(ingestionId === undefined ? {} : { ingestionId }),
             };
             try {
                 const response = await table.createEntity(entity);
@@ -111,10 +132,10 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
                 if (now - committedAt < retentionMs) {
                     return { kind: 'committed', result: existing.result ?? '', fingerprint: existing.fingerprint };
                 }
-                return takeOver(existing, fingerprint);
+                return takeOver(existing, fingerprint, ingestionId);
             }
             return now - Date.parse(existing.claimedAt) >= staleClaimMs
-                ? takeOver(existing, fingerprint)
+                ? takeOver(existing, fingerprint, ingestionId)
                 : { kind: 'inProgress', fingerprint: existing.fingerprint };
         },
         async complete(claim, result) {
