@@ -21,10 +21,11 @@ export interface IdempotencyStore {
     /** Gives the claim up (the commit failed), so the sender's retry can claim it again. */
     release(claim: Claim): Promise<void>;
     /**
-     * Deletes what was last written before `asOf` minus the retention (committed ids past it, abandoned claims), at most
-     * `maxDeletes` per call, since Table storage has no expiry of its own. Returns how many it deleted.
+     * Deletes what was last written before `asOf` minus the retention (committed ids past it, abandoned claims), since
+     * Table storage has no expiry of its own: pages of 100, each partition's share in one transaction, until none is
+     * left, `maxDeletes` are deleted or `stopAtMs` has passed (the next run goes on). Returns how many it deleted.
      */
-    purgeExpired(asOf: Date, maxDeletes?: number): Promise<number>;
+    purgeExpired(asOf: Date, budget?: { maxDeletes?: number; stopAtMs?: number }): Promise<number>;
 }
 
 export interface Claim {
@@ -62,6 +63,8 @@ interface ClaimEntity {
 /** Table keys may not hold / \ # ? or control characters and are at most 1 KiB: hash the id, keep it readable in `id`. */
 const toRowKey = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 const toPartitionKey = (scope: string) => encodeURIComponent(scope);
+/** A page of the purge's listing, and the most deletes one entity group transaction holds. */
+const purgeBatch = 100;
 
 export function createIdempotencyStore(table: TableClient, options: IdempotencyOptions): IdempotencyStore {
     // createTable already treats 409 TableAlreadyExists as success.
@@ -97,6 +100,22 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
             // Another request took it over first (or committed it) between our read and our write.
             if (isStorageStatus(error, 412) || isStorageStatus(error, 404)) return { kind: 'inProgress' };
             throw error;
+        }
+    }
+
+    /** Deletes the keys of one partition in one transaction; one already gone (another purge) fails it, then each is deleted alone. */
+    async function deleteAll(partitionKey: string, rowKeys: readonly string[]): Promise<void> {
+        try {
+            await table.submitTransaction(rowKeys.map((rowKey) => ['delete', { partitionKey, rowKey }] as const));
+        } catch (error) {
+            if (!isStorageStatus(error, 404)) throw error;
+            await Promise.all(
+                rowKeys.map((rowKey) =>
+                    table.deleteEntity(partitionKey, rowKey).catch((failure: unknown) => {
+                        if (!isStorageStatus(failure, 404)) throw failure;
+                    }),
+                ),
+            );
         }
     }
 
@@ -158,21 +177,24 @@ export function createIdempotencyStore(table: TableClient, options: IdempotencyO
                 if (!isStorageStatus(error, 404) && !isStorageStatus(error, 412)) throw error;
             }
         },
-        async purgeExpired(asOf, maxDeletes = 5000) {
+        async purgeExpired(asOf, { maxDeletes = 500_000, stopAtMs = Infinity } = {}) {
             await ensureTable();
             const cutoff = new Date(asOf.getTime() - retentionMs);
-            const expired = table.listEntities<{ partitionKey: string; rowKey: string }>({
-                queryOptions: { filter: odata`Timestamp lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] },
-            });
+            const pages = table
+                .listEntities<{ partitionKey: string; rowKey: string }>({
+                    queryOptions: { filter: odata`Timestamp lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] },
+                })
+                .byPage({ maxPageSize: purgeBatch });
             let deleted = 0;
-            for await (const entity of expired) {
-                if (deleted >= maxDeletes) break;
-                try {
-                    await table.deleteEntity(entity.partitionKey, entity.rowKey);
-                    deleted += 1;
-                } catch (error) {
-                    if (!isStorageStatus(error, 404)) throw error;
-                }
+            for await (const page of pages) {
+                if (deleted >= maxDeletes || Date.now() >= stopAtMs) break;
+                const batch = page.slice(0, maxDeletes - deleted);
+                const byPartition = new Map<string, string[]>();
+                for (const { partitionKey, rowKey } of batch)
+                    byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), rowKey]);
+                // One entity group transaction per partition of the page (at most 100 deletes a request).
+                await Promise.all([...byPartition].map(([partitionKey, rowKeys]) => deleteAll(partitionKey, rowKeys)));
+                deleted += batch.length;
             }
             return deleted;
         },
