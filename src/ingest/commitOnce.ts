@@ -17,8 +17,9 @@ export interface StoredAnswer {
 
 /**
  * The ingestion id a commit under a key enqueues under, kept in the key's pending claim. `resent`: the claim was
- * taken over from a claimer that died, maybe after it enqueued under this id; the commit then marks its message
- * requeued, so the push asks the ledger first and pushes rows the first copy pushed not again.
+ * taken over from a claimer that died, maybe after it enqueued under this id, so the claim is kept when this commit
+ * fails too. Every message under a key is marked requeued (commitRows): of two copies under one id, whichever the push
+ * takes second finds the first's parts in the ledger.
  */
 export interface CommitIdentity {
     ingestionId: string;

@@ -168,8 +168,9 @@ export async function commitRows(
                 receivedAt,
                 part: 0,
                 attempt: 0,
-                // Maybe enqueued before under this id (a taken-over key): the push asks the ledger first.
-                ...(identity?.resent ? { requeued: true as const } : {}),
+                // Under a key, another copy may come under the same id (a taken-over claim, delivered before or after
+                // this one), so whichever comes second finds the first's parts in the ledger: the push asks it first.
+                ...(identity !== undefined ? { requeued: true as const } : {}),
             };
             // The rows are serialised once: into the message when they fit, otherwise into the claim-check blob.
             const rowsJson = JSON.stringify(rows);
