@@ -70,6 +70,26 @@ export interface DeliveryReport {
     budgetError?: string;
 }
 
+/** A part of a call whose answer never came, as settled: told when it is decided, before its rows are pushed again. */
+export interface UnknownOutcome {
+    ingestionId: string;
+    dataset: string;
+    table: string;
+    part: number;
+    rows: number;
+    callId: string;
+    /** stored / notStored: counted by the marker column; unconfirmed: the table's ambiguousOutcome decided. */
+    verdict: 'stored' | 'notStored' | 'unconfirmed';
+    /** Whether the part is pushed again (notStored, or unconfirmed under atLeastOnce). */
+    pushedAgain: boolean;
+}
+
+/** The delivery the host made: its dequeue count, and whom to tell of every call settled after an unknown outcome. */
+export interface Received {
+    dequeueCount: number;
+    onUnknownOutcome?: (outcome: UnknownOutcome) => void;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -81,7 +101,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function deliverRows(
     message: RowsMessage,
     deps: DeliverDeps,
-    received: { dequeueCount: number },
+    received: Received,
 ): Promise<DeliveryReport> {
     const report: DeliveryReport = {
         calls: 0,
@@ -117,6 +137,7 @@ export async function deliverRows(
                     resolved,
                     deps,
                     report,
+                    received,
                 );
                 if (settled === 'landed') pushed.add(part);
                 if (typeof settled === 'number') {
@@ -221,6 +242,7 @@ export async function deliverRows(
                             target,
                             deps,
                             report,
+                            received,
                         );
                         return typeof settled === 'number' ? 'later' : settled;
                     },
@@ -354,6 +376,7 @@ async function settlePart(
     target: { workspaceId: string; datasetId: string },
     deps: DeliverDeps,
     report: DeliveryReport,
+    received: Received,
 ): Promise<'landed' | 'push' | number> {
     const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
     if (verdict.failure)
@@ -361,10 +384,19 @@ async function settlePart(
     if (verdict.kind === 'later') return verdict.seconds;
     if (verdict.confirmed) report.verifiedParts += 1;
     else report.unconfirmedParts += 1;
-    countUnknownOutcome(
-        { dataset, table: table.name },
-        verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed',
-    );
+    const counted = verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed';
+    countUnknownOutcome({ dataset, table: table.name }, counted);
+    // Told before the rows go again, so a crash after the push cannot hide a copy the verdict may make.
+    received.onUnknownOutcome?.({
+        ingestionId,
+        dataset,
+        table: table.name,
+        part,
+        rows,
+        callId: pendingCall.callId,
+        verdict: counted,
+        pushedAgain: !verdict.landed,
+    });
     if (!verdict.landed) return 'push';
     await deps.ledger.recordParts([{ ingestionId, part, rows }]);
     return 'landed';
