@@ -5,7 +5,7 @@ import { formatCrashSoak, judgeCrashSoak } from './soak/judgeCrashSoak';
 import { toMarkdownTable } from './soak/toMarkdownTable';
 
 const usage = `Usage: npm run soak:crash -- [--host-kills 100] [--azurite-kills 3] [--rate 8] [--senders 4] [--large-every 50]
-                              [--queue-lease-seconds 5] [--drain-timeout 600] [--json]
+                              [--queue-lease-seconds 5] [--drain-timeout 600] [--host-log FILE] [--json]
 
 Runs Azurite (on-disk data), the Power BI emulator and one Functions host, each its own process, and sends mixed
 webhook requests (mostly 1-50 rows, every --large-every-th 5,000-20,000) at --rate requests a second into a table with
@@ -28,6 +28,7 @@ async function main(): Promise<number> {
             'large-every': { type: 'string', default: '50' },
             'queue-lease-seconds': { type: 'string', default: '5' },
             'drain-timeout': { type: 'string', default: '600' },
+            'host-log': { type: 'string' },
             json: { type: 'boolean', default: false },
             help: { type: 'boolean', short: 'h', default: false },
         },
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
         queueLeaseSeconds: whole('queue-lease-seconds', 2),
         drainTimeoutSeconds: whole('drain-timeout', 10),
         onProgress: (text) => process.stderr.write(`${text}\n`),
+        ...(values['host-log'] !== undefined ? { hostLogPath: values['host-log'] } : {}),
     });
     const broken = judgeCrashSoak(results);
     if (values.json) {
@@ -67,6 +69,9 @@ async function main(): Promise<number> {
         process.stdout.write(`${toMarkdownTable(header, rows)}\n`);
         process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);
         for (const problem of broken) process.stdout.write(`not met: ${problem}\n`);
+        for (const result of results)
+            for (const table of result.tables.filter((candidate) => candidate.lost > 0))
+                process.stdout.write(`${result.phase}, ${table.table}: lost ids ${table.lostIds.join(', ')}\n`);
     }
     return broken.length > 0 ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
@@ -29,6 +29,8 @@ export interface CrashSoakOptions {
     queueLeaseSeconds: number;
     drainTimeoutSeconds: number;
     onProgress?: (text: string) => void;
+    /** Writes every line the Functions hosts print to this file. */
+    hostLogPath?: string;
 }
 
 export interface PhaseResult {
@@ -92,6 +94,7 @@ const between = ([low, high]: readonly [number, number]) => low + Math.random() 
 export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResult[]> {
     const folder = mkdtempSync(join(tmpdir(), 'pbi-relay-crash-soak-'));
     const log = new UnknownOutcomeLog();
+    const hostLog = options.hostLogPath ? createWriteStream(options.hostLogPath) : undefined;
     const progress = options.onProgress ?? (() => undefined);
     let stack: SoakStack | undefined;
     try {
@@ -110,7 +113,10 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
                 `slowdownTableRows=${generousRows}`,
             ],
             queueLeaseSeconds: options.queueLeaseSeconds,
-            onHostLine: (line, stream) => log.read(line, stream),
+            onHostLine: (line, stream) => {
+                log.read(line, stream);
+                hostLog?.write(`${line}\n`);
+            },
         });
         const running = stack;
         const traffic = (idPrefix: string): Omit<SoakTrafficOptions, 'maxRequests' | 'stop'> => ({
@@ -190,6 +196,7 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
         }
     } finally {
         await stack?.stop();
+        hostLog?.end();
         rmSync(folder, { recursive: true, force: true });
     }
 }

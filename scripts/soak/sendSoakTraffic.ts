@@ -6,6 +6,8 @@ export interface SoakRequest {
     ids: string[];
     /** The HTTP status it was answered, or `noAnswer` (the host died, or the connection failed). */
     status: number | 'noAnswer';
+    /** The ingestion id of a 202, to find the request in the relay's log. */
+    ingestionId?: string;
 }
 
 export interface SoakTrafficOptions {
@@ -68,8 +70,9 @@ export async function sendSoakTraffic(
                         signal: AbortSignal.timeout(options.requestTimeoutMs ?? 60_000),
                     },
                 );
-                await response.arrayBuffer();
+                const answer = await response.text();
                 request.status = response.status;
+                if (response.status === 202) request.ingestionId = readIngestionId(answer);
             } catch {
                 request.status = 'noAnswer';
             }
@@ -77,4 +80,13 @@ export async function sendSoakTraffic(
         },
     });
     return { requests, send };
+}
+
+function readIngestionId(answer: string): string | undefined {
+    try {
+        const { ingestionId } = JSON.parse(answer) as { ingestionId?: unknown };
+        return typeof ingestionId === 'string' ? ingestionId : undefined;
+    } catch {
+        return undefined;
+    }
 }

@@ -11,8 +11,9 @@ export interface TableTally {
     rowsAccepted: number;
     /** Accepted rows stored exactly once. */
     deliveredOnce: number;
-    /** Accepted rows neither stored nor poisoned. */
+    /** Accepted rows neither stored nor poisoned, and the first few of their ids (to look for in the relay's log). */
     lost: number;
+    lostIds: string[];
     /** Copies beyond the first, of any row of the phase (accepted or not). */
     duplicated: number;
     /** Accepted rows in the poison queue and not stored. */
@@ -40,6 +41,7 @@ export async function tallyRows(
             rowsAccepted: 0,
             deliveredOnce: 0,
             lost: 0,
+            lostIds: [],
             duplicated: 0,
             poisoned: 0,
             rowsNotAccepted: 0,
@@ -60,7 +62,7 @@ export async function tallyRows(
                 tally.rowsAccepted += 1;
                 if (copies === 1) tally.deliveredOnce += 1;
                 else if (copies === 0 && poison.has(id)) tally.poisoned += 1;
-                else if (copies === 0) tally.lost += 1;
+                else if (copies === 0 && tally.lost++ < 20) tally.lostIds.push(`${id} (${request.ingestionId})`);
             }
         }
         tallies.push(tally);
