@@ -200,14 +200,14 @@ export async function deliverRows(
         let slot = await call.acquire(partRows.length);
         let leader: Leader | undefined;
         if (slot.kind === 'wait' && packs) {
-            const joined = deps.slotLine.join(target.datasetId, piece);
+            const joined = deps.slotLine.join(target.datasetId, message.table, piece);
             if (joined) {
                 if ((await joined) === 'settled') report.handedOver = true;
                 else await reschedule(piece, 1, 'paced', report);
                 return report;
             }
             if (slot.seconds * 1000 <= deps.maxLeadWaitMs) {
-                leader = deps.slotLine.lead(target.datasetId);
+                leader = deps.slotLine.lead(target.datasetId, message.table);
                 slot = await call.acquire(partRows.length, deps.maxLeadWaitMs);
             }
         }
