@@ -31,6 +31,8 @@ export interface CrashSoakOptions {
     onProgress?: (text: string) => void;
     /** Writes every line the Functions hosts print to this file. */
     hostLogPath?: string;
+    /** More app settings for the host (e.g. PUSH_COALESCE_MESSAGES=0 to turn packing off). */
+    relaySettings?: Record<string, string>;
 }
 
 export interface PhaseResult {
@@ -103,6 +105,7 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
             settings: {
                 PUSH_MAX_ROWS_PER_HOUR: String(generousRows),
                 PUSH_CLIFF_TABLE_ROWS: String(generousRows),
+                ...options.relaySettings,
             },
             emulatorArgs: [
                 '--seed',

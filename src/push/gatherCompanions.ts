@@ -27,14 +27,8 @@ export interface Gathered {
     unreadable: { member: Pick<Member, 'message' | 'poison'>; reason: { message: string } }[];
 }
 
-/**
- * Companions are leased for this long and the lease is renewed (every third of it) until their call is settled, for
- * at most `companionHoldSeconds`: when the instance dies, they are back in the queue within the lease. (A fixed
- * 300 s visibility kept every companion of a crashed instance hidden for five minutes.)
- */
-const companionLeaseSeconds = 30;
-/** Longer than any call with its splits may take: a hold that never ends (a bug) cannot hide a message for good. */
-const companionHoldSeconds = 600;
+/** Companions stay hidden this long while their call is made; longer than any Add Rows call may take. */
+const companionVisibilitySeconds = 300;
 /** Storage queues hand out at most 32 messages a receive. */
 const receiveBatch = 32;
 /** Receives that bring nothing for this table before the queue is taken to hold nothing more for it. */
@@ -54,8 +48,7 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
     while (rowsLeft > 0 && gathered.members.length < options.maxMessages && barren < maxBarrenReceives) {
         const received = await options.queue.receive(
             Math.min(receiveBatch, options.maxMessages - gathered.members.length),
-            companionLeaseSeconds,
-            companionHoldSeconds,
+            companionVisibilitySeconds,
         );
         if (received.length === 0) break;
         const matching: { message: RowsMessage; received: ReceivedMessage }[] = [];

@@ -35,12 +35,8 @@ export interface RowsQueue {
     send(message: RowsQueueMessage, delaySeconds?: number): Promise<void>;
     /** Sends a message already encoded as queue text (toInlineQueueText), so the webhook serialises it once. */
     sendText(text: string): Promise<void>;
-    /**
-     * Takes up to `count` visible messages, hidden for `visibilitySeconds` unless completed or released. With
-     * `holdSeconds`, each is kept hidden (its visibility renewed every third of `visibilitySeconds`) until it is
-     * completed or released, for at most that long: a process that dies leaves it hidden one `visibilitySeconds`.
-     */
-    receive(count: number, visibilitySeconds: number, holdSeconds?: number): Promise<ReceivedMessage[]>;
+    /** Takes up to `count` visible messages, hidden for `visibilitySeconds` unless completed or released. */
+    receive(count: number, visibilitySeconds: number): Promise<ReceivedMessage[]>;
     sendPoison(message: RowsMessage | { raw: unknown }, reason: PoisonReason): Promise<void>;
 }
 
@@ -65,7 +61,7 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
             await ensureQueue();
             await queue.sendMessage(text, { messageTimeToLive: -1 });
         },
-        async receive(count, visibilitySeconds, holdSeconds = 0) {
+        async receive(count, visibilitySeconds) {
             await ensureQueue();
             const received = await queue.receiveMessages({
                 numberOfMessages: Math.min(32, count),
@@ -78,53 +74,18 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
                 } catch {
                     body = item.messageText;
                 }
-                // Renewals, the delete and the release run one after another, each with the pop receipt the last gave.
-                let popReceipt = item.popReceipt;
-                let last: Promise<unknown> = Promise.resolve();
-                const inTurn = <T>(step: () => Promise<T>): Promise<T> => {
-                    const run = last.then(step, step);
-                    last = run.catch(() => undefined);
-                    return run;
-                };
-                const renewal =
-                    holdSeconds > 0
-                        ? setInterval(
-                              () =>
-                                  void inTurn(async () => {
-                                      const renewed = await queue.updateMessage(
-                                          item.messageId,
-                                          popReceipt,
-                                          undefined,
-                                          visibilitySeconds,
-                                      );
-                                      if (renewed.popReceipt) popReceipt = renewed.popReceipt;
-                                  }),
-                              (visibilitySeconds * 1000) / 3,
-                          )
-                        : undefined;
-                renewal?.unref();
-                const stopAt =
-                    holdSeconds > 0 ? setTimeout(() => clearInterval(renewal), holdSeconds * 1000) : undefined;
-                stopAt?.unref();
-                const settle = (step: () => Promise<unknown>) => {
-                    clearInterval(renewal);
-                    clearTimeout(stopAt);
-                    return inTurn(step);
-                };
                 return {
                     body,
                     dequeueCount: item.dequeueCount,
                     complete: async () => {
-                        await settle(() => queue.deleteMessage(item.messageId, popReceipt));
+                        await queue.deleteMessage(item.messageId, item.popReceipt);
                     },
                     release: async (delaySeconds) => {
-                        await settle(() =>
-                            queue.updateMessage(
-                                item.messageId,
-                                popReceipt,
-                                undefined,
-                                toVisibilityTimeout(Math.ceil(delaySeconds)),
-                            ),
+                        await queue.updateMessage(
+                            item.messageId,
+                            item.popReceipt,
+                            undefined,
+                            toVisibilityTimeout(Math.ceil(delaySeconds)),
                         );
                     },
                 };

@@ -5,7 +5,7 @@ import { toMarkdownTable } from '../../scripts/soak/toMarkdownTable';
 
 /**
  * The short `npm run soak:crash`: the Functions host SIGKILLed 3 times under mixed traffic (Azurite and the
- * emulator keep running), then Azurite SIGKILLed once and restarted on its data. Counts only: no row lost, none
+ * emulator keep running), then Azurite SIGKILLed once and restarted on its data; packing off (see below). Counts only: no row lost, none
  * twice in the table with a marker column, no more copies in the other than the relay reported unconfirmed.
  */
 describe('crash soak (short)', () => {
