@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { appRoot } from '../src/config/appRoot';
 import { readFunctionKeys } from './host/functionKeys';
-import { startRelayLocally } from './startRelayLocally';
+import { toAzuriteConnectionString } from './startAzurite';
+import { startHostsLocally, startRelayLocally, type LocalHosts } from './startRelayLocally';
 import { stopOnSignals } from './stopOnSignals';
 
 const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE] [--keys FILE]
+                 [--storage CONNECTION|BLOB,QUEUE,TABLE --emulator URL] [--queue-lease-seconds 600]
 
 Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.
 
@@ -12,6 +14,12 @@ Starts Azurite, the Power BI emulator (with a demo workspace) and the local Func
   --config FILE   use FILE as the relay's config (PBI_RELAY_CONFIG) instead of pbi-relay.config.json
   --keys FILE     enforce the access keys in FILE ({"masterKey", "hostKeys": {name: key}, "functionKeys":
                   {function: {name: key}}}) by each function's authLevel, as Azure does; default: no keys checked
+  --storage S     with --emulator: start only the Functions hosts, on the Azurite (or account) of connection string S, or
+                  of an Azurite on 127.0.0.1 with ports BLOB,QUEUE,TABLE; --emulator URL: the Power BI emulator already
+                  running there (npm run emulator -- --seed local/demo.seed.json). Neither is stopped on Ctrl-C.
+  --queue-lease-seconds N
+                  how long a queue message a host received stays hidden (renewed while it runs); default 600 (the
+                  host's 10 minutes). What a killed host held comes back after N seconds.
 
 Environment variables override the app settings of local.settings.sample.json with the same name.`;
 
@@ -26,6 +34,9 @@ async function main(): Promise<void> {
             instances: { type: 'string', default: '1' },
             config: { type: 'string' },
             keys: { type: 'string' },
+            storage: { type: 'string' },
+            emulator: { type: 'string' },
+            'queue-lease-seconds': { type: 'string' },
             help: { type: 'boolean', short: 'h', default: false },
         },
     });
@@ -38,17 +49,48 @@ async function main(): Promise<void> {
     if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
         throw new Error(`--instances must be a whole number from 1 to 16, got "${values.instances}"`);
     }
-    const relay = await startRelayLocally({
+    const leaseSeconds =
+        values['queue-lease-seconds'] !== undefined ? Number(values['queue-lease-seconds']) : undefined;
+    if (leaseSeconds !== undefined && (!Number.isInteger(leaseSeconds) || leaseSeconds < 2 || leaseSeconds > 3600)) {
+        throw new Error(
+            `--queue-lease-seconds must be a whole number from 2 to 3600, got "${values['queue-lease-seconds']}"`,
+        );
+    }
+    if ((values.storage === undefined) !== (values.emulator === undefined)) {
+        throw new Error('--storage and --emulator go together: the hosts alone, on a running Azurite and emulator');
+    }
+    const common = {
         instances,
         ...(values.config !== undefined ? { configPath: values.config } : {}),
         ...(values.keys !== undefined ? { keys: readFunctionKeys(values.keys) } : {}),
+        ...(leaseSeconds !== undefined ? { queueLeaseSeconds: leaseSeconds } : {}),
         appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
-        emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
-        storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
-        timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
-    });
-    stopOnSignals(() => relay.close(), '\nStopping pbi-relay, the Power BI emulator and Azurite...');
+    };
+    let relay: LocalHosts & { emulatorUrl: string; storagePorts: { blob: number; queue: number; table: number } };
+    if (values.storage !== undefined && values.emulator !== undefined) {
+        const storage = toConnectionString(values.storage);
+        const hosts = await startHostsLocally({ ...common, storage, emulatorUrl: values.emulator.replace(/\/+$/, '') });
+        relay = { ...hosts, emulatorUrl: values.emulator.replace(/\/+$/, ''), storagePorts: readStoragePorts(storage) };
+        stopOnSignals(() => hosts.close(), '\nStopping pbi-relay...');
+    } else {
+        const started = await startRelayLocally({
+            ...common,
+            emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
+            storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
+            timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
+        });
+        relay = {
+            ...started,
+            emulatorUrl: started.emulator.url,
+            storagePorts: {
+                blob: started.azurite.blobPort,
+                queue: started.azurite.queuePort,
+                table: started.azurite.tablePort,
+            },
+        };
+        stopOnSignals(() => started.close(), '\nStopping pbi-relay, the Power BI emulator and Azurite...');
+    }
 
     const rows = JSON.stringify({
         rows: [
@@ -74,13 +116,13 @@ async function main(): Promise<void> {
             ...relay.overridden.map((name) => `Environment sets   ${name} (instead of local.settings.sample.json)`),
             ...relay.hosts.map((host) => `Functions host     ${host.url}  (functions: ${host.functions.join(', ')})`),
             `Status page        ${relay.url}/api/status`,
-            `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
-            `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
+            `Power BI emulator  ${relay.emulatorUrl}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulatorUrl}/_emulator/datasets)`,
+            `Azurite            blob ${relay.storagePorts.blob}, queue ${relay.storagePorts.queue}, table ${relay.storagePorts.table}`,
             '',
             "Push the walkthrough's Product rows:",
             `  curl -i -X POST ${relay.url}/api/datasets/SalesMarketing/tables/Product/rows -H 'Content-Type: application/json' -d '${rows}'`,
             'See them arrive in the emulator:',
-            `  curl -s ${relay.emulator.url}/_emulator/datasets`,
+            `  curl -s ${relay.emulatorUrl}/_emulator/datasets`,
             'Start the demo refresh and read its history:',
             `  curl -i -X POST ${relay.url}/api/refreshes -H 'Content-Type: application/json' -d '{"target":"demo"}'`,
             `  curl -s ${relay.url}/api/refreshes`,
@@ -89,6 +131,24 @@ async function main(): Promise<void> {
             '',
         ].join('\n'),
     );
+}
+
+/** `--storage`: a connection string, or the ports of an Azurite on 127.0.0.1 as BLOB,QUEUE,TABLE. */
+function toConnectionString(storage: string): string {
+    const ports = /^(\d+),(\d+),(\d+)$/.exec(storage.trim());
+    if (!ports) return storage;
+    return toAzuriteConnectionString({ blob: Number(ports[1]), queue: Number(ports[2]), table: Number(ports[3]) });
+}
+
+/** The Blob, Queue and Table ports a connection string names (Azurite's 10000-10002 for development storage). */
+function readStoragePorts(connectionString: string): { blob: number; queue: number; table: number } {
+    const port = (service: string, fallback: number) => {
+        const endpoint = new RegExp(`${service}Endpoint=([^;]+)`, 'i').exec(connectionString)?.[1];
+        if (endpoint === undefined) return fallback;
+        const url = new URL(endpoint);
+        return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    };
+    return { blob: port('Blob', 10000), queue: port('Queue', 10001), table: port('Table', 10002) };
 }
 
 main().catch((error: unknown) => {

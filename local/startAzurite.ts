@@ -19,6 +19,11 @@ export interface RunningAzurite {
     location: string | undefined;
     /** Stops the Azurite process; safe to call more than once. */
     stop(): Promise<void>;
+    /**
+     * Kills the process with SIGKILL, as a crash would: what Azurite had not yet written to its folder is lost.
+     * A `location` given by the caller stays, so a new Azurite on the same ports and folder starts from it.
+     */
+    kill(): Promise<void>;
 }
 
 export interface StartAzuriteOptions {
@@ -36,6 +41,11 @@ export interface StartAzuriteOptions {
      * between runs.
      */
     persistence?: 'memory' | 'disk';
+    /**
+     * A folder of the caller's to keep the data in (`disk` persistence): it is kept when Azurite stops, so an Azurite
+     * started again on it finds what the last one wrote (crash soaks restart Azurite this way).
+     */
+    location?: string;
 }
 
 const listeningLine = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/;
@@ -48,9 +58,13 @@ const listeningLine = /Azurite (Blob|Queue|Table) service is successfully listen
  */
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
     const azuriteMain = require.resolve('azurite/dist/src/azurite.js');
-    const location = options.persistence === 'disk' ? mkdtempSync(join(tmpdir(), 'pbi-relay-azurite-')) : undefined;
+    const ownLocation =
+        options.location === undefined && options.persistence === 'disk'
+            ? mkdtempSync(join(tmpdir(), 'pbi-relay-azurite-'))
+            : undefined;
+    const location = options.location ?? ownLocation;
     const removeLocation = (): void => {
-        if (location) rmSync(location, { recursive: true, force: true });
+        if (ownLocation) rmSync(ownLocation, { recursive: true, force: true });
     };
     const child = spawn(
         process.execPath,
@@ -82,29 +96,44 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
         await stopChild(child);
         removeLocation();
     };
+    const kill = async (): Promise<void> => {
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode === null && child.signalCode === null) {
+            const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+            child.kill('SIGKILL');
+            await exited;
+        }
+        removeLocation();
+    };
 
     try {
         const ports = await readPorts(child, options.startTimeoutMs ?? 30_000);
-        const connectionString = [
-            'DefaultEndpointsProtocol=http',
-            `AccountName=${devStoreAccountName}`,
-            `AccountKey=${devStoreAccountKey}`,
-            `BlobEndpoint=http://127.0.0.1:${ports.Blob}/${devStoreAccountName}`,
-            `QueueEndpoint=http://127.0.0.1:${ports.Queue}/${devStoreAccountName}`,
-            `TableEndpoint=http://127.0.0.1:${ports.Table}/${devStoreAccountName}`,
-        ].join(';');
         return {
-            connectionString: connectionString + ';',
+            connectionString: toAzuriteConnectionString({ blob: ports.Blob, queue: ports.Queue, table: ports.Table }),
             blobPort: ports.Blob,
             queuePort: ports.Queue,
             tablePort: ports.Table,
             location,
             stop,
+            kill,
         };
     } catch (error) {
         await stop();
         throw error;
     }
+}
+
+/** The shared-key connection string of an Azurite on 127.0.0.1 with these ports. */
+export function toAzuriteConnectionString(ports: { blob: number; queue: number; table: number }): string {
+    return [
+        'DefaultEndpointsProtocol=http',
+        `AccountName=${devStoreAccountName}`,
+        `AccountKey=${devStoreAccountKey}`,
+        `BlobEndpoint=http://127.0.0.1:${ports.blob}/${devStoreAccountName}`,
+        `QueueEndpoint=http://127.0.0.1:${ports.queue}/${devStoreAccountName}`,
+        `TableEndpoint=http://127.0.0.1:${ports.table}/${devStoreAccountName}`,
+        '',
+    ].join(';');
 }
 
 type ServiceName = 'Blob' | 'Queue' | 'Table';

@@ -32,6 +32,8 @@ export interface LocalRelayOptions {
     logger?: HostLogger;
     /** Access keys every host enforces (`npm start -- --keys FILE`); default none, every function anonymous. */
     keys?: FunctionKeys;
+    /** See LocalHostsOptions.queueLeaseSeconds. */
+    queueLeaseSeconds?: number;
 }
 
 export interface LocalRelay {
@@ -46,20 +48,38 @@ export interface LocalRelay {
     close(): Promise<void>;
 }
 
+/** What the local Functions hosts are pointed at: a Storage account (or Azurite) and a Power BI (or its emulator). */
+export interface LocalHostsOptions extends Pick<
+    LocalRelayOptions,
+    'appRoot' | 'port' | 'instances' | 'configPath' | 'env' | 'settings' | 'logger' | 'keys'
+> {
+    /** AzureWebJobsStorage: the connection string of the Azurite (or account) the hosts share. */
+    storage: string;
+    /** The Power BI emulator's base URL (its `/v1.0/myorg` API and `/msi/token` identity endpoint). */
+    emulatorUrl: string;
+    /**
+     * How long a queue message a host received stays hidden (renewed while its invocation runs); default the host's
+     * 10 minutes. A host killed with SIGKILL leaves what it held hidden this long (`npm start -- --queue-lease-seconds`).
+     */
+    queueLeaseSeconds?: number;
+}
+
+export interface LocalHosts {
+    /** The first host's URL. */
+    url: string;
+    hosts: LocalHost[];
+    settings: Record<string, string>;
+    /** Settings of local.settings.sample.json that environment variables replaced. */
+    overridden: string[];
+    close(): Promise<void>;
+}
+
 /**
  * Everything `npm start` runs: Azurite, the Power BI emulator seeded with the demo workspace (local/demo.seed.json),
  * and one or more local Functions hosts with local.settings.sample.json's settings (where the environment does not
  * set them) pointed at them. What started is stopped again if a later step fails.
  */
 export async function startRelayLocally(options: LocalRelayOptions): Promise<LocalRelay> {
-    const instances = options.instances ?? 1;
-    if (!Number.isInteger(instances) || instances < 1) {
-        throw new Error(`instances must be a whole number of at least 1, got ${instances}`);
-    }
-    const sample = withEnvironmentOverrides(
-        readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json')).values,
-        options.env ?? process.env,
-    );
     const seed = seedSchema.parse(JSON.parse(readFileSync(join(options.appRoot, 'local', 'demo.seed.json'), 'utf8')));
     const stops: (() => Promise<void>)[] = [];
     const close = async () => {
@@ -79,44 +99,81 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
             ...(options.emulatorLimits ? { limits: options.emulatorLimits } : {}),
         });
         stops.push(() => emulator.close());
-        // The storage and Power BI endpoints always point at what was started here, whatever the environment says.
-        const settings: Record<string, string> = {
-            ...sample.values,
-            AzureWebJobsStorage: azurite.connectionString,
-            POWERBI_API_BASE_URL: `${emulator.url}/v1.0/myorg`,
-            ...emulator.env(),
-            ...options.settings,
-            ...(options.configPath ? { PBI_RELAY_CONFIG: resolve(options.configPath) } : {}),
-        };
-        // Bad settings or a bad config file fail here, naming what is wrong, instead of at the first request.
-        const checked = loadSettings({ ...process.env, ...settings });
-        loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
-        const logger = options.logger ?? consoleLogger();
-        const hosts: LocalHost[] = [];
-        const port = options.port ?? 7071;
-        for (let k = 1; k <= instances; k++) {
-            const host = await startLocalHost({
-                appRoot: options.appRoot,
-                settings,
-                port: port === 0 ? 0 : port + k - 1,
-                ...(options.keys ? { keys: options.keys } : {}),
-                logger:
-                    instances === 1 ? logger : (entry) => logger({ ...entry, message: `[host ${k}] ${entry.message}` }),
-            });
-            stops.push(() => host.close());
-            hosts.push(host);
-        }
+        const hosts = await startHostsLocally({
+            ...options,
+            storage: azurite.connectionString,
+            emulatorUrl: emulator.url,
+            settings: { ...emulator.env(), ...options.settings },
+        });
+        stops.push(() => hosts.close());
         return {
-            url: hosts[0]!.url,
+            url: hosts.url,
             emulator,
             azurite,
-            hosts,
-            settings,
-            overridden: sample.overridden,
+            hosts: hosts.hosts,
+            settings: hosts.settings,
+            overridden: hosts.overridden,
             close,
         };
     } catch (error) {
         await close();
         throw error;
     }
+}
+
+/**
+ * The local Functions hosts alone (`npm start -- --storage … --emulator …`), pointed at an Azurite and a Power BI
+ * emulator that run in processes of their own, so that a soak can kill and restart the hosts while those keep
+ * running. Settings as startRelayLocally's; what started is stopped again if a later host fails.
+ */
+export async function startHostsLocally(options: LocalHostsOptions): Promise<LocalHosts> {
+    const instances = options.instances ?? 1;
+    if (!Number.isInteger(instances) || instances < 1) {
+        throw new Error(`instances must be a whole number of at least 1, got ${instances}`);
+    }
+    const sample = withEnvironmentOverrides(
+        readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json')).values,
+        options.env ?? process.env,
+    );
+    // The storage and Power BI endpoints always point at what was given here, whatever the environment says.
+    const settings: Record<string, string> = {
+        ...sample.values,
+        AzureWebJobsStorage: options.storage,
+        POWERBI_API_BASE_URL: `${options.emulatorUrl}/v1.0/myorg`,
+        IDENTITY_ENDPOINT: `${options.emulatorUrl}/msi/token`,
+        ...options.settings,
+        ...(options.configPath ? { PBI_RELAY_CONFIG: resolve(options.configPath) } : {}),
+    };
+    // Bad settings or a bad config file fail here, naming what is wrong, instead of at the first request.
+    const checked = loadSettings({ ...process.env, ...settings });
+    loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
+    const logger = options.logger ?? consoleLogger();
+    const hosts: LocalHost[] = [];
+    const close = async () => {
+        for (const host of hosts.splice(0).reverse()) await host.close();
+    };
+    const port = options.port ?? 7071;
+    try {
+        for (let k = 1; k <= instances; k++) {
+            hosts.push(
+                await startLocalHost({
+                    appRoot: options.appRoot,
+                    settings,
+                    port: port === 0 ? 0 : port + k - 1,
+                    ...(options.keys ? { keys: options.keys } : {}),
+                    ...(options.queueLeaseSeconds !== undefined
+                        ? { queueLeaseSeconds: options.queueLeaseSeconds }
+                        : {}),
+                    logger:
+                        instances === 1
+                            ? logger
+                            : (entry) => logger({ ...entry, message: `[host ${k}] ${entry.message}` }),
+                }),
+            );
+        }
+    } catch (error) {
+        await close();
+        throw error;
+    }
+    return { url: hosts[0]!.url, hosts: [...hosts], settings, overridden: sample.overridden, close };
 }

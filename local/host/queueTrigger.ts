@@ -23,8 +23,8 @@ export interface QueueTriggerOptions {
     outputSender: QueueOutputSender;
     logger: HostLogger;
     /**
-     * How long a received message stays invisible while its invocation runs. The host uses 10 minutes
-     * and renews it; this host does not renew, so a longer invocation may see the message again.
+     * How long a received message stays invisible: the host uses 10 minutes and, like it, this host renews the
+     * lease at half of it while the invocation runs. A host that dies leaves its messages hidden for up to this long.
      */
     leaseMs?: number;
 }
@@ -130,6 +130,7 @@ export class QueueTriggerListener {
             return;
         }
         const startedAt = performance.now();
+        const lease = this.#renewLease(message, invocationId);
         try {
             const response = await worker.invoke(
                 fn,
@@ -141,10 +142,12 @@ export class QueueTriggerListener {
             );
             await this.#options.outputSender.send(this.#options.outputs, response);
         } catch (error) {
+            await lease.stop();
             logExecuted(this.#options.logger, fn.name, invocationId, startedAt, error);
             await this.#handleFailure(message, invocationId);
             return;
         }
+        await lease.stop();
         logExecuted(this.#options.logger, fn.name, invocationId, startedAt);
         try {
             await this.#queue!.deleteMessage(message.messageId, message.popReceipt);
@@ -165,6 +168,44 @@ export class QueueTriggerListener {
                 invocationId,
             );
         }
+    }
+
+    /**
+     * Keeps the message hidden while its invocation runs, as the Storage extension does (its
+     * UpdateQueueMessageVisibilityCommand): every half lease the visibility is set to a whole lease again, and
+     * `message.popReceipt` follows each renewal so that the final delete or release uses the current one.
+     */
+    #renewLease(message: DequeuedMessageItem, invocationId: string): { stop(): Promise<void> } {
+        const leaseMs = this.#options.leaseMs ?? defaultLeaseMs;
+        let renewing: Promise<void> = Promise.resolve();
+        const timer = setInterval(() => {
+            renewing = renewing.then(async () => {
+                try {
+                    const renewed = await this.#queue!.updateMessage(
+                        message.messageId,
+                        message.popReceipt,
+                        undefined,
+                        Math.ceil(leaseMs / 1000),
+                    );
+                    if (renewed.popReceipt) message.popReceipt = renewed.popReceipt;
+                } catch (error) {
+                    const gone = isMessageGoneError(error);
+                    if (gone) clearInterval(timer);
+                    this.#log(
+                        gone ? 'debug' : 'warning',
+                        `Renewing the lease of message ${message.messageId} failed: ${describeError(error)}`,
+                        invocationId,
+                        error,
+                    );
+                }
+            });
+        }, leaseMs / 2);
+        return {
+            stop: async () => {
+                clearInterval(timer);
+                await renewing;
+            },
+        };
     }
 
     async #handleFailure(message: DequeuedMessageItem, invocationId: string): Promise<void> {

@@ -37,6 +37,11 @@ export interface LocalHostOptions {
     timerClock?: TimerClock;
     /** Access keys to enforce (x-functions-key or ?code=) by each HTTP trigger's authLevel; default none (all anonymous). */
     keys?: FunctionKeys;
+    /**
+     * How long a received queue message stays hidden (renewed at half of it while its invocation runs); default 600,
+     * the host's 10 minutes. What a host that dies held comes back after this long: crash soaks use a few seconds.
+     */
+    queueLeaseSeconds?: number;
 }
 
 export interface LocalHost {
@@ -103,6 +108,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
                             queueName: resolve(String(trigger.queueName), 'queueName').toLowerCase(),
                             connection: typeof trigger.connection === 'string' ? trigger.connection : undefined,
                             queueOptions: hostOptions.queues,
+                            ...(options.queueLeaseSeconds !== undefined
+                                ? { leaseMs: options.queueLeaseSeconds * 1000 }
+                                : {}),
                             worker,
                             clients,
                             outputs,

@@ -8,6 +8,8 @@ export interface SendPlan {
     ratePerSecond?: number;
     /** Sends request `index`; resolves true when it was accepted. */
     send(index: number): Promise<boolean>;
+    /** Asked before each request: once true, the senders stop (a soak that sends until its faults are done). */
+    stop?: () => boolean;
 }
 
 export interface SendResult {
@@ -32,9 +34,11 @@ export async function sendRequests(plan: SendPlan): Promise<SendResult> {
     let lastAcceptedAt = 0;
     let firstFailure: string | undefined;
     let next = 0;
+    let sent = 0;
     const started = performance.now();
     const sender = async () => {
-        for (let index = next++; index < plan.count; index = next++) {
+        for (let index = next++; index < plan.count && !plan.stop?.(); index = next++) {
+            sent += 1;
             if (plan.ratePerSecond !== undefined) {
                 const due = started + (index * 1000) / plan.ratePerSecond;
                 const wait = due - performance.now();
@@ -59,7 +63,7 @@ export async function sendRequests(plan: SendPlan): Promise<SendResult> {
     latencies.sort((a, b) => a - b);
     const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
     return {
-        sent: plan.count,
+        sent,
         accepted,
         seconds,
         acceptRate: accepted / seconds,

@@ -14,6 +14,10 @@ export interface RelayProcessOptions {
     logPath?: string;
     /** Give up on the ready line after this long. */
     startTimeoutMs?: number;
+    /** More `npm start` arguments, e.g. `--storage`, `--emulator` and `--queue-lease-seconds` to run the hosts alone. */
+    args?: readonly string[];
+    /** Sees every line the relay prints, as it prints it, and on which stream (a log entry's lines stay on one). */
+    onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface RelayProcess {
@@ -25,11 +29,14 @@ export interface RelayProcess {
     tail(): string;
     /** Ctrl-C, as a user stops it; SIGKILL if it does not exit within 10 s. */
     stop(): Promise<void>;
+    /** SIGKILL at once, as a crash: nothing is closed or flushed. Resolves once the process is gone. */
+    kill(): Promise<void>;
 }
 
 /**
  * Runs `npm start -- --free-ports` (the built dist/local/start.js) as its own process, as a user does, and reads
- * the URLs it prints. The benchmark's senders therefore never share an event loop with the relay.
+ * the URLs it prints. The benchmark's senders therefore never share an event loop with the relay, and a soak can
+ * kill it (`kill`) and start it again.
  */
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
     const args = [
@@ -37,6 +44,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         '--free-ports',
         '--instances',
         String(options.instances),
+        ...(options.args ?? []),
     ];
     if (options.configPath) args.push('--config', options.configPath);
     const child = spawn(process.execPath, args, {
@@ -45,7 +53,8 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     });
     const lines: string[] = [];
     const log = options.logPath ? createWriteStream(options.logPath) : undefined;
-    const keep = (line: string) => {
+    const keep = (line: string, stream: 'stdout' | 'stderr' = 'stdout') => {
+        options.onLine?.(line, stream);
         log?.write(`${line}\n`);
         lines.push(line);
         if (lines.length > 400) lines.splice(0, lines.length - 200);
@@ -64,7 +73,12 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         await exited;
         clearTimeout(forceKill);
     };
-    createInterface({ input: child.stderr! }).on('line', keep);
+    const kill = async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGKILL');
+        await exited;
+    };
+    createInterface({ input: child.stderr! }).on('line', (line) => keep(line, 'stderr'));
     const hostUrls: string[] = [];
     let emulatorUrl = '';
     let queuePort = 0;
@@ -96,5 +110,5 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         await stop();
         throw error;
     }
-    return { hostUrls, emulatorUrl, queuePort, tail, stop };
+    return { hostUrls, emulatorUrl, queuePort, tail, stop, kill };
 }

@@ -36,7 +36,13 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         return;
     }
     const message = parsed.data;
-    const report = await deliverRows(message, deliver, { dequeueCount: toDequeueCount(context.triggerMetadata) });
+    const report = await deliverRows(message, deliver, {
+        dequeueCount: toDequeueCount(context.triggerMetadata),
+        onUnknownOutcome: (outcome) =>
+            outcome.verdict === 'unconfirmed'
+                ? context.warn('pbi-relay call outcome unknown, settled by policy', outcome)
+                : context.info('pbi-relay call outcome unknown, settled by counting', outcome),
+    });
     countDelivery(counters, message, report, deliver.now());
     const fields = {
         ingestionId: message.ingestionId,

@@ -92,6 +92,26 @@ export const newDeliveryReport = (): DeliveryReport => ({
     poisonedRows: 0,
 });
 
+/** A part of a call whose answer never came, as settled: told when it is decided, before its rows are pushed again. */
+export interface UnknownOutcome {
+    ingestionId: string;
+    dataset: string;
+    table: string;
+    part: number;
+    rows: number;
+    callId: string;
+    /** stored / notStored: counted by the marker column; unconfirmed: the table's ambiguousOutcome decided. */
+    verdict: UnknownOutcomeVerdict;
+    /** Whether the part is pushed again (notStored, or unconfirmed under atLeastOnce). */
+    pushedAgain: boolean;
+}
+
+/** The delivery the host made: its dequeue count, and whom to tell of every call settled after an unknown outcome. */
+export interface Received {
+    dequeueCount: number;
+    onUnknownOutcome?: (outcome: UnknownOutcome) => void;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -103,7 +123,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function deliverRows(
     message: RowsMessage,
     deps: DeliverDeps,
-    received: { dequeueCount: number },
+    received: Received,
 ): Promise<DeliveryReport> {
     const report = newDeliveryReport();
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
@@ -128,6 +148,7 @@ export async function deliverRows(
                     resolved,
                     deps,
                     report,
+                    received,
                 );
                 if (settled === 'landed') pushed.add(part);
                 if (typeof settled === 'number') {
@@ -190,14 +211,14 @@ export async function deliverRows(
         let slot = await call.acquire(partRows.length);
         let leader: Leader | undefined;
         if (slot.kind === 'wait' && packs) {
-            const joined = deps.slotLine.join(target.datasetId, piece);
+            const joined = deps.slotLine.join(target.datasetId, message.table, piece);
             if (joined) {
                 if ((await joined) === 'settled') report.handedOver = true;
                 else await reschedule(piece, 1, 'paced', report);
                 return report;
             }
             if (slot.seconds * 1000 <= deps.maxLeadWaitMs) {
-                leader = deps.slotLine.lead(target.datasetId);
+                leader = deps.slotLine.lead(target.datasetId, message.table);
                 slot = await call.acquire(partRows.length, deps.maxLeadWaitMs);
             }
         }
@@ -232,6 +253,7 @@ export async function deliverRows(
                             target,
                             deps,
                             report,
+                            received,
                         );
                         return typeof settled === 'number' ? 'later' : settled;
                     },
@@ -365,6 +387,7 @@ async function settlePart(
     target: { workspaceId: string; datasetId: string },
     deps: DeliverDeps,
     report: DeliveryReport,
+    received: Received,
 ): Promise<'landed' | 'push' | number> {
     const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
     if (verdict.failure)
@@ -377,6 +400,17 @@ async function settlePart(
     tally.parts += 1;
     tally.rows += rows;
     countUnknownOutcome({ dataset, table: table.name }, counted);
+    // Told before the rows go again, so a crash after the push cannot hide a copy the verdict may make.
+    received.onUnknownOutcome?.({
+        ingestionId,
+        dataset,
+        table: table.name,
+        part,
+        rows,
+        callId: pendingCall.callId,
+        verdict: counted,
+        pushedAgain: !verdict.landed,
+    });
     if (!verdict.landed) return 'push';
     await deps.ledger.recordParts([{ ingestionId, part, rows }]);
     return 'landed';

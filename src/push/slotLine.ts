@@ -1,16 +1,17 @@
 import type { Member } from './member';
 
 /**
- * The invocations of this instance that wait for the same dataset's next Add Rows slot. The host holds the
+ * The invocations of this instance that wait for the same dataset's next Add Rows slot with rows for the same table
+ * (one call carries one table's rows: a line per dataset let the rows of one table go into another's call). The host holds the
  * message of every running invocation out of the queue, so a call could not take those along: instead one
  * invocation leads (waits for the slot) and the others hand it their message and wait until it is settled.
  * Past the 250,000-row cliff, where slots are 30 s apart, this is what lets one call carry everything queued.
  */
 export interface SlotLine {
-    /** Hands `member` to the invocation leading for the dataset, if there is one; undefined otherwise. */
-    join(datasetKey: string, member: Member): Promise<'settled' | 'returned'> | undefined;
-    /** Makes this invocation the dataset's leader until `end`. */
-    lead(datasetKey: string): Leader;
+    /** Hands `member` to the invocation leading for the dataset's table, if there is one; undefined otherwise. */
+    join(datasetKey: string, table: string, member: Member): Promise<'settled' | 'returned'> | undefined;
+    /** Makes this invocation the leader of the dataset's table until `end`. */
+    lead(datasetKey: string, table: string): Leader;
 }
 
 export interface Leader {
@@ -29,15 +30,17 @@ interface Donation {
 
 export function createSlotLine(): SlotLine {
     const lines = new Map<string, Donation[]>();
+    const keyOf = (datasetKey: string, table: string) => `${datasetKey}\n${table}`;
     return {
-        join(datasetKey, member) {
-            const line = lines.get(datasetKey);
+        join(datasetKey, table, member) {
+            const line = lines.get(keyOf(datasetKey, table));
             if (!line) return undefined;
             return new Promise((resolve) => line.push({ member, resolve }));
         },
-        lead(datasetKey) {
+        lead(datasetKey, table) {
+            const key = keyOf(datasetKey, table);
             const line: Donation[] = [];
-            lines.set(datasetKey, line);
+            lines.set(key, line);
             const taken: Donation[] = [];
             return {
                 take(rows, bytes) {
@@ -59,7 +62,7 @@ export function createSlotLine(): SlotLine {
                     for (const donation of taken.splice(0)) donation.resolve('settled');
                 },
                 end() {
-                    if (lines.get(datasetKey) === line) lines.delete(datasetKey);
+                    if (lines.get(key) === line) lines.delete(key);
                     for (const donation of [...taken.splice(0), ...line.splice(0)]) donation.resolve('returned');
                 },
             };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore, type IdempotencyStore } from '../../src/ingest/idempotencyStore';
 import { ingestRows } from '../../src/ingest/ingestRows';
 import { rowsMessageSchema } from '../../src/queue/rowsMessage';
-import { deliverRows } from '../../src/push/deliverRows';
+import { deliverRows, type UnknownOutcome } from '../../src/push/deliverRows';
 import { toMarkerCountQuery } from '../../src/push/settleUnknownCall';
 import { waitFor } from '../support/waitFor';
 import { productConfig, productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
@@ -46,22 +46,47 @@ async function deliverTwice(table: Record<string, unknown>, fault: 'applied' | '
     });
     const first = await deliverRows(message, relay.deliver, { dequeueCount: 1 });
     await bed.emulator.clearRequests();
-    const second = await deliverRows(message, relay.deliver, { dequeueCount: 2 });
+    // Each verdict is told as it is made (before the rows go again), with the calls made so far.
+    const told: (UnknownOutcome & { callsWhenTold: number })[] = [];
+    let calls = 0;
+    const { client } = relay.deliver;
+    const counting = {
+        ...client,
+        postRows: (...call: Parameters<typeof client.postRows>) => (calls++, client.postRows(...call)),
+    };
+    const second = await deliverRows(
+        message,
+        { ...relay.deliver, client: counting },
+        {
+            dequeueCount: 2,
+            onUnknownOutcome: (outcome) => told.push({ ...outcome, callsWhenTold: calls }),
+        },
+    );
     const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
     const rows = dataset.tables[0]!.rows ?? [];
     const ids = rows.map((row) => row.ProductID).sort();
     const queries = (await bed.emulator.requests()).filter((entry) => entry.operation === 'executeQueries');
-    return { relay, message, first, second, ids, rows, queries };
+    return { relay, message, first, second, ids, rows, queries, told };
 }
 
 describe('a call whose answer never came (timeout after Power BI stored it, or a crash before the ledger)', () => {
     it('with a marker column: counts the call in Power BI, finds it stored, and does not push it again', async () => {
-        const { first, second, ids, rows, queries, relay, message } = await deliverTwice(
+        const { first, second, ids, rows, queries, relay, message, told } = await deliverTwice(
             { markerColumn: 'Batch' },
             'applied',
         );
         expect(first).toMatchObject({ rowsPushed: 0, rescheduled: { transient: 1 } });
         expect(second).toMatchObject({ calls: 0, verifiedParts: 1, unconfirmedParts: 0, skippedParts: 1 });
+        expect(told).toEqual([
+            expect.objectContaining({
+                ingestionId: message.ingestionId,
+                table: 'Product',
+                part: 0,
+                rows: 2,
+                verdict: 'stored',
+                pushedAgain: false,
+            }),
+        ]);
         expect(ids).toEqual([0, 1, 2]);
         expect(queries).toHaveLength(1);
         // Every row carries the id of the call that carried it.
@@ -102,22 +127,28 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
     });
 
     it('with a marker column: finds none of a call that was not stored, and pushes it once', async () => {
-        const { second, ids, queries } = await deliverTwice({ markerColumn: 'Batch' }, 'hang');
+        const { second, ids, queries, told } = await deliverTwice({ markerColumn: 'Batch' }, 'hang');
         expect(second).toMatchObject({ calls: 1, rowsPushed: 2, verifiedParts: 1, unconfirmedParts: 0 });
+        expect(told).toEqual([expect.objectContaining({ verdict: 'notStored', pushedAgain: true, rows: 2 })]);
         expect(ids).toEqual([0, 1, 2]);
         expect(queries).toHaveLength(1);
     });
 
     it('without one, atLeastOnce (the default) pushes again and counts the part as unconfirmed', async () => {
-        const { second, ids, queries } = await deliverTwice({}, 'applied');
+        const { second, ids, queries, told } = await deliverTwice({}, 'applied');
         expect(second).toMatchObject({ calls: 1, verifiedParts: 0, unconfirmedParts: 1 });
+        // Told before the second call: a crash after it cannot hide the verdict that made the copy.
+        expect(told).toEqual([
+            expect.objectContaining({ verdict: 'unconfirmed', pushedAgain: true, rows: 2, callsWhenTold: 0 }),
+        ]);
         expect(ids).toEqual([0, 1, 1, 2, 2]);
         expect(queries).toHaveLength(0);
     });
 
     it('without one, atMostOnce does not push again and counts the part as unconfirmed', async () => {
-        const { second, ids } = await deliverTwice({ ambiguousOutcome: 'atMostOnce' }, 'applied');
+        const { second, ids, told } = await deliverTwice({ ambiguousOutcome: 'atMostOnce' }, 'applied');
         expect(second).toMatchObject({ calls: 0, verifiedParts: 0, unconfirmedParts: 1 });
+        expect(told).toEqual([expect.objectContaining({ verdict: 'unconfirmed', pushedAgain: false })]);
         expect(ids).toEqual([0, 1, 2]);
     });
 

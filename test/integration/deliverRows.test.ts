@@ -338,6 +338,31 @@ describe('the shared Add Rows budget', () => {
         expect(await approximateCount(relay)).toBe(0);
     });
 
+    it('waiting messages of two tables of one dataset each go in a call to their own table', async () => {
+        // Product and a second table of the same dataset: one slot line per dataset put both in one call, to one table.
+        const [dataset] = productConfig.datasets;
+        const [productTable] = dataset!.tables;
+        const { relay, workspaceId } = await bed.newRelay(
+            { PUSH_MAX_CALLS_PER_MINUTE: '20', PUSH_MAX_SLOT_WAIT_MS: '100', PUSH_MAX_LEAD_WAIT_MS: '10000' },
+            { datasets: [{ ...dataset, tables: [productTable, { ...productTable, name: 'Archive' }] }] },
+        );
+        await warmUp(relay);
+        await Promise.all(
+            [1, 2, 3, 4].map((i) =>
+                deliverRows(
+                    productMessage([product(i, 'l')], i % 2 === 0 ? { table: 'Archive' } : {}),
+                    relay.deliver,
+                    fresh,
+                ),
+            ),
+        );
+        const datasets = await bed.emulator.datasets();
+        const tables = datasets.find((d) => d.workspaceId === workspaceId && d.name === 'SalesMarketing')!.tables;
+        const tableIds = (name: string) => ids(tables.find((t) => t.name === name)?.rows ?? []);
+        expect(tableIds('Product')).toEqual([0, 1, 3]);
+        expect(tableIds('Archive')).toEqual([2, 4]);
+    });
+
     it('two instances pushing to a dataset that does not exist yet create it once', async () => {
         // Calls 30 s apart: whichever instance gets the slot pushes, the other two hand their rows back.
         const { relay, env, workspaceId } = await bed.newRelay({

@@ -1,0 +1,50 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueClient } from '@azure/storage-queue';
+import { createRowsBlobs, readMessageRows } from '../../src/queue/rowsBlobs';
+import { fromQueueText, isTablesMessage, rowsQueueMessageSchema } from '../../src/queue/rowsMessage';
+
+/** The ids of poisoned rows per table, and poison messages whose rows could not be read. */
+export interface PoisonedIds {
+    byTable: Map<string, Set<string>>;
+    unreadable: number;
+}
+
+/**
+ * Takes every message out of the relay's poison queue (`<rowsQueue>-poison`) and collects the ids (column `idColumn`)
+ * of the rows they hold, inline or in their claim-check blob, so each phase of a soak counts only its own.
+ */
+export async function takePoisonedIds(
+    storage: string,
+    settings: { rowsQueue: string; rowsContainer: string; idColumn: string },
+): Promise<PoisonedIds> {
+    const poison = new QueueClient(storage, `${settings.rowsQueue}-poison`);
+    const blobs = createRowsBlobs(BlobServiceClient.fromConnectionString(storage), settings.rowsContainer);
+    const taken: PoisonedIds = { byTable: new Map(), unreadable: 0 };
+    if (!(await poison.exists())) return taken;
+    for (;;) {
+        const received = (await poison.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 }))
+            .receivedMessageItems;
+        if (received.length === 0) return taken;
+        for (const item of received) {
+            const parsed = rowsQueueMessageSchema.safeParse(readJson(item.messageText));
+            const read =
+                parsed.success && !isTablesMessage(parsed.data) ? await readMessageRows(parsed.data, blobs) : undefined;
+            if (!parsed.success || isTablesMessage(parsed.data) || read?.kind !== 'rows') {
+                taken.unreadable += 1;
+            } else {
+                const ids = taken.byTable.get(parsed.data.table) ?? new Set<string>();
+                for (const row of read.rows) ids.add(String(row[settings.idColumn]));
+                taken.byTable.set(parsed.data.table, ids);
+            }
+            await poison.deleteMessage(item.messageId, item.popReceipt);
+        }
+    }
+}
+
+function readJson(text: string): unknown {
+    try {
+        return fromQueueText(text);
+    } catch {
+        return undefined;
+    }
+}
