@@ -16,6 +16,8 @@ export interface TableTally {
     lostIds: string[];
     /** Copies beyond the first, of any row of the phase (accepted or not). */
     duplicated: number;
+    /** Accepted rows stored more than once (each counts its extra copies in `duplicated`). */
+    duplicatedRowsAccepted: number;
     /** Accepted rows in the poison queue and not stored. */
     poisoned: number;
     /** Rows of requests without a 202 (the host died under them, or Storage was down), and how many of them arrived. */
@@ -43,6 +45,7 @@ export async function tallyRows(
             lost: 0,
             lostIds: [],
             duplicated: 0,
+            duplicatedRowsAccepted: 0,
             poisoned: 0,
             rowsNotAccepted: 0,
             rowsNotAcceptedDelivered: 0,
@@ -61,6 +64,7 @@ export async function tallyRows(
                 }
                 tally.rowsAccepted += 1;
                 if (copies === 1) tally.deliveredOnce += 1;
+                else if (copies > 1) tally.duplicatedRowsAccepted += 1;
                 else if (copies === 0 && poison.has(id)) tally.poisoned += 1;
                 else if (copies === 0 && tally.lost++ < 20) tally.lostIds.push(`${id} (${request.ingestionId})`);
             }

@@ -39,6 +39,7 @@ export async function startFixtureHost(
     settings: Record<string, string> = {},
     hostJson?: object,
     timerClock?: TimerClock,
+    queueLeaseSeconds?: number,
 ): Promise<FixtureHost & { workQueue: string; rowsQueue: string }> {
     const suffix = `${process.pid}-${++queueCounter}`;
     const workQueue = `work-${suffix}`;
@@ -58,6 +59,7 @@ export async function startFixtureHost(
         hostJson,
         logger: (entry) => logs.push(entry),
         timerClock,
+        ...(queueLeaseSeconds !== undefined ? { queueLeaseSeconds } : {}),
     });
     return { ...host, logs, workQueue, rowsQueue };
 }

@@ -194,6 +194,16 @@ describe('startLocalHost: queue triggers', () => {
         expect([finished(2), finished(3)].every((at) => at < finished(0))).toBe(true);
     });
 
+    it('renews the lease of a message while its invocation runs longer than the lease', async () => {
+        host = await startFixtureHost(azurite.connectionString, {}, undefined, undefined, 2);
+        const work = queue(host.workQueue);
+        await work.sendMessage(base64(JSON.stringify({ marker: 'long', delayMs: 5_000 })));
+        await waitFor(() => queueIsEmpty(work), { description: 'the message to be deleted', timeoutMs: 15_000 });
+        // Without renewals the message would be visible again after 2 s and invoked a second time.
+        expect(workEvents('long').map((event) => event.triggerMetadata.dequeueCount)).toEqual([1]);
+        expect(host.logs.filter((l) => l.level === 'error' || l.message.includes('Renewing'))).toEqual([]);
+    });
+
     it('close() waits for the running invocation and its delete', async () => {
         host = await startFixtureHost(azurite.connectionString);
         const work = queue(host.workQueue);
