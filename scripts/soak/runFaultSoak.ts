@@ -6,28 +6,38 @@ import type { FaultInput } from '../../emulator';
 import { appRoot } from '../../src/config/appRoot';
 import type { FaultPhase } from './faultPhases';
 import { powerBiSinkProbe } from './powerBiSinkProbe';
-import { drain, generousRows, markedTable, soakIdColumn, soakTables, writeSoakConfig } from './runCrashSoak';
+import {
+    drain,
+    generousRows,
+    type CrashSoakOptions,
+    markedTable,
+    soakIdColumn,
+    soakTables,
+    writeSoakConfig,
+} from './runCrashSoak';
 import { sendSoakTraffic } from './sendSoakTraffic';
 import { startSoakStack, type SoakStack } from './startSoakStack';
 import type { PoisonedIds } from './takePoisonedIds';
 import { tallyRows, type TableTally } from './tallyRows';
 import { UnknownOutcomeLog } from './UnknownOutcomeLog';
 
-export interface FaultSoakOptions {
+/** The crash soak's traffic, drain and log options, with the phases of the fault matrix. */
+export interface FaultSoakOptions extends Pick<
+    CrashSoakOptions,
+    | 'senders'
+    | 'ratePerSecond'
+    | 'largeEvery'
+    | 'smallRows'
+    | 'largeRows'
+    | 'drainTimeoutSeconds'
+    | 'onProgress'
+    | 'hostLogPath'
+> {
     phases: readonly FaultPhase[];
     /** Webhook requests of each phase. */
     requestsPerPhase: number;
-    senders: number;
-    ratePerSecond: number;
-    largeEvery: number;
-    smallRows: readonly [number, number];
-    largeRows: readonly [number, number];
     /** The relay's Power BI client timeout (POWERBI_TIMEOUT_MS): a hang is a timeout after this long. */
     clientTimeoutMs: number;
-    drainTimeoutSeconds: number;
-    onProgress?: (text: string) => void;
-    /** Writes every line the Functions host prints to this file. */
-    hostLogPath?: string;
 }
 
 export interface FaultPhaseResult {
