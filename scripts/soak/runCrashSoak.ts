@@ -50,14 +50,17 @@ export const soakDataset = 'CrashSoak';
 export const markedTable = 'Marked';
 /** The table without one: an unknown outcome is settled by its ambiguousOutcome, atLeastOnce. */
 export const plainTable = 'Plain';
-const tables = [markedTable, plainTable] as const;
-const idColumn = 'Id';
+export const soakTables = [markedTable, plainTable] as const;
+export const soakIdColumn = 'Id';
+const tables = soakTables;
+const idColumn = soakIdColumn;
 const rowsQueue = 'pbi-rows';
 const rowsContainer = 'pbi-rows';
 /** Far above any soak, so that Power BI's hourly row limit and the 250,000-row cliff do not pace it. */
-const generousRows = 10_000_000;
+export const generousRows = 10_000_000;
 
-function writeSoakConfig(folder: string): string {
+/** The soak's config: `dataset` with the marker table and the plain table. */
+export function writeSoakConfig(folder: string, dataset = soakDataset): string {
     const columns = [
         { name: idColumn, dataType: 'String', required: true },
         { name: 'Seq', dataType: 'Int64' },
@@ -66,7 +69,7 @@ function writeSoakConfig(folder: string): string {
     const config = {
         datasets: [
             {
-                name: soakDataset,
+                name: dataset,
                 defaultRetentionPolicy: 'None',
                 tables: [
                     {
@@ -79,7 +82,7 @@ function writeSoakConfig(folder: string): string {
             },
         ],
     };
-    const path = join(folder, 'crash-soak.config.json');
+    const path = join(folder, 'soak.config.json');
     writeFileSync(path, JSON.stringify(config, null, 4));
     return path;
 }
@@ -173,7 +176,7 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
             requests: SoakRequest[],
             outcomesFrom: number,
         ): Promise<PhaseResult> {
-            const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0 };
+            const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
             progress(`  ${requests.length} requests sent; draining`);
             const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned);
             progress(drainSeconds === undefined ? '  drain timed out' : `  drained in ${drainSeconds.toFixed(1)} s`);
@@ -208,7 +211,11 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
  * Waits until the rows queue holds no message (visible or hidden: Storage counts both) on two looks a second
  * apart, taking what reaches the poison queue meanwhile; the seconds it took, or undefined after the timeout.
  */
-async function drain(stack: SoakStack, timeoutSeconds: number, poisoned: PoisonedIds): Promise<number | undefined> {
+export async function drain(
+    stack: SoakStack,
+    timeoutSeconds: number,
+    poisoned: PoisonedIds,
+): Promise<number | undefined> {
     const queue = new QueueClient(stack.storage, rowsQueue);
     const started = Date.now();
     let emptyLooks = 0;
@@ -220,6 +227,8 @@ async function drain(stack: SoakStack, timeoutSeconds: number, poisoned: Poisone
             poisoned.byTable.set(table, all);
         }
         poisoned.unreadable += taken.unreadable;
+        for (const [reason, rows] of taken.reasons)
+            poisoned.reasons.set(reason, (poisoned.reasons.get(reason) ?? 0) + rows);
         const { approximateMessagesCount } = await queue.getProperties();
         emptyLooks = approximateMessagesCount === 0 ? emptyLooks + 1 : 0;
         if (emptyLooks >= 2) return (Date.now() - started) / 1000;

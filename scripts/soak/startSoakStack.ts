@@ -26,8 +26,11 @@ export interface SoakStack {
     hostUrl(): Promise<string>;
     /** SIGKILLs the Functions host and starts a new one at once (hostUrl waits for it). */
     killHost(): Promise<void>;
-    /** SIGKILLs Azurite, waits `downMs`, and starts it again on the same ports and data folder. */
-    killAzurite(downMs: number): Promise<void>;
+    /**
+     * SIGKILLs Azurite (or with `stop`, stops it cleanly, SIGTERM), waits `downMs`, and starts it again on the same
+     * ports and data folder.
+     */
+    killAzurite(downMs: number, how?: 'kill' | 'stop'): Promise<void>;
     readonly kills: { host: number; azurite: number };
     /** The last lines the current host printed. */
     hostTail(): string;
@@ -95,8 +98,8 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
                 starting = startHostUntilUp().then((started) => (host = started));
                 await starting;
             },
-            async killAzurite(downMs) {
-                await azurite.kill();
+            async killAzurite(downMs, how = 'kill') {
+                await (how === 'kill' ? azurite.kill() : azurite.stop());
                 kills.azurite += 1;
                 await new Promise((resolve) => setTimeout(resolve, downMs));
                 azurite = await startAzurite({ location, persistence: 'disk', ports });

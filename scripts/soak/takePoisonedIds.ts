@@ -1,5 +1,6 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
+import { z } from 'zod';
 import { createRowsBlobs, readMessageRows } from '../../src/queue/rowsBlobs';
 import { fromQueueText, isTablesMessage, rowsQueueMessageSchema } from '../../src/queue/rowsMessage';
 
@@ -7,7 +8,13 @@ import { fromQueueText, isTablesMessage, rowsQueueMessageSchema } from '../../sr
 export interface PoisonedIds {
     byTable: Map<string, Set<string>>;
     unreadable: number;
+    /** Rows per reason the relay attached (`<status> <code>: <message>`), as a soak reports them. */
+    reasons: Map<string, number>;
 }
+
+const failureSchema = z.looseObject({
+    failure: z.looseObject({ status: z.number().optional(), code: z.string().optional(), message: z.string() }),
+});
 
 /**
  * Takes every message out of the relay's poison queue (`<rowsQueue>-poison`) and collects the ids (column `idColumn`)
@@ -19,14 +26,15 @@ export async function takePoisonedIds(
 ): Promise<PoisonedIds> {
     const poison = new QueueClient(storage, `${settings.rowsQueue}-poison`);
     const blobs = createRowsBlobs(BlobServiceClient.fromConnectionString(storage), settings.rowsContainer);
-    const taken: PoisonedIds = { byTable: new Map(), unreadable: 0 };
+    const taken: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
     if (!(await poison.exists())) return taken;
     for (;;) {
         const received = (await poison.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 }))
             .receivedMessageItems;
         if (received.length === 0) return taken;
         for (const item of received) {
-            const parsed = rowsQueueMessageSchema.safeParse(readJson(item.messageText));
+            const json = readJson(item.messageText);
+            const parsed = rowsQueueMessageSchema.safeParse(json);
             const read =
                 parsed.success && !isTablesMessage(parsed.data) ? await readMessageRows(parsed.data, blobs) : undefined;
             if (!parsed.success || isTablesMessage(parsed.data) || read?.kind !== 'rows') {
@@ -35,6 +43,8 @@ export async function takePoisonedIds(
                 const ids = taken.byTable.get(parsed.data.table) ?? new Set<string>();
                 for (const row of read.rows) ids.add(String(row[settings.idColumn]));
                 taken.byTable.set(parsed.data.table, ids);
+                const reason = toReason(json);
+                taken.reasons.set(reason, (taken.reasons.get(reason) ?? 0) + read.rows.length);
             }
             await poison.deleteMessage(item.messageId, item.popReceipt);
         }
@@ -47,4 +57,11 @@ function readJson(text: string): unknown {
     } catch {
         return undefined;
     }
+}
+
+function toReason(json: unknown): string {
+    const parsed = failureSchema.safeParse(json);
+    if (!parsed.success) return 'no reason attached';
+    const { status, code, message } = parsed.data.failure;
+    return [status, code].filter((part) => part !== undefined).join(' ') + ((status ?? code) ? ': ' : '') + message;
 }

@@ -21,6 +21,7 @@ import {
     type UnknownOutcomeVerdict,
 } from '../telemetry/relayMetrics';
 import { toPushAction, type PushAction } from './toPushAction';
+import { withoutRepeatedParts } from './withoutRepeatedParts';
 
 export interface DeliverDeps {
     client: PowerBiClient;
@@ -111,6 +112,9 @@ export interface Received {
     dequeueCount: number;
     onUnknownOutcome?: (outcome: UnknownOutcome) => void;
 }
+
+/** When a second copy of a part that a call already carries is delivered again: after the call is settled. */
+const repeatedCopyDelaySeconds = 30;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -266,7 +270,13 @@ export async function deliverRows(
                 report.skippedParts += companions.skipped;
                 for (const bad of companions.unreadable) await poison(bad.member, bad.reason, report, deps);
             }
-            const delivered = await postMembers(members, slot.grant, call);
+            const { carried, copies } = withoutRepeatedParts(members);
+            // A copy goes back to the queue as a new message, for later, when the ledger knows what its call did.
+            await inChunks(copies, (copy) =>
+                copy.resend({ ...copy.message, part: copy.part }, repeatedCopyDelaySeconds),
+            );
+            report.skippedParts += copies.length;
+            const delivered = await postMembers(carried, slot.grant, call);
             leader?.settled();
             if (!delivered.some((member) => member === piece)) return report;
         } finally {
