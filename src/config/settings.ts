@@ -92,6 +92,24 @@ export const settingsSchema = z.object({
      */
     PUSH_MAX_LEAD_WAIT_MS: positiveInt.default(60_000),
 
+    /** The Eventhouse of datasets whose eventhouse names no queryServiceUri (https, or http for the local emulator). */
+    EVENTHOUSE_QUERY_SERVICE_URI: z.preprocess(
+        (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+        z
+            .url()
+            .refine(
+                (url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url),
+                { error: 'must be https (http only for the local Kusto emulator on 127.0.0.1, localhost or [::1])' },
+            )
+            .optional(),
+    ),
+    EVENTHOUSE_SCOPE: z.string().default('https://kusto.kusto.windows.net/.default'),
+    /** The Eventhouse sink's own queue: one message per accepted request for a dataset with the eventhouse sink. */
+    EVENTHOUSE_QUEUE: z
+        .string()
+        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name')
+        .default('pbi-relay-eventhouse'),
+
     /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z
         .string()
