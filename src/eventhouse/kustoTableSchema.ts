@@ -1,5 +1,5 @@
 import type { DataType } from '../config/dataTypes';
-import type { TableConfig } from '../config/relayConfig';
+import type { DatasetConfig, TableConfig } from '../config/relayConfig';
 import { kustoName } from './kustoLiterals';
 
 /** The Kusto scalar types the relay's tables use. */
@@ -29,14 +29,6 @@ export interface EventhouseNames {
     view: string;
 }
 
-/**
- * The part of a dataset's config the names come from: its `eventhouse.tables` overrides, keyed by Power BI table
- * name (src/config/eventhouseSchema.ts validates them).
- */
-export interface EventhouseNaming {
-    eventhouse?: { tables?: Record<string, Partial<EventhouseNames> | undefined> | undefined } | undefined;
-}
-
 /** The column carrying `<ingestionId>:<rowIndex>`, the key the dedup view summarizes by. */
 export const eventIdColumn = 'EventId';
 /** The column carrying the ingestion id, so a count after an ambiguous outcome can ask for one ingestion's rows. */
@@ -52,7 +44,7 @@ const kustoTypes: Record<DataType, KustoColumnType> = {
 };
 
 /** Defaults per Power BI table T: Kusto table `T`, JSON mapping `T_json`, dedup materialized view `T_dedup`. */
-export function eventhouseNames(dataset: EventhouseNaming, tableName: string): EventhouseNames {
+export function eventhouseNames(dataset: Pick<DatasetConfig, 'eventhouse'>, tableName: string): EventhouseNames {
     const configured = dataset.eventhouse?.tables?.[tableName];
     return {
         table: configured?.table ?? tableName,

@@ -43,13 +43,18 @@ describe('Kusto table shape', () => {
             mapping: 'Orders_json',
             view: 'Orders_dedup',
         });
-        expect(eventhouseNames({ eventhouse: { tables: { Orders: { view: 'OrdersOnce' } } } }, 'Orders')).toEqual({
+        expect(
+            eventhouseNames({ eventhouse: { database: 'D', tables: { Orders: { view: 'OrdersOnce' } } } }, 'Orders'),
+        ).toEqual({
             table: 'Orders',
             mapping: 'Orders_json',
             view: 'OrdersOnce',
         });
         expect(
-            eventhouseNames({ eventhouse: { tables: { Orders: { table: 'o', mapping: 'm', view: 'v' } } } }, 'Orders'),
+            eventhouseNames(
+                { eventhouse: { database: 'D', tables: { Orders: { table: 'o', mapping: 'm', view: 'v' } } } },
+                'Orders',
+            ),
         ).toEqual({ table: 'o', mapping: 'm', view: 'v' });
     });
 
