@@ -45,6 +45,7 @@ async function main(): Promise<void> {
         appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
         emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
+        kustoEmulatorPort: free ? 0 : 5301,
         storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
         timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
     });
@@ -75,6 +76,11 @@ async function main(): Promise<void> {
             ...relay.hosts.map((host) => `Functions host     ${host.url}  (functions: ${host.functions.join(', ')})`),
             `Status page        ${relay.url}/api/status`,
             `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
+            ...(relay.kusto
+                ? [
+                      `Kusto emulator     ${relay.kusto.kusto.url}  (databases ${relay.kusto.databases.join(', ')}; see ${relay.kusto.kusto.url}/_emulator/tables)`,
+                  ]
+                : []),
             `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
             '',
             "Push the walkthrough's Product rows:",
