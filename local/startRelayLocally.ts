@@ -28,7 +28,7 @@ export interface LocalRelayOptions {
     env?: NodeJS.ProcessEnv;
     /** Power BI emulator port. Default 5300 (the port local.settings.sample.json names). */
     emulatorPort?: number;
-    /** Kusto emulator port, when the config names an eventhouse. Default 5301; 0 picks a free port. */
+    /** Kusto emulator port, when the config names an eventhouse. Default 5310; 0 picks a free port. */
     kustoEmulatorPort?: number;
     /** Azurite's blob/queue/table ports. Default 10000-10002, so UseDevelopmentStorage=true and Storage Explorer work. */
     storagePorts?: { blob: number; queue: number; table: number };
@@ -105,7 +105,7 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
         const kusto = await startKustoLocally({
             config,
             powerBi: emulator,
-            port: options.kustoEmulatorPort ?? 5301,
+            port: options.kustoEmulatorPort ?? 5310,
             relayClientId: checked.AZURE_CLIENT_ID ?? defaultSystemAssignedPrincipalId,
             scope: checked.EVENTHOUSE_SCOPE,
         });
