@@ -46,6 +46,8 @@ export interface SetupItem {
     what: 'table' | 'mapping' | 'view' | 'role';
     /** e.g. `table 'Orders'`, `Ingestor role of aadapp=<id>;<tenant>` */
     subject: string;
+    /** The Kusto table a table, mapping or view item belongs to. */
+    table?: string;
     outcome: SetupItemOutcome;
 }
 
@@ -71,11 +73,12 @@ const normalType = (type: string): string => synonyms[type.toLowerCase()] ?? typ
  * cannot resolve without dropping data, so it is reported, never changed.
  */
 export function planEventhouseSetup(state: EventhouseSetupState, desired: DesiredEventhouseSetup): EventhouseSetupPlan {
-    const items = desired.tables.flatMap((table) => [
-        planTable(state, table),
-        planMapping(state, table),
-        planView(state, table),
-    ]);
+    const items: SetupItem[] = desired.tables.flatMap((table) =>
+        [planTable(state, table), planMapping(state, table), planView(state, table)].map((item) => ({
+            ...item,
+            table: table.table.name,
+        })),
+    );
     if (desired.identity) {
         for (const role of ['Ingestor', 'Viewer'] as const)
             items.push(planRole(state, desired, desired.identity, role));
