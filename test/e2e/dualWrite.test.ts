@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNpmStart, type NpmStartProcess } from '../support/npmStartProcess';
 import { waitFor } from '../support/waitFor';
 
 /** `npm start -- --config examples/dual-write.config.json`, as the README's Eventhouse section runs it. */
 const root = join(__dirname, '..', '..');
-let child: ChildProcess;
-const output: string[] = [];
+let relay: NpmStartProcess;
+let output: string[] = [];
 let relayUrl = '';
 let emulatorUrl = '';
 let kustoUrl = '';
@@ -16,36 +15,18 @@ let body = '';
 const relayClientId = '0b6f3c7e-5a41-4d2b-8e9f-2c1d0a9b8e72';
 
 beforeAll(async () => {
-    child = spawn(
-        process.execPath,
-        [
-            join(root, 'dist', 'local', 'start.js'),
-            '--free-ports',
-            '--config',
-            join(root, 'examples', 'dual-write.config.json'),
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PUSH_RETRY_BASE_SECONDS: '1' } },
-    );
-    createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
-    createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
-    relayUrl = await waitFor(
-        () => output.find((line) => line.startsWith('pbi-relay ready: '))?.slice('pbi-relay ready: '.length),
-        { timeoutMs: 30_000, description: 'pbi-relay ready line' },
-    );
+    relay = await startNpmStart(['--free-ports', '--config', join(root, 'examples', 'dual-write.config.json')], {
+        ...process.env,
+        PUSH_RETRY_BASE_SECONDS: '1',
+    });
+    ({ output, relayUrl } = relay);
     const text = output.join('\n');
     emulatorUrl = /Power BI emulator\s+(\S+)/.exec(text)![1]!;
     kustoUrl = /^Kusto emulator\s+(\S+)/m.exec(text)![1]!;
     body = /-d '(.*)'$/.exec(output.find((line) => line.includes('curl -i -X POST') && line.includes('/rows'))!)![1]!;
 });
 
-afterAll(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    const forceKill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(forceKill);
-});
+afterAll(() => relay?.stop());
 
 async function postRows(): Promise<void> {
     const response = await fetch(`${relayUrl}/api/datasets/SalesMarketing/tables/Product/rows`, {
