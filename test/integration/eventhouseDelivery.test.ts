@@ -6,6 +6,8 @@ import { deliverEventhouseMessage } from '../../src/eventhouse/deliverEventhouse
 import { toEventhouseSetupTargets } from '../../src/eventhouse/toEventhouseSetupTargets';
 import { commitRows } from '../../src/ingest/commitRows';
 import { deliverRows } from '../../src/push/deliverRows';
+import { replayPoison } from '../../src/push/replayPoison';
+import { createStorageClients } from '../../src/storage/storageClients';
 import { rowsMessageSchema, rowsQueueMessageSchema } from '../../src/queue/rowsMessage';
 import type { Relay } from '../../src/runtime/relay';
 import { waitFor } from '../support/waitFor';
@@ -181,15 +183,29 @@ describe('the Eventhouse sink', () => {
         expect(view.rows).toEqual([[1]]);
     });
 
-    it('poisons rows Kusto refuses for good on its own poison queue, with the reason', async () => {
+    it('poisons rows Kusto refuses for good on its own poison queue, with the reason, and replays them to the Eventhouse alone', async () => {
         const { relay, database } = await relayWith(['eventhouse']);
         await commit(relay, [product(1)]);
         await kusto.injectFaults({ operation: 'ingest', kind: 'status', status: 400, database });
         const { outcomes } = await deliverAll(relay);
         expect(outcomes).toEqual([expect.objectContaining({ report: expect.objectContaining({ poisonedRows: 1 }) })]);
-        const [poisoned] = await drain(`${relay.settings.EVENTHOUSE_QUEUE}-poison`);
-        expect(poisoned).toMatchObject({ table: 'Product', failure: { status: 400 } });
+        const [entry] = await replayPoison(
+            createStorageClients(relay.settings).queueService,
+            relay.settings.EVENTHOUSE_QUEUE,
+            { dryRun: true },
+        );
+        expect(entry).toMatchObject({ outcome: 'would replay', failure: { status: 400 }, rows: 1 });
         expect(await drain(`${relay.settings.ROWS_QUEUE}-poison`)).toEqual([]);
+        // Once the cause is fixed (the fault was one answer), `npm run replay-poison -- --sink eventhouse` sends it back.
+        await replayPoison(createStorageClients(relay.settings).queueService, relay.settings.EVENTHOUSE_QUEUE, {
+            dryRun: false,
+        });
+        const replayed = await deliverAll(relay);
+        expect(replayed.outcomes).toEqual([
+            expect.objectContaining({ forwarded: false, report: expect.objectContaining({ rowsIngested: 1 }) }),
+        ]);
+        expect(replayed.pushed).toEqual([]);
+        expect((await kusto.rows(database, 'Product')).length).toBe(1);
     });
 
     it('a message delivered again skips the parts its ledger holds', async () => {
