@@ -16,6 +16,7 @@ import {
     startKustoTestBed,
     type KustoTestBed,
 } from '../kusto-emulator/support/kustoTestBed';
+import { tokenCredentialOf } from '../kusto-emulator/support/tokenCredentialOf';
 
 const db = 'Telemetry';
 let bed: KustoTestBed;
@@ -38,17 +39,13 @@ const relayConfig = {
     ],
 };
 
-/** The signed-in user: tokens from the Power BI emulator for whichever scope (Power BI or Kusto) is asked. */
-const credential: TokenCredential = {
-    getToken: async (scopes) => ({
-        token: await bed.tokenFor(adminClientId, { audience: [scopes].flat()[0]!.replace(/\/\.default$/, '') }),
-        expiresOnTimestamp: Date.now() + 3_600_000,
-    }),
-};
+/** The signed-in user, Admin of the workspace and of the database. */
+let credential: TokenCredential;
 const kustoScope = 'https://kusto.kusto.windows.net/.default';
 
 beforeAll(async () => {
     bed = await startKustoTestBed(db);
+    credential = tokenCredentialOf(bed, adminClientId);
     scratch = mkdtempSync(join(tmpdir(), 'pbi-compare-sinks-'));
     configPath = join(scratch, 'pbi-relay.config.json');
     writeFileSync(configPath, JSON.stringify(relayConfig));
