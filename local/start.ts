@@ -4,9 +4,10 @@ import { readFunctionKeys } from './host/functionKeys';
 import { startRelayLocally } from './startRelayLocally';
 import { stopOnSignals } from './stopOnSignals';
 
-const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE] [--keys FILE]
+const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--kusto-emulator-port 5310] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE] [--keys FILE]
 
-Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.
+Starts Azurite, the Power BI emulator (with a demo workspace), the Kusto emulator when the config names an eventhouse,
+and the local Functions host. Ctrl-C stops them.
 
   --instances N   run N Functions hosts sharing Azurite and the emulator (host k on --port + k - 1)
   --config FILE   use FILE as the relay's config (PBI_RELAY_CONFIG) instead of pbi-relay.config.json
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
         options: {
             port: { type: 'string' },
             'emulator-port': { type: 'string' },
+            'kusto-emulator-port': { type: 'string' },
             'free-ports': { type: 'boolean', default: false },
             'time-scale': { type: 'string' },
             instances: { type: 'string', default: '1' },
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
         emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
+        kustoEmulatorPort: free ? 0 : Number(values['kusto-emulator-port'] ?? 5310),
         storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
         timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
     });
@@ -75,6 +78,11 @@ async function main(): Promise<void> {
             ...relay.hosts.map((host) => `Functions host     ${host.url}  (functions: ${host.functions.join(', ')})`),
             `Status page        ${relay.url}/api/status`,
             `Power BI emulator  ${relay.emulator.url}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulator.url}/_emulator/datasets)`,
+            ...(relay.kusto
+                ? [
+                      `Kusto emulator     ${relay.kusto.kusto.url}  (databases ${relay.kusto.databases.join(', ')}; see ${relay.kusto.kusto.url}/_emulator/tables)`,
+                  ]
+                : []),
             `Azurite            blob ${relay.azurite.blobPort}, queue ${relay.azurite.queuePort}, table ${relay.azurite.tablePort}`,
             '',
             "Push the walkthrough's Product rows:",

@@ -2,11 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadRelayConfig } from '../src/config/relayConfig';
 import { loadSettings } from '../src/config/settings';
-import { seedSchema, startEmulator, type LimitsOverride, type RunningEmulator } from '../emulator';
+import {
+    defaultSystemAssignedPrincipalId,
+    seedSchema,
+    startEmulator,
+    type LimitsOverride,
+    type RunningEmulator,
+} from '../emulator';
 import { readLocalSettingsFile, withEnvironmentOverrides } from './localSettingsFile';
 import type { FunctionKeys } from './host/functionKeys';
 import { consoleLogger, startLocalHost, type HostLogger, type LocalHost } from './host/startLocalHost';
 import { startAzurite, type RunningAzurite } from './startAzurite';
+import { startKustoLocally, type LocalKusto } from './startKustoLocally';
 
 export interface LocalRelayOptions {
     /** Folder holding package.json, host.json, local.settings.sample.json and the built app in dist/. */
@@ -21,6 +28,8 @@ export interface LocalRelayOptions {
     env?: NodeJS.ProcessEnv;
     /** Power BI emulator port. Default 5300 (the port local.settings.sample.json names). */
     emulatorPort?: number;
+    /** Kusto emulator port, when the config names an eventhouse. Default 5310; 0 picks a free port. */
+    kustoEmulatorPort?: number;
     /** Azurite's blob/queue/table ports. Default 10000-10002, so UseDevelopmentStorage=true and Storage Explorer work. */
     storagePorts?: { blob: number; queue: number; table: number };
     /** Power BI emulator clock speed (emulated seconds per real second). Default 1. */
@@ -38,6 +47,8 @@ export interface LocalRelay {
     /** The first host's URL. */
     url: string;
     emulator: RunningEmulator;
+    /** The Kusto emulator and its databases, when a dataset has the eventhouse sink. */
+    kusto?: LocalKusto;
     azurite: RunningAzurite;
     hosts: LocalHost[];
     settings: Record<string, string>;
@@ -90,7 +101,19 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
         };
         // Bad settings or a bad config file fail here, naming what is wrong, instead of at the first request.
         const checked = loadSettings({ ...process.env, ...settings });
-        loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
+        const config = loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
+        const kusto = await startKustoLocally({
+            config,
+            powerBi: emulator,
+            port: options.kustoEmulatorPort ?? 5310,
+            relayClientId: checked.AZURE_CLIENT_ID ?? defaultSystemAssignedPrincipalId,
+            scope: checked.EVENTHOUSE_SCOPE,
+        });
+        if (kusto) {
+            stops.push(() => kusto.kusto.close());
+            // The relay's Eventhouse is the emulator, whatever the environment says.
+            settings.EVENTHOUSE_QUERY_SERVICE_URI = kusto.kusto.url;
+        }
         const logger = options.logger ?? consoleLogger();
         const hosts: LocalHost[] = [];
         const port = options.port ?? 7071;
@@ -109,6 +132,7 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
         return {
             url: hosts[0]!.url,
             emulator,
+            ...(kusto ? { kusto } : {}),
             azurite,
             hosts,
             settings,

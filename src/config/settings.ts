@@ -109,6 +109,11 @@ export const settingsSchema = z.object({
         .string()
         .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name')
         .default('pbi-relay-eventhouse'),
+    /** The Eventhouse sink's ledger of ingested parts (swept with the push ledger, PUSH_LEDGER_RETENTION_DAYS). */
+    EVENTHOUSE_LEDGER_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayEventhouseLedger'),
 
     /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z

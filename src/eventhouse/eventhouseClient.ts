@@ -1,16 +1,14 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
-    bearerTokenAuthenticationPolicy,
     createDefaultHttpClient,
-    createEmptyPipeline,
     createHttpHeaders,
     createPipelineRequest,
     type HttpClient,
     type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
-import { isLoopbackHost, loopbackEmulatorPolicy } from '../powerbi/loopbackEmulatorPolicy';
+import { createBearerPipeline, toPipelineBaseUrl } from '../powerbi/loopbackEmulatorPolicy';
 import type { PowerBiCredential } from '../powerbi/powerBiCredential';
 import {
     classifyEventhouseRequestError,
@@ -101,22 +99,8 @@ const v2FramesSchema = z.array(
 export function createEventhouseClient(options: EventhouseClientOptions): EventhouseClient {
     const httpClient = options.httpClient ?? createDefaultHttpClient();
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const base = new URL(options.queryServiceUri.replace(/\/+$/, ''));
-    const viaLoopback = base.protocol === 'http:';
-    if (viaLoopback && !isLoopbackHost(base.hostname)) {
-        throw new Error(
-            `The Eventhouse URI ${options.queryServiceUri} must be https (http is for the local emulator only).`,
-        );
-    }
-    if (viaLoopback) base.protocol = 'https:';
-    const baseUrl = base.href.replace(/\/+$/, '');
-
-    const newPipeline = (): Pipeline => {
-        const pipeline = createEmptyPipeline();
-        pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }));
-        if (viaLoopback) pipeline.addPolicy(loopbackEmulatorPolicy());
-        return pipeline;
-    };
+    const { baseUrl, viaLoopback } = toPipelineBaseUrl(options.queryServiceUri, 'The Eventhouse URI');
+    const newPipeline = (): Pipeline => createBearerPipeline(options.credential, options.scope, viaLoopback);
     let pipeline = newPipeline();
 
     interface Call {
