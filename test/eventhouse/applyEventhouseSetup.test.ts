@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseRelayConfig } from '../../src/config/relayConfig';
 import { applyEventhouseSetup } from '../../src/eventhouse/applyEventhouseSetup';
@@ -15,6 +14,7 @@ import {
     tenantId,
     type KustoTestBed,
 } from '../kusto-emulator/support/kustoTestBed';
+import { tokenCredentialOf } from '../kusto-emulator/support/tokenCredentialOf';
 
 const db = 'Telemetry';
 let bed: KustoTestBed;
@@ -44,13 +44,10 @@ const config = parseRelayConfig(
 const [target] = toEventhouseSetupTargets(config, undefined, { clientId: relayClientId, tenantId });
 const desired = target!.desired;
 
-const credentialOf = (clientId: string): TokenCredential => ({
-    getToken: async () => ({ token: await bed.tokenFor(clientId), expiresOnTimestamp: Date.now() + 3_600_000 }),
-});
 const clientOf = (clientId: string) =>
     createEventhouseClient({
         queryServiceUri: bed.kusto.url,
-        credential: credentialOf(clientId),
+        credential: tokenCredentialOf(bed, clientId),
         scope: 'https://kusto.kusto.windows.net/.default',
     });
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/fabricSetup';
 import {
@@ -14,19 +13,14 @@ import {
     viewerClientId,
     type KustoTestBed,
 } from '../kusto-emulator/support/kustoTestBed';
+import { tokenCredentialOf } from '../kusto-emulator/support/tokenCredentialOf';
 
 const db = 'Telemetry';
 let bed: KustoTestBed;
 let scratch: string;
 let configPath: string;
 
-/** The signed-in deployer: tokens from the Power BI emulator for whichever scope (Kusto or Fabric) is asked. */
-const deployer = (clientId: string): TokenCredential => ({
-    getToken: async (scopes) => ({
-        token: await bed.tokenFor(clientId, { audience: [scopes].flat()[0]!.replace(/\/\.default$/, '') }),
-        expiresOnTimestamp: Date.now() + 3_600_000,
-    }),
-});
+const deployer = (clientId: string) => tokenCredentialOf(bed, clientId);
 
 beforeAll(async () => {
     bed = await startKustoTestBed('Unused');
