@@ -25,8 +25,9 @@ export interface DoctorCliOptions {
 }
 
 const usage = `Usage: npm run doctor [-- --settings <local.settings.json> | --azd] [--principal-id <object id>] [--json]
-Checks the app settings, the config file, the Power BI token, the workspace and the identity's role in it,
-the configured push datasets and the refresh targets, and prints the fix for each failure.`;
+Checks the app settings, the config file, the Eventhouse side (when a dataset has the eventhouse sink), the Power BI
+token, the workspace and the identity's role in it, the configured push datasets and the refresh targets, and prints
+the fix for each failure.`;
 
 export class UsageError extends Error {
     override name = 'UsageError';

@@ -119,6 +119,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
         return report();
     }
     for (const dataset of config.datasets) {
+        // An Eventhouse-only dataset has no push dataset (its checks ran above).
+        if (!dataset.sinks.includes('powerBi')) continue;
         const workspaceId = lower(dataset.workspaceId ?? settings.POWERBI_WORKSPACE_ID);
         const datasets = datasetsIn.get(workspaceId);
         if (datasets) checks.push(await checkPushDataset(client, dataset, workspaceId, principalId, datasets));

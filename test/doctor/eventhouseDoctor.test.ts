@@ -97,6 +97,17 @@ describe('npm run doctor: the Eventhouse side', () => {
         expect(toChecklist(report)).toContain('All 11 checks passed.');
     });
 
+    it('checks no push dataset for a dataset with the eventhouse sink alone', async () => {
+        await database({ ingestor: true, viewer: true }, true);
+        const only = { datasets: [{ ...relayConfig.datasets[0]!, name: 'EventhouseOnly', sinks: ['eventhouse'] }] };
+        const report = await runDoctor({
+            env: { ...bed.settings(workspaceId, bed.config(only)), EVENTHOUSE_QUERY_SERVICE_URI: kusto.url },
+        });
+        expect(report.ok).toBe(true);
+        expect(report.checks.some((check) => check.name.startsWith('Push dataset'))).toBe(false);
+        expect(eventhouseChecks(report).filter((check) => check.ok)).toHaveLength(4);
+    });
+
     it('names what fabric-setup still has to create', async () => {
         await database({ ingestor: true, viewer: true }, false);
         const report = await doctor();
