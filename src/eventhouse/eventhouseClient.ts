@@ -8,7 +8,7 @@ import {
     type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
-import { createBearerPipeline, toPipelineBaseUrl } from '../powerbi/loopbackEmulatorPolicy';
+import { createBearerPipeline, toPipelineBaseUrl } from '../serviceClient/loopbackEmulatorPolicy';
 import type { PowerBiCredential } from '../powerbi/powerBiCredential';
 import {
     classifyEventhouseRequestError,

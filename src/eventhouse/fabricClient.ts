@@ -1,14 +1,12 @@
 import {
-    bearerTokenAuthenticationPolicy,
     createDefaultHttpClient,
-    createEmptyPipeline,
     createHttpHeaders,
     createPipelineRequest,
     type HttpClient,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
-import { isLoopbackHost, loopbackEmulatorPolicy } from '../powerbi/loopbackEmulatorPolicy';
+import { createBearerPipeline, toPipelineBaseUrl } from '../serviceClient/loopbackEmulatorPolicy';
 
 export const defaultFabricApiBaseUrl = 'https://api.fabric.microsoft.com';
 export const fabricScope = 'https://api.fabric.microsoft.com/.default';
@@ -69,16 +67,11 @@ export interface FabricClient {
  */
 export function createFabricClient(options: FabricClientOptions): FabricClient {
     const httpClient = options.httpClient ?? createDefaultHttpClient();
-    const base = new URL((options.baseUrl ?? defaultFabricApiBaseUrl).replace(/\/+$/, ''));
-    const viaLoopback = base.protocol === 'http:';
-    if (viaLoopback && !isLoopbackHost(base.hostname)) {
-        throw new Error(`The Fabric API URL ${base.href} must be https (http is for the local emulator only).`);
-    }
-    if (viaLoopback) base.protocol = 'https:';
-    const pipeline = createEmptyPipeline();
-    pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: fabricScope }));
-    if (viaLoopback) pipeline.addPolicy(loopbackEmulatorPolicy());
-    const origin = base.href.replace(/\/+$/, '');
+    const { baseUrl: origin, viaLoopback } = toPipelineBaseUrl(
+        options.baseUrl ?? defaultFabricApiBaseUrl,
+        'The Fabric API URL',
+    );
+    const pipeline = createBearerPipeline(options.credential, fabricScope, viaLoopback);
 
     async function get<T>(url: string, schema: z.ZodType<T>): Promise<T> {
         const request = createPipelineRequest({

@@ -8,7 +8,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import { isLosslessNumber, stringify } from 'lossless-json';
 import { z } from 'zod';
-import { createBearerPipeline, toPipelineBaseUrl } from './loopbackEmulatorPolicy';
+import { createBearerPipeline, toPipelineBaseUrl } from '../serviceClient/loopbackEmulatorPolicy';
 import type { PowerBiCredential } from './powerBiCredential';
 import { classifyPowerBiResponse, classifyRequestError, type PowerBiFailure } from './powerBiFailure';
 import {
