@@ -3,6 +3,9 @@ import { parseRefreshSchedule } from '../schedule/refreshSchedule';
 import { describeZodError } from './describeZodError';
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** Documented: a streaming ingestion request carries at most 4 MB of data (sent and decompressed). */
+export const maxIngestBytes = 4 * 1024 * 1024;
 const optionalText = z
     .string()
     .trim()
@@ -114,6 +117,8 @@ export const settingsSchema = z.object({
         .string()
         .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
         .default('pbiRelayEventhouseLedger'),
+    /** The MultiJSON bytes of one streaming ingestion request; larger ingestions are sent in parts of at most this. */
+    EVENTHOUSE_MAX_BYTES_PER_INGEST: positiveInt.max(maxIngestBytes).default(maxIngestBytes),
 
     /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z

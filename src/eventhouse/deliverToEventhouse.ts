@@ -5,7 +5,7 @@ import { retryDelaySeconds } from '../push/retryDelay';
 import { readMessageRows, type RowsBlobs } from '../queue/rowsBlobs';
 import type { RowsMessage } from '../queue/rowsMessage';
 import type { PoisonReason, RowsQueue } from '../queue/rowsQueue';
-import { maxIngestBytes, type EventhouseClient } from './eventhouseClient';
+import type { EventhouseClient } from './eventhouseClient';
 import { isEventhouseError, type EventhouseFailure } from './eventhouseFailure';
 import { eventhouseNames, eventIdColumn, ingestionIdColumn, toEventId } from './kustoTableSchema';
 import { splitForIngest } from './splitForIngest';
@@ -26,8 +26,8 @@ export interface EventhouseDeliverDeps {
     ledger: PushLedger;
     maxAttempts: number;
     retry: { baseSeconds: number; maxSeconds: number };
-    /** Streaming ingestion's limit per request; lower only in tests. */
-    maxBytesPerIngest?: number;
+    /** EVENTHOUSE_MAX_BYTES_PER_INGEST: the MultiJSON bytes of one ingest request (streaming ingestion takes 4 MB). */
+    maxBytesPerIngest: number;
     now: () => Date;
 }
 
@@ -101,7 +101,7 @@ export async function deliverToEventhouse(
         ...row,
         [ingestionIdColumn]: message.ingestionId,
     }));
-    const parts = splitForIngest(rows, deps.maxBytesPerIngest ?? maxIngestBytes);
+    const parts = splitForIngest(rows, deps.maxBytesPerIngest);
     const ingested = mayHaveBeenPushed(message, received.dequeueCount)
         ? (await deps.ledger.partsOf(message.ingestionId)).pushed
         : new Set<number>();

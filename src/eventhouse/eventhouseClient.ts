@@ -8,6 +8,7 @@ import {
     type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
+import { maxIngestBytes } from '../config/settings';
 import { createBearerPipeline, toPipelineBaseUrl } from '../serviceClient/loopbackEmulatorPolicy';
 import type { PowerBiCredential } from '../powerbi/powerBiCredential';
 import {
@@ -18,9 +19,6 @@ import {
 } from './eventhouseFailure';
 
 const gzipAsync = promisify(gzip);
-
-/** Documented: a streaming ingestion request carries at most 4 MB of data (sent and decompressed). */
-export const maxIngestBytes = 4 * 1024 * 1024;
 
 export interface EventhouseClientOptions {
     /** e.g. https://<id>.<region>.kusto.fabric.microsoft.com; http only for the local emulator on a loopback address. */

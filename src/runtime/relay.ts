@@ -133,6 +133,7 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             rowsQueue: queue,
             blobs,
             ledger: createPushLedger(storage.tableClient(settings.EVENTHOUSE_LEDGER_TABLE)),
+            maxBytesPerIngest: settings.EVENTHOUSE_MAX_BYTES_PER_INGEST,
             maxAttempts: settings.PUSH_MAX_ATTEMPTS,
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
             now: () => new Date(),

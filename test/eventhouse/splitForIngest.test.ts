@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maxIngestBytes, toMultiJsonLine } from '../../src/eventhouse/eventhouseClient';
+import { maxIngestBytes } from '../../src/config/settings';
+import { toMultiJsonLine } from '../../src/eventhouse/eventhouseClient';
 import { splitForIngest } from '../../src/eventhouse/splitForIngest';
 
 const row = (id: number, size: number) => ({ EventId: `i:${id}`, Name: 'x'.repeat(size) });

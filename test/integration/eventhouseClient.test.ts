@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config/settings';
-import { createEventhouseClient, maxIngestBytes, type EventhouseClient } from '../../src/eventhouse/eventhouseClient';
+import { loadSettings, maxIngestBytes } from '../../src/config/settings';
+import { createEventhouseClient, type EventhouseClient } from '../../src/eventhouse/eventhouseClient';
 import { EventhouseError, type EventhouseFailure } from '../../src/eventhouse/eventhouseFailure';
 import { createPowerBiCredential } from '../../src/powerbi/powerBiCredential';
 import {
