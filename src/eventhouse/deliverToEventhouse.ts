@@ -87,11 +87,8 @@ export async function deliverToEventhouse(
         );
         return report;
     }
-    // Exact numbers stay the strings of digits the queue carries: Kusto converts them without a double.
-    const read = await readMessageRows(
-        { rows: message.rows, blob: message.blob, rowCount: message.rowCount },
-        deps.blobs,
-    );
+    // Exact numbers (digit strings in the queue) become LosslessNumbers, sent as JSON numbers with their digits.
+    const read = await readMessageRows(message, deps.blobs);
     if (read.kind === 'missing') {
         await poison({ message: read.reason }, 0);
         return report;

@@ -7,6 +7,7 @@ import {
     type HttpClient,
     type Pipeline,
 } from '@azure/core-rest-pipeline';
+import { isLosslessNumber, stringify } from 'lossless-json';
 import { z } from 'zod';
 import { maxIngestBytes } from '../config/settings';
 import { createBearerPipeline, toPipelineBaseUrl } from '../serviceClient/loopbackEmulatorPolicy';
@@ -61,10 +62,12 @@ export interface EventhouseClient {
 }
 
 /**
- * One row as a line of MultiJSON. Exact numbers stay the strings of digits the rows queue carries them as: Kusto
- * converts a string to a decimal (or long) column without going through a double.
+ * One row as a line of MultiJSON. Exact numbers (Int64 and Decimal values a double cannot hold, LosslessNumbers here)
+ * are written by lossless-json as JSON numbers with their digits, as Add Rows bodies are; it writes about 8 times
+ * slower than JSON.stringify, so only rows that hold one go through it.
  */
-export const toMultiJsonLine = (row: Readonly<Record<string, unknown>>): string => JSON.stringify(row);
+export const toMultiJsonLine = (row: Readonly<Record<string, unknown>>): string =>
+    Object.values(row).some(isLosslessNumber) ? stringify(row)! : JSON.stringify(row);
 
 const v1BodySchema = z.looseObject({
     Tables: z

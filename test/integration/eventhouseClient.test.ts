@@ -1,3 +1,4 @@
+import { LosslessNumber } from 'lossless-json';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadSettings, maxIngestBytes } from '../../src/config/settings';
 import { createEventhouseClient, type EventhouseClient } from '../../src/eventhouse/eventhouseClient';
@@ -87,11 +88,12 @@ describe('the Eventhouse client against the Kusto emulator', () => {
         expect(ingest?.principal).toBe(`aadapp=${relayClientId};${'00000000-0000-0000-0000-00000000e3e1'}`);
     });
 
-    it('writes exact numbers as the strings of digits the rows queue carries', async () => {
-        await bed.admin.mgmt(db, '.create-merge table Amounts (EventId:string, Amount:decimal)');
+    it('writes exact numbers (LosslessNumbers) as JSON numbers with their digits', async () => {
+        await bed.admin.mgmt(db, '.create-merge table Amounts (EventId:string, Amount:decimal, Big:long)');
         const mapping = JSON.stringify([
             { column: 'EventId', path: "$['EventId']", datatype: 'string' },
             { column: 'Amount', path: "$['Amount']", datatype: 'decimal' },
+            { column: 'Big', path: "$['Big']", datatype: 'long' },
         ]);
         const created = await bed.admin.mgmt(
             db,
@@ -99,10 +101,23 @@ describe('the Eventhouse client against the Kusto emulator', () => {
         );
         expect(created.status).toBe(200);
         await client.ingest(db, 'Amounts', 'Amounts_json', [
-            { EventId: 'x:0', Amount: '12345678901234567890.123456789' },
+            {
+                EventId: 'x:0',
+                Amount: new LosslessNumber('12345678901234567890.123456789'),
+                Big: new LosslessNumber('-9223372036854775808'),
+            },
         ]);
         const [row] = await bed.kusto.rows(db, 'Amounts');
         expect(row?.values.Amount).toBe('12345678901234567890.123456789');
+        expect(String(row?.values.Big)).toBe('-9223372036854775808');
+        // A long column refuses the digits as a JSON string, and a number beyond Int64.
+        for (const Big of ['9223372036854775806', new LosslessNumber('9223372036854775808')]) {
+            await expect(client.ingest(db, 'Amounts', 'Amounts_json', [{ EventId: 'x:1', Big }])).rejects.toMatchObject(
+                {
+                    failure: { kind: 'permanent', status: 400 },
+                },
+            );
+        }
     });
 
     it('queries (v2 primary result) and runs management commands (v1 first table)', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LosslessNumber } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKustoEmulator, type RunningKustoEmulator } from '../../kusto-emulator';
 import { applyEventhouseSetup } from '../../src/eventhouse/applyEventhouseSetup';
@@ -42,11 +43,11 @@ async function drain(name: string): Promise<unknown[]> {
 const product = (id: number) => ({ ProductID: id, Name: `Product ${id}`, IsCompete: id % 2 === 0 });
 
 /** A relay whose SalesMarketing dataset has the given sinks, its database set up in the Kusto emulator. */
-async function relayWith(sinks: string[], settings: Record<string, string> = {}) {
+async function relayWith(sinks: string[], settings: Record<string, string> = {}, dataset = productConfig.datasets[0]) {
     const database = `Telemetry${randomUUID().slice(0, 8)}`;
     await kusto.createDatabase({ name: database, admins: [`aadapp=${relayClientId}`], ingestors: [], viewers: [] });
     const suffix = randomUUID().slice(0, 8);
-    const config = { datasets: [{ ...productConfig.datasets[0], sinks, eventhouse: { database } }] };
+    const config = { datasets: [{ ...dataset, sinks, eventhouse: { database } }] };
     const { relay, workspaceId } = await bed.newRelay(
         {
             EVENTHOUSE_QUERY_SERVICE_URI: kusto.url,
@@ -218,5 +219,42 @@ describe('the Eventhouse sink', () => {
         const again = await deliverEventhouseMessage(message, relay.eventhouse, { dequeueCount: 2 });
         expect(again).toMatchObject({ report: { calls: 0, skippedParts: 2 } });
         expect((await kusto.rows(database, 'Product')).length).toBe(2);
+    });
+
+    it('exact Int64 and Decimal values arrive with their digits (JSON numbers: a long column refuses a string)', async () => {
+        const dataset = productConfig.datasets[0]!;
+        const table = dataset.tables[0]!;
+        const { relay, database } = await relayWith(
+            ['eventhouse'],
+            {},
+            {
+                ...dataset,
+                tables: [
+                    {
+                        ...table,
+                        columns: [
+                            ...table.columns,
+                            { name: 'Big', dataType: 'Int64' },
+                            { name: 'Amount', dataType: 'Decimal' },
+                        ],
+                    },
+                ],
+            },
+        );
+        await commit(relay, [
+            {
+                ...product(1),
+                Big: new LosslessNumber('9223372036854775806'),
+                Amount: new LosslessNumber('123456789012345678901234'),
+            },
+            { ...product(2), Big: 7, Amount: 1.5 },
+        ]);
+        const { outcomes } = await deliverAll(relay);
+        expect(outcomes).toEqual([expect.objectContaining({ report: expect.objectContaining({ rowsIngested: 2 }) })]);
+        const rows = await kusto.rows(database, 'Product');
+        expect(rows.map((row) => [String(row.values.Big), row.values.Amount])).toEqual([
+            ['9223372036854775806', '123456789012345678901234'],
+            ['7', '1.5'],
+        ]);
     });
 });
