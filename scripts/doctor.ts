@@ -67,6 +67,7 @@ export function fromAzdValues(values: Record<string, string>): { env: Record<str
     };
     copy('POWERBI_WORKSPACE_ID', 'POWERBI_WORKSPACE_ID');
     copy('REFRESH_SCHEDULE', 'REFRESH_SCHEDULE');
+    copy('EVENTHOUSE_QUERY_SERVICE_URI', 'EVENTHOUSE_QUERY_SERVICE_URI');
     copy('AzureWebJobsStorage__blobServiceUri', 'AZURE_STORAGE_BLOB_ENDPOINT');
     copy('AzureWebJobsStorage__queueServiceUri', 'AZURE_STORAGE_QUEUE_ENDPOINT');
     copy('AzureWebJobsStorage__tableServiceUri', 'AZURE_STORAGE_TABLE_ENDPOINT');
