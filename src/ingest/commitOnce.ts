@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IdempotencyStore } from './idempotencyStore';
 
 /** One request's idempotency key: the route and sender it is scoped to, the sender's id and the body's fingerprint. */
@@ -13,6 +13,16 @@ export interface RequestKey {
 export interface StoredAnswer {
     status: number;
     body: unknown;
+}
+
+/**
+ * The ingestion id a commit under a key enqueues under, kept in the key's pending claim. `resent`: the claim was
+ * taken over from a claimer that died, maybe after it enqueued under this id; the commit then marks its message
+ * requeued, so the push asks the ledger first and pushes rows the first copy pushed not again.
+ */
+export interface CommitIdentity {
+    ingestionId: string;
+    resent: boolean;
 }
 
 export type KeyRejection = { kind: 'rejected'; status: 400 | 422; code: string; message: string };
@@ -63,14 +73,15 @@ export function readRequestKey(
 export async function commitOnce<T>(
     store: IdempotencyStore,
     key: RequestKey | undefined,
-    commit: () => Promise<T>,
+    commit: (identity?: CommitIdentity) => Promise<T>,
     toAnswer: (outcome: T) => StoredAnswer | undefined,
     onUnrecorded: (error: unknown) => void,
 ): Promise<T | OnceOutcome> {
     if (key === undefined) return commit();
+    const ingestionId = randomUUID();
     let claimed;
     try {
-        claimed = await store.claim(key.scope, key.id, key.fingerprint);
+        claimed = await store.claim(key.scope, key.id, key.fingerprint, ingestionId);
     } catch (error) {
         return {
             kind: 'unavailable',
@@ -96,22 +107,29 @@ export async function commitOnce<T>(
             message: 'A request with this idempotency key is still being committed; retry shortly',
         };
     }
+    const identity: CommitIdentity =
+        claimed.earlierIngestionId !== undefined
+            ? { ingestionId: claimed.earlierIngestionId, resent: true }
+            : { ingestionId, resent: false };
+    // A resent claim is not given up: its id may be enqueued, so a later retry must take it over with the same id.
+    const giveUp = () => (identity.resent ? Promise.resolve() : store.release(claimed.claim).catch(() => undefined));
     let outcome: T;
     try {
-        outcome = await commit();
+        outcome = await commit(identity);
     } catch (error) {
-        await store.release(claimed.claim).catch(() => undefined);
+        await giveUp();
         throw error;
     }
     const answer = toAnswer(outcome);
     if (answer === undefined) {
-        await store.release(claimed.claim).catch(() => undefined);
+        await giveUp();
         return outcome;
     }
     try {
         await store.complete(claimed.claim, JSON.stringify(answer));
     } catch (error) {
-        // The rows are enqueued either way; the claim stays pending, so a retry within 60 s gets 409 and a later one commits again.
+        // The rows are enqueued either way; the claim stays pending, so a retry within 60 s gets 409 and a later one
+        // takes it over and enqueues again under the same ingestion id, which the push ledger deduplicates.
         onUnrecorded(error);
     }
     return outcome;

@@ -12,6 +12,7 @@ import {
 } from '../queue/rowsMessage';
 import type { RowsQueue } from '../queue/rowsQueue';
 import type { Row } from '../queue/row';
+import type { CommitIdentity } from './commitOnce';
 import { countAcceptedRows } from '../telemetry/relayMetrics';
 import { validateRows, type RowError, type RowsValidation } from './validateRows';
 
@@ -99,13 +100,15 @@ interface ValidTable {
 /**
  * Validates the rows of every table completely, then commits them with a single queue message, so they are
  * enqueued whole or not at all: one table's rows as a version 1 message, several tables' as a version 2 message
- * (tables given no rows are left out), or versions 3 and 4 when rows hold exact numbers. Rows travel inline, or in claim-check blobs when too large. The webhook and
+ * (tables given no rows are left out), or versions 3 and 4 when rows hold exact numbers. Under a request key the
+ * ingestion id is the key's (commitOnce); a several-table message needs no requeued mark (its children always have it). Rows travel inline, or in claim-check blobs when too large. The webhook and
  * the sources both take this one path. Given several tables, row errors and dropped columns name their table.
  */
 export async function commitRows(
     dataset: DatasetConfig,
     tables: readonly TableRows[],
     deps: CommitDeps,
+    identity?: CommitIdentity,
 ): Promise<CommitOutcome> {
     const named = tables.length > 1;
     const validated: ValidTable[] = [];
@@ -140,7 +143,7 @@ export async function commitRows(
         };
     }
 
-    const ingestionId = (deps.newId ?? randomUUID)();
+    const ingestionId = identity?.ingestionId ?? (deps.newId ?? randomUUID)();
     const receivedAt = (deps.now?.() ?? new Date()).toISOString();
     const rowCount = validated.reduce((sum, { rows }) => sum + rows.length, 0);
     const accepted = (claimCheck: boolean): CommitOutcome => {
@@ -171,6 +174,8 @@ export async function commitRows(
                 receivedAt,
                 part: 0,
                 attempt: 0,
+                // Maybe enqueued before under this id (a taken-over key): the push asks the ledger first.
+                ...(identity?.resent ? { requeued: true as const } : {}),
             };
             // The rows are serialised once: into the message when they fit, otherwise into the claim-check blob.
             const rowsJson = JSON.stringify(rows);

@@ -108,7 +108,7 @@ export async function ingestRows(
     return commitOnce(
         deps.idempotency,
         key,
-        () => commitRows(datasetConfig, [{ table: tableConfig, rows: parsed.data.rows }], deps),
+        (identity) => commitRows(datasetConfig, [{ table: tableConfig, rows: parsed.data.rows }], deps, identity),
         (outcome) => (outcome.kind === 'accepted' ? { status: 202, body: toAcceptedBody(outcome) } : undefined),
         onUnrecordedKey,
     );

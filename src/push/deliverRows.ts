@@ -10,11 +10,16 @@ import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
-import { settleUnknownCall } from './settleUnknownCall';
+import { settleUnknownCall, toUnknownOutcomeVerdict } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
-import { countAddRowsCall, countPoisoned, countUnknownOutcome } from '../telemetry/relayMetrics';
+import {
+    countAddRowsCall,
+    countPoisoned,
+    countUnknownOutcome,
+    type UnknownOutcomeVerdict,
+} from '../telemetry/relayMetrics';
 import { toPushAction, type PushAction } from './toPushAction';
 
 export interface DeliverDeps {
@@ -53,6 +58,8 @@ export interface DeliveryReport {
     verifiedParts: number;
     /** Parts of such a call settled by the table's ambiguousOutcome (no marker column, or Power BI refused the count). */
     unconfirmedParts: number;
+    /** The parts of such calls and the rows they carry, by verdict, for the status counters. */
+    unknownOutcomes: Partial<Record<UnknownOutcomeVerdict, { parts: number; rows: number }>>;
     requestIds: string[];
     /** Messages sent back to the queue to wait (for a slot, Retry-After or back-off), by reason. */
     rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized', number>>;
@@ -70,6 +77,21 @@ export interface DeliveryReport {
     budgetError?: string;
 }
 
+/** A report of nothing done yet, which the invocation fills in. */
+export const newDeliveryReport = (): DeliveryReport => ({
+    calls: 0,
+    rowsPushed: 0,
+    packed: 0,
+    skippedParts: 0,
+    verifiedParts: 0,
+    unconfirmedParts: 0,
+    unknownOutcomes: {},
+    requestIds: [],
+    rescheduled: {},
+    poisoned: [],
+    poisonedRows: 0,
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -83,18 +105,7 @@ export async function deliverRows(
     deps: DeliverDeps,
     received: { dequeueCount: number },
 ): Promise<DeliveryReport> {
-    const report: DeliveryReport = {
-        calls: 0,
-        rowsPushed: 0,
-        packed: 0,
-        skippedParts: 0,
-        verifiedParts: 0,
-        unconfirmedParts: 0,
-        requestIds: [],
-        rescheduled: {},
-        poisoned: [],
-        poisonedRows: 0,
-    };
+    const report = newDeliveryReport();
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
     const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
@@ -361,10 +372,11 @@ async function settlePart(
     if (verdict.kind === 'later') return verdict.seconds;
     if (verdict.confirmed) report.verifiedParts += 1;
     else report.unconfirmedParts += 1;
-    countUnknownOutcome(
-        { dataset, table: table.name },
-        verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed',
-    );
+    const counted = toUnknownOutcomeVerdict(verdict);
+    const tally = (report.unknownOutcomes[counted] ??= { parts: 0, rows: 0 });
+    tally.parts += 1;
+    tally.rows += rows;
+    countUnknownOutcome({ dataset, table: table.name }, counted);
     if (!verdict.landed) return 'push';
     await deps.ledger.recordParts([{ ingestionId, part, rows }]);
     return 'landed';

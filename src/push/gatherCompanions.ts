@@ -62,6 +62,9 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
                 message.dataset === first.dataset &&
                 message.table === first.table &&
                 message.ingestionId !== first.ingestionId &&
+                // Two copies of one ingestion (a taken-over request key) never travel in one call.
+                !matching.some((entry) => entry.message.ingestionId === message.ingestionId) &&
+                !gathered.members.some((member) => member.message.ingestionId === message.ingestionId) &&
                 message.part === 0 &&
                 message.rowCount <= rowsLeft
             ) {

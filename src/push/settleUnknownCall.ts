@@ -1,5 +1,6 @@
 import type { TableConfig } from '../config/relayConfig';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
+import type { UnknownOutcomeVerdict } from '../telemetry/relayMetrics';
 import type { PendingCall } from './pushLedger';
 
 /**
@@ -10,6 +11,10 @@ import type { PendingCall } from './pushLedger';
 export type UnknownCallVerdict =
     | { kind: 'settled'; landed: boolean; confirmed: boolean; failure?: string }
     | { kind: 'later'; seconds: number; failure: string };
+
+/** How a settled part is counted: stored or notStored as Power BI's count said, unconfirmed as the policy decided. */
+export const toUnknownOutcomeVerdict = (verdict: { landed: boolean; confirmed: boolean }): UnknownOutcomeVerdict =>
+    verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed';
 
 const daxName = (name: string, open: string, close: string) =>
     `${open}${name.replaceAll(close, close + close)}${close}`;

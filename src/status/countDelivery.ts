@@ -4,10 +4,12 @@ import type { StatusCounters } from './statusCounters';
 
 /**
  * Tallies what one push invocation did, from its report: rows pushed and poisoned (every message of a call is
- * for the triggering message's table), a 429 (an invocation stops at the first), and its last failure.
+ * for the triggering message's table), a 429 (an invocation stops at the first), the parts of calls whose answer
+ * never came by verdict, and its last failure.
  */
 export function countDelivery(counters: StatusCounters, message: RowsMessage, report: DeliveryReport, at: Date): void {
     const failure = report.lastFailure;
+    const { stored, notStored, unconfirmed } = report.unknownOutcomes;
     const poisoned = report.poisoned.at(-1);
     const lastError = poisoned
         ? { at: poisoned.at, status: poisoned.status, code: poisoned.code, message: poisoned.message }
@@ -21,6 +23,12 @@ export function countDelivery(counters: StatusCounters, message: RowsMessage, re
             pushed: report.rowsPushed,
             poisoned: report.poisonedRows,
             throttled: failure?.kind === 'throttled' && report.rescheduled.throttled ? 1 : 0,
+            storedParts: stored?.parts ?? 0,
+            storedRows: stored?.rows ?? 0,
+            notStoredParts: notStored?.parts ?? 0,
+            notStoredRows: notStored?.rows ?? 0,
+            unconfirmedParts: unconfirmed?.parts ?? 0,
+            unconfirmedRows: unconfirmed?.rows ?? 0,
         },
         { ...(lastError ? { lastError } : {}), ...(report.datasetId ? { datasetId: report.datasetId } : {}) },
     );

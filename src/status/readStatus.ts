@@ -25,6 +25,11 @@ export interface StatusDeps {
 }
 
 const sum = (counts: Counts[], name: keyof Counts) => counts.reduce((total, c) => total + c[name], 0);
+const toUnknownOutcomes = (read: (name: keyof Counts) => number): TableStatus['unknownOutcomes']['total'] => ({
+    stored: { parts: read('storedParts'), rows: read('storedRows') },
+    notStored: { parts: read('notStoredParts'), rows: read('notStoredRows') },
+    unconfirmed: { parts: read('unconfirmedParts'), rows: read('unconfirmedRows') },
+});
 const secondsSince = (date: Date | undefined, nowMs: number) =>
     date === undefined ? undefined : Math.max(0, (nowMs - date.getTime()) / 1000);
 
@@ -110,6 +115,12 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                             accepted: counts.accepted,
                             pushed: counts.pushed,
                         })),
+                        unknownOutcomes: {
+                            ambiguousOutcome: table.ambiguousOutcome,
+                            ...(table.markerColumn !== undefined ? { markerColumn: table.markerColumn } : {}),
+                            lastHour: toUnknownOutcomes((name) => sum(all, name)),
+                            total: toUnknownOutcomes((name) => total[name]),
+                        },
                         ...(counters.lastError ? { lastError: counters.lastError } : {}),
                     };
                 }),

@@ -3,8 +3,23 @@ import { ensureOnce } from '../storage/ensureOnce';
 import { isStorageStatus } from '../storage/isStorageStatus';
 import { bucketRetentionMs, minuteOf, toCounterPartition, toMinuteRowKey, totalRowKey } from './statusCounterKeys';
 
-/** What happened to a table's rows (and its 429s), counted per minute and in a running total. */
-export const counterNames = ['accepted', 'replayed', 'pushed', 'poisoned', 'throttled'] as const;
+/**
+ * What happened to a table's rows (and its 429s), counted per minute and in a running total; and the parts of Add
+ * Rows calls whose answer never came, with their rows, by how each was settled (settleUnknownCall).
+ */
+export const counterNames = [
+    'accepted',
+    'replayed',
+    'pushed',
+    'poisoned',
+    'throttled',
+    'storedParts',
+    'storedRows',
+    'notStoredParts',
+    'notStoredRows',
+    'unconfirmedParts',
+    'unconfirmedRows',
+] as const;
 export type CounterName = (typeof counterNames)[number];
 export type CounterDeltas = Partial<Record<CounterName, number>>;
 

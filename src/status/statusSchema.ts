@@ -14,6 +14,18 @@ const errorSchema = z.object({
     message: z.string(),
 });
 
+const partsSchema = z.object({ parts: count, rows: count });
+
+/** Parts of Add Rows calls whose answer never came (a timeout, a reset, a 5xx, a crash), and the rows they carry. */
+const unknownOutcomeCountsSchema = z.object({
+    /** Power BI's count of the table's marker column found the call's rows: not pushed again. */
+    stored: partsSchema,
+    /** The count found none: pushed again. */
+    notStored: partsSchema,
+    /** Not counted (no marker column, or the count was refused): the table's ambiguousOutcome decided. */
+    unconfirmed: partsSchema,
+});
+
 /** `lastMinute`: the last 60 s (this minute so far and the overlapping part of the minute before, prorated). */
 export const tableStatusSchema = z.object({
     name: z.string(),
@@ -31,6 +43,15 @@ export const tableStatusSchema = z.object({
     tableRows: gaugeSchema.extend({ pastCliff: z.boolean(), fifo: z.boolean() }),
     /** Accepted and pushed rows per minute of the last hour, oldest first (60 entries). */
     perMinute: z.array(z.object({ minute: instant, accepted: count, pushed: count })),
+    unknownOutcomes: z.object({
+        /** What an unconfirmed part led to: pushed again (atLeastOnce, may be duplicated) or not (atMostOnce, may be lost). */
+        ambiguousOutcome: z.enum(['atLeastOnce', 'atMostOnce']),
+        /** The column whose count settles such a call; without one every such part is unconfirmed. */
+        markerColumn: z.string().optional(),
+        lastHour: unknownOutcomeCountsSchema,
+        /** Since counting began. */
+        total: unknownOutcomeCountsSchema,
+    }),
     lastError: errorSchema.optional(),
 });
 

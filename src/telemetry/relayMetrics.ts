@@ -108,11 +108,11 @@ export function countPoisoned(at: { dataset?: string; table?: string }, code: st
     });
 }
 
+/** How a part of a call whose answer never came was settled: by the marker column's count, or by the table's policy. */
+export type UnknownOutcomeVerdict = 'stored' | 'notStored' | 'unconfirmed';
+
 /** A part of a call whose answer never came, once settled. */
-export function countUnknownOutcome(
-    at: { dataset: string; table: string },
-    verdict: 'stored' | 'notStored' | 'unconfirmed',
-): void {
+export function countUnknownOutcome(at: { dataset: string; table: string }, verdict: UnknownOutcomeVerdict): void {
     relayInstruments().unknownOutcomeParts.add(1, { dataset: at.dataset, table: at.table, verdict });
 }
 

@@ -165,6 +165,12 @@ describe('the status page in a browser', () => {
         expect(await text(`${row} [data-field="pushed-hour"]`)).toBe(String(storedRows));
         expect(await text(`${row} [data-field="backlog"]`)).toBe('0');
         expect(await text(`${row} [data-field="table-rows"]`)).toContain(`${storedRows} rows (basicFIFO`);
+        // Every call was answered: no part was left to settle by a count or by the policy.
+        for (const verdict of ['stored', 'not-stored', 'unconfirmed'])
+            expect(await text(`${row} [data-field="unknown-${verdict}-total"]`)).toBe('0');
+        expect(await text(`${row} [data-field="unknown-policy"]`)).toBe(
+            'no marker column; unconfirmed: atLeastOnce, pushed again, may be duplicated',
+        );
         const dataset = '[data-dataset="SalesMarketing"]';
         expect(await text(`${dataset} [data-gauge="calls-minute"] b`)).toBe(`${calls.length} / 120`);
         expect(await text(`${dataset} [data-gauge="rows-hour"] b`)).toBe(

@@ -1,4 +1,8 @@
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIdempotencyStore, type IdempotencyStore } from '../../src/ingest/idempotencyStore';
+import { ingestRows } from '../../src/ingest/ingestRows';
+import { rowsMessageSchema } from '../../src/queue/rowsMessage';
 import { deliverRows } from '../../src/push/deliverRows';
 import { toMarkerCountQuery } from '../../src/push/settleUnknownCall';
 import { waitFor } from '../support/waitFor';
@@ -167,5 +171,68 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         expect(toMarkerCountQuery("Bob's", 'a]b', 'x"y')).toBe(
             `EVALUATE ROW("rows", COUNTROWS(FILTER('Bob''s', 'Bob''s'[a]]b] = "x""y")))`,
         );
+    });
+
+    it('a request key taken over after a crash between enqueue and record: the rows arrive once', async () => {
+        const { relay, workspaceId } = await bed.newRelay({ IDEMPOTENCY_TABLE: `keys${Date.now()}` });
+        const table = TableClient.fromConnectionString(bed.azurite.connectionString, relay.settings.IDEMPOTENCY_TABLE, {
+            allowInsecureConnection: true,
+        });
+        // Every claim is stale at once, as one is 60 s after its claimer died.
+        const store = createIdempotencyStore(table, { retentionHours: 24, staleClaimSeconds: 0 });
+        // The instance dies after it enqueued and before it recorded the key as committed.
+        const dying: IdempotencyStore = {
+            ...store,
+            complete: () => Promise.reject(new Error('the host was killed')),
+        };
+        const body = new TextEncoder().encode(JSON.stringify({ rows: [product(1), product(2)] }));
+        const send = (idempotency: IdempotencyStore) =>
+            ingestRows(
+                {
+                    dataset: 'SalesMarketing',
+                    table: 'Product',
+                    headers: { 'content-type': 'application/json', 'idempotency-key': 'order-batch-7' },
+                    body: [body],
+                },
+                { ...relay.ingest, idempotency },
+            );
+        const first = await send(dying);
+        expect(first).toMatchObject({ kind: 'accepted', rows: 2 });
+        const [original] = (await bed.drain(relay.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+        await deliverRows(original!, relay.deliver, { dequeueCount: 1 });
+
+        // The sender's retry takes the pending claim over and enqueues again, under the same ingestion id.
+        const retry = await send(store);
+        expect(retry).toMatchObject({ kind: 'accepted', ingestionId: original!.ingestionId });
+        const [copy] = (await bed.drain(relay.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+        expect(copy).toMatchObject({ ingestionId: original!.ingestionId, requeued: true });
+        expect(await deliverRows(copy!, relay.deliver, { dequeueCount: 1 })).toMatchObject({
+            calls: 0,
+            skippedParts: 1,
+        });
+        // Recorded now: a third copy is answered the 202 again and enqueues nothing.
+        expect(await send(store)).toMatchObject({ kind: 'replayed', status: 202 });
+        expect(await bed.drain(relay.settings.ROWS_QUEUE)).toEqual([]);
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID)).toEqual([1, 2]);
+    });
+
+    it('two copies of one ingestion waiting in the queue are never packed into one call', async () => {
+        const { relay, workspaceId } = await bed.newRelay();
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        const copy = productMessage([product(5)], { requeued: true });
+        await relay.deliver.queue.send(copy);
+        await relay.deliver.queue.send(copy);
+        expect(await deliverRows(productMessage([product(6)]), relay.deliver, { dequeueCount: 1 })).toMatchObject({
+            calls: 1,
+            packed: 1,
+        });
+        const [left] = (await bed.drain(relay.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+        expect(await deliverRows(left!, relay.deliver, { dequeueCount: 1 })).toMatchObject({
+            calls: 0,
+            skippedParts: 1,
+        });
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 5, 6]);
     });
 });

@@ -558,9 +558,32 @@ describe('the idempotency store', () => {
         expect(await store.purgeExpired(new Date())).toBe(0);
         expect((await store.claim('source:x', 'a')).kind).toBe('committed');
         const anHourOn = new Date(Date.now() + 3600_000 + 60_000);
-        expect(await store.purgeExpired(anHourOn, 2)).toBe(2);
+        expect(await store.purgeExpired(anHourOn, { maxDeletes: 2 })).toBe(2);
         expect(await store.purgeExpired(anHourOn)).toBe(1);
         expect((await store.claim('source:x', 'a')).kind).toBe('claimed');
+    });
+
+    it('purges a backlog of expired ids and request keys over several partitions in transactions, within its budget', async () => {
+        const client = table();
+        const store = createIdempotencyStore(client, { retentionHours: 1 });
+        const scopes = ['source:x', 'request:rows:Sales/Orders:-', 'request:rows:Sales/Orders:billing'];
+        for (const scope of scopes) {
+            await Promise.all(
+                Array.from({ length: 120 }, async (_, i) => {
+                    const claimed = await store.claim(scope, `id-${i}`, 'fingerprint', `ingestion-${i}`);
+                    // Committed ones, and claims abandoned pending: both expire.
+                    if (claimed.kind === 'claimed' && i % 2 === 0) await store.complete(claimed.claim, 'answer');
+                }),
+            );
+        }
+        const anHourOn = new Date(Date.now() + 3600_000 + 60_000);
+        // A run whose time is up deletes nothing; the next goes on.
+        expect(await store.purgeExpired(anHourOn, { stopAtMs: Date.now() - 1 })).toBe(0);
+        expect(await store.purgeExpired(anHourOn, { maxDeletes: 150 })).toBe(150);
+        expect(await store.purgeExpired(anHourOn)).toBe(210);
+        const left: unknown[] = [];
+        for await (const entity of client.listEntities()) left.push(entity);
+        expect(left).toEqual([]);
     });
 
     it('answers inProgress (409 at the endpoint) while another request holds an event, and enqueues nothing', async () => {

@@ -85,4 +85,18 @@ describe('the push ledger', () => {
         expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() - 1)).toBe(0);
         expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(50);
     });
+
+    it('sweeps the intents of calls left pending (a crash) past the retention, as it sweeps pushed parts', async () => {
+        const table = newTable();
+        const old = createPushLedger(table, () => new Date('2026-01-01T00:00:00Z'));
+        const stale = randomUUID();
+        await old.recordIntent([{ ingestionId: stale, part: 0, rows: 2 }], { callId: 'call-1', callRows: 2 });
+        const ledger = createPushLedger(table);
+        const recent = randomUUID();
+        await ledger.recordIntent([{ ingestionId: recent, part: 0, rows: 1 }], { callId: 'call-2', callRows: 1 });
+        expect((await ledger.partsOf(stale)).pending.size).toBe(1);
+        expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(1);
+        expect((await ledger.partsOf(stale)).pending.size).toBe(0);
+        expect((await ledger.partsOf(recent)).pending.get(0)).toEqual({ callId: 'call-2', callRows: 1 });
+    });
 });

@@ -1,8 +1,11 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import { newDeliveryReport, type DeliveryReport } from '../../src/push/deliverRows';
+import type { RowsMessage } from '../../src/queue/rowsMessage';
+import { countDelivery } from '../../src/status/countDelivery';
 import { readTableCounters } from '../../src/status/readTableCounters';
-import { createStatusCounters } from '../../src/status/statusCounters';
+import { createStatusCounters, type CounterName } from '../../src/status/statusCounters';
 import { minuteMs, toCounterPartition, toMinuteRowKey } from '../../src/status/statusCounterKeys';
 
 let azurite: RunningAzurite;
@@ -22,7 +25,75 @@ const newTable = () =>
 /** A frozen instant in the middle of a minute, moved by the tests. */
 const start = Date.parse('2026-12-02T10:00:30Z');
 
+const noUnknownOutcomes = {
+    storedParts: 0,
+    storedRows: 0,
+    notStoredParts: 0,
+    notStoredRows: 0,
+    unconfirmedParts: 0,
+    unconfirmedRows: 0,
+};
+
+const message: RowsMessage = {
+    version: 1,
+    ingestionId: 'i-1',
+    dataset: 'Sales',
+    table: 'Orders',
+    rowCount: 3,
+    receivedAt: new Date(start).toISOString(),
+    rows: [{ id: 1 }, { id: 2 }, { id: 3 }],
+    part: 0,
+    attempt: 0,
+};
+
+const report = (changes: Partial<DeliveryReport>): DeliveryReport => ({ ...newDeliveryReport(), ...changes });
+
 describe('status counters in Table storage', () => {
+    it('counts the parts of calls whose answer never came, and their rows, by verdict', async () => {
+        const table = newTable();
+        let nowMs = start;
+        const counters = createStatusCounters(table, { flushMs: 60_000, now: () => nowMs });
+        // A call found stored by its marker (nothing pushed again), one found missing and pushed again.
+        countDelivery(
+            counters,
+            message,
+            report({
+                calls: 1,
+                rowsPushed: 3,
+                verifiedParts: 2,
+                unknownOutcomes: { stored: { parts: 1, rows: 10_000 }, notStored: { parts: 1, rows: 3 } },
+            }),
+            new Date(nowMs),
+        );
+        await counters.flush();
+        nowMs += 90 * minuteMs;
+        // Two parts settled by the table's policy, 90 minutes later: only they are in the last hour.
+        countDelivery(
+            counters,
+            message,
+            report({ unconfirmedParts: 2, unknownOutcomes: { unconfirmed: { parts: 2, rows: 7 } } }),
+            new Date(nowMs),
+        );
+        await counters.flush();
+        const read = await readTableCounters(table, 'Sales', 'Orders', nowMs);
+        expect(read.total).toMatchObject({
+            pushed: 3,
+            storedParts: 1,
+            storedRows: 10_000,
+            notStoredParts: 1,
+            notStoredRows: 3,
+            unconfirmedParts: 2,
+            unconfirmedRows: 7,
+        });
+        const lastHour = Object.fromEntries(
+            Object.keys(noUnknownOutcomes).map((name) => [
+                name,
+                read.minutes.reduce((sum, m) => sum + m.counts[name as CounterName], 0),
+            ]),
+        );
+        expect(lastHour).toEqual({ ...noUnknownOutcomes, unconfirmedParts: 2, unconfirmedRows: 7 });
+    });
+
     it('adds up what several instances count at once, per minute and in the running total', async () => {
         const table = newTable();
         let nowMs = start;
@@ -48,7 +119,14 @@ describe('status counters in Table storage', () => {
         await instances[0]!.flush();
 
         const read = await readTableCounters(table, 'Sales/EU', 'Orders #1', nowMs);
-        expect(read.total).toEqual({ accepted: 205, replayed: 0, pushed: 100, poisoned: 1, throttled: 1 });
+        expect(read.total).toEqual({
+            ...noUnknownOutcomes,
+            accepted: 205,
+            replayed: 0,
+            pushed: 100,
+            poisoned: 1,
+            throttled: 1,
+        });
         expect(read.minutes).toHaveLength(60);
         expect(read.minutes.at(-2)!.counts).toMatchObject({ accepted: 200, pushed: 100 });
         expect(read.minutes.at(-1)!.counts).toMatchObject({ accepted: 5, poisoned: 1, throttled: 1 });

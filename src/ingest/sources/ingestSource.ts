@@ -1,7 +1,7 @@
 import type { DatasetConfig, RelayConfig, TableConfig } from '../../config/relayConfig';
 import type { SourceConfig } from '../../config/sourceSchema';
 import { commitRows, type CommitOutcome } from '../commitRows';
-import { commitOnce, readRequestKey, unsignedSender, type OnceOutcome } from '../commitOnce';
+import { commitOnce, readRequestKey, unsignedSender, type CommitIdentity, type OnceOutcome } from '../commitOnce';
 import type { Claim } from '../idempotencyStore';
 import { quoteName, type IngestDeps } from '../ingestRows';
 import { readJsonBody, type JsonBody, type JsonBodyRejection, type JsonBodyRequest } from '../readJsonBody';
@@ -114,7 +114,7 @@ export async function ingestSource(
     return commitOnce(
         deps.idempotency,
         key,
-        () => commitEvents(source, dataset, tables, request, body, deps),
+        (identity) => commitEvents(source, dataset, tables, request, body, deps, identity),
         (outcome) => {
             if (outcome.kind === 'accepted') {
                 const { events, filtered, duplicates } = outcome;
@@ -136,6 +136,7 @@ async function commitEvents(
     request: SourceRequest,
     body: Extract<JsonBody, { kind: 'json' }>,
     deps: SourceDeps,
+    identity: CommitIdentity | undefined,
 ): Promise<SourceOutcome> {
     // JSONata computes in doubles; the exact numbers are given back to the rows it maps (withPlainNumbers).
     const plain = body.exactNumbers ? withPlainNumbers(body.json) : undefined;
@@ -196,7 +197,7 @@ async function commitEvents(
     });
     const outcome: CommitOutcome | { kind: 'nothingToCommit' } = rows.every((entry) => entry.rows.length === 0)
         ? { kind: 'nothingToCommit' }
-        : await commitRows(dataset, rows, deps);
+        : await commitRows(dataset, rows, deps, identity);
     if (outcome.kind === 'rejected' || outcome.kind === 'unavailable') {
         await releaseAll();
         return outcome.kind === 'rejected'

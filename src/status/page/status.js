@@ -89,6 +89,44 @@ function sparkline(perMinute) {
     return svg;
 }
 
+/** Parts of Add Rows calls whose answer never came, last hour / since counting began, and what each verdict led to. */
+function unknownOutcomes(table) {
+    const outcomes = table.unknownOutcomes;
+    const policy =
+        outcomes.ambiguousOutcome === 'atMostOnce'
+            ? 'not pushed again, may be lost'
+            : 'pushed again, may be duplicated';
+    const line = (label, verdict, field) => {
+        const hour = outcomes.lastHour[verdict];
+        const total = outcomes.total[verdict];
+        return el(
+            'div',
+            { class: total.parts === 0 ? 'muted' : verdict === 'unconfirmed' ? 'attention' : undefined },
+            label + ' ',
+            el('b', { 'data-field': field + '-hour' }, number(hour.parts)),
+            ' / ',
+            el('span', { 'data-field': field + '-total' }, number(total.parts)),
+            ' (',
+            el('span', { 'data-field': field + '-rows' }, number(total.rows)),
+            ' rows)',
+        );
+    };
+    return [
+        line('stored', 'stored', 'unknown-stored'),
+        line('not stored', 'notStored', 'unknown-not-stored'),
+        line('unconfirmed', 'unconfirmed', 'unknown-unconfirmed'),
+        el(
+            'div',
+            { class: 'muted', 'data-field': 'unknown-policy' },
+            (outcomes.markerColumn ? 'counted by ' + outcomes.markerColumn + '; ' : 'no marker column; ') +
+                'unconfirmed: ' +
+                outcomes.ambiguousOutcome +
+                ', ' +
+                policy,
+        ),
+    ];
+}
+
 function renderSummary(status) {
     document
         .getElementById('summary')
@@ -168,6 +206,7 @@ function renderDataset(dataset) {
             el('td', { class: 'num', 'data-field': 'backlog' }, number(table.backlogRows)),
             el('td', { class: 'num', 'data-field': 'oldest' }, duration(table.oldestQueuedSeconds)),
             el('td', { class: 'num', 'data-field': 'throttled' }, number(table.throttledLastHour)),
+            el('td', { class: 'unknown' }, unknownOutcomes(table)),
             el(
                 'td',
                 {},
@@ -224,6 +263,13 @@ function renderDataset(dataset) {
                     el('th', { class: 'num' }, 'Backlog rows'),
                     el('th', { class: 'num' }, 'Oldest queued'),
                     el('th', { class: 'num' }, '429s h'),
+                    el(
+                        'th',
+                        {
+                            title: 'Parts of Add Rows calls whose answer never came, last hour / in total (rows in total)',
+                        },
+                        'No answer, parts h / total',
+                    ),
                     el('th', {}, '250,000-row state'),
                     el('th', {}, 'Last hour'),
                 ),
