@@ -65,10 +65,14 @@ async function main(): Promise<number> {
         onEntry: (entry) => {
             progress.entry(entry);
             console.log(JSON.stringify(entry));
-            // The status page's counters are the push's.
-            if (entry.outcome === 'replayed' && entry.dataset && values.sink === 'powerBi')
+            // Each sink's own replayed counter: the rows are that sink's backlog until delivered again.
+            if (entry.outcome === 'replayed' && entry.dataset)
                 for (const { table, rows } of entry.tables ?? [])
-                    counters.count(entry.dataset, table, { replayed: rows });
+                    counters.count(
+                        entry.dataset,
+                        table,
+                        values.sink === 'powerBi' ? { replayed: rows } : { eventhouseReplayed: rows },
+                    );
         },
     });
     progress.end();

@@ -4,6 +4,7 @@ import { describeZodError } from '../config/describeZodError';
 import { deliverEventhouseMessage } from '../eventhouse/deliverEventhouseMessage';
 import { rowsQueueMessageSchema, type RowsMessage } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
+import { countEventhouseDelivery } from '../status/countEventhouseDelivery';
 import { countPoisoned } from '../telemetry/relayMetrics';
 
 /** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
@@ -11,7 +12,7 @@ const toDequeueCount = (metadata: unknown) =>
     z.object({ dequeueCount: z.coerce.number().int().positive() }).safeParse(metadata).data?.dequeueCount ?? 2;
 
 export async function deliverEventhouseHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
-    const { eventhouse } = getRelay();
+    const { eventhouse, counters } = getRelay();
     const parsed = rowsQueueMessageSchema.safeParse(queueItem);
     if (!parsed.success) {
         const message = `Not a pbi-relay rows message: ${describeZodError(parsed.error, { root: '(message)' })}`;
@@ -38,6 +39,7 @@ export async function deliverEventhouseHandler(queueItem: unknown, context: Invo
     }
     const { report, forwarded } = outcome;
     const message = parsed.data as RowsMessage;
+    countEventhouseDelivery(counters, message, report);
     const failure = report.lastFailure;
     const fields = {
         ingestionId: message.ingestionId,

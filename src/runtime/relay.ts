@@ -150,6 +150,8 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             queueService: storage.queueService,
             rowsQueue: queue.name,
             poisonQueue: queue.poisonName,
+            eventhouseQueue: eventhouseQueue.name,
+            eventhousePoisonQueue: eventhouseQueue.poisonName,
             limits,
             refresh,
             now: () => new Date(),

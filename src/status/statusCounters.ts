@@ -5,7 +5,9 @@ import { bucketRetentionMs, minuteOf, toCounterPartition, toMinuteRowKey, totalR
 
 /**
  * What happened to a table's rows (and its 429s), counted per minute and in a running total; and the parts of Add
- * Rows calls whose answer never came, with their rows, by how each was settled (settleUnknownCall).
+ * Rows calls whose answer never came, with their rows, by how each was settled (settleUnknownCall). The
+ * `eventhouse*` counters are the Eventhouse sink's own (rows ingested, poisoned, replayed, 429s), for datasets that
+ * write to it; `accepted` is shared by both sinks.
  */
 export const counterNames = [
     'accepted',
@@ -19,6 +21,10 @@ export const counterNames = [
     'notStoredRows',
     'unconfirmedParts',
     'unconfirmedRows',
+    'eventhouseIngested',
+    'eventhousePoisoned',
+    'eventhouseReplayed',
+    'eventhouseThrottled',
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 export type CounterDeltas = Partial<Record<CounterName, number>>;

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusReportSchema } from '../../src/status/statusSchema';
+import { launchChromium } from '../support/launchChromium';
 import { startNpmStart, type NpmStartProcess } from '../support/npmStartProcess';
 import { waitFor } from '../support/waitFor';
 
@@ -102,5 +104,54 @@ describe('npm start with the dual-write example config', () => {
         });
         expect(await viewRowCount()).toBe(4);
         expect(await pushedRowCount()).toBe(4);
+    });
+
+    it('shows each sink on the status page and in status.json: rows ingested, the Eventhouse backlog and poison queue', async () => {
+        const readStatus = async () =>
+            statusReportSchema.parse(await (await fetch(`${relayUrl}/api/status.json`)).json());
+        // Counters are written every second: wait for the four rows ingested (the resent part counted once, when answered).
+        const status = await waitFor(
+            async () => {
+                const report = await readStatus();
+                const table = report.datasets[0]?.tables[0];
+                return table?.eventhouse?.ingested.lastHour === 4 && table.pushed.lastHour === 4 && report;
+            },
+            { timeoutMs: 10_000, intervalMs: 200, description: 'the Eventhouse counters' },
+        );
+        const [dataset] = status.datasets;
+        expect(dataset?.sinks).toEqual(['powerBi', 'eventhouse']);
+        expect(dataset?.tables[0]).toMatchObject({
+            accepted: { lastHour: 4 },
+            backlogRows: 0,
+            eventhouse: {
+                table: 'Product',
+                view: 'Product_dedup',
+                ingested: { lastHour: 4 },
+                poisoned: { lastHour: 0 },
+                throttledLastHour: 0,
+                backlogRows: 0,
+                queuedMessagesPeeked: 0,
+            },
+        });
+        expect(status.eventhouse).toEqual({
+            queue: { name: 'pbi-relay-eventhouse', approximateMessages: 0, peeked: 0 },
+            poison: { name: 'pbi-relay-eventhouse-poison', approximateMessages: 0, entries: [] },
+        });
+
+        const browser = await launchChromium();
+        try {
+            const page = await browser.newPage();
+            await page.goto(`${relayUrl}/api/status`);
+            await page.waitForSelector('body[data-loaded]', { timeout: 10_000 });
+            const text = (selector: string) => page.$eval(selector, (node) => node.textContent?.trim() ?? '');
+            const row = '[data-table="SalesMarketing/Product"]';
+            expect(await text(`${row} [data-field="eventhouse-ingested-hour"]`)).toBe('4');
+            expect(await text(`${row} [data-field="eventhouse-backlog"]`)).toBe('0');
+            expect(await text(`${row} [data-field="eventhouse-poisoned-hour"]`)).toBe('0');
+            expect(await text('[data-field="eventhouse-poison-messages"]')).toBe('0');
+            expect(await page.$eval('#eventhouse-poison', (node) => node.hasAttribute('hidden'))).toBe(false);
+        } finally {
+            await browser.close();
+        }
     });
 });

@@ -1,0 +1,19 @@
+import type { EventhouseReport } from '../eventhouse/deliverToEventhouse';
+import type { RowsMessage } from '../queue/rowsMessage';
+import type { StatusCounters } from './statusCounters';
+
+/**
+ * Tallies what one Eventhouse delivery did, from its report: rows ingested and poisoned, and a 429 (an invocation
+ * stops at the first), in the Eventhouse sink's own counters of the message's table.
+ */
+export function countEventhouseDelivery(
+    counters: StatusCounters,
+    message: RowsMessage,
+    report: EventhouseReport,
+): void {
+    counters.count(message.dataset, message.table, {
+        eventhouseIngested: report.rowsIngested,
+        eventhousePoisoned: report.poisonedRows,
+        eventhouseThrottled: report.rescheduled?.reason === 'throttled' ? 1 : 0,
+    });
+}
