@@ -39,7 +39,7 @@ export async function deliverEventhouseHandler(queueItem: unknown, context: Invo
     }
     const { report, forwarded } = outcome;
     const message = parsed.data as RowsMessage;
-    countEventhouseDelivery(counters, message, report);
+    countEventhouseDelivery(counters, message, report, new Date());
     const failure = report.lastFailure;
     const fields = {
         ingestionId: message.ingestionId,

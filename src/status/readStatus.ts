@@ -9,6 +9,7 @@ import { readPushBudget } from './readPushBudget';
 import { readRefreshTargets } from './readRefreshTargets';
 import { readTableCounters, type Counts } from './readTableCounters';
 import { minuteMs } from './statusCounterKeys';
+import type { CountedError } from './statusCounters';
 import type { DatasetStatus, StatusReport, TableStatus } from './statusSchema';
 
 export interface StatusDeps {
@@ -40,7 +41,12 @@ const secondsSince = (date: Date | undefined, nowMs: number) =>
 /** The Eventhouse sink's side of a table: its counters, and its messages among those peeked in EVENTHOUSE_QUEUE. */
 function toEventhouseStatus(
     names: { table: string; view: string },
-    counts: { all: Counts[]; total: Counts; inLastMinute: (name: keyof Counts) => number },
+    counts: {
+        all: Counts[];
+        total: Counts;
+        inLastMinute: (name: keyof Counts) => number;
+        lastError: CountedError | undefined;
+    },
     queued: { oldestInsertedOn?: Date; messages: number } | undefined,
     nowMs: number,
 ): NonNullable<TableStatus['eventhouse']> {
@@ -58,6 +64,7 @@ function toEventhouseStatus(
         ),
         ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
         queuedMessagesPeeked: queued?.messages ?? 0,
+        ...(counts.lastError ? { lastError: counts.lastError } : {}),
     };
 }
 
@@ -162,7 +169,7 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                             ? {
                                   eventhouse: toEventhouseStatus(
                                       eventhouseNames(dataset, table.name),
-                                      { all, total, inLastMinute },
+                                      { all, total, inLastMinute, lastError: counters.eventhouseLastError },
                                       eventhouseQueue.byTable.get(toTableKey(dataset.name, table.name)),
                                       nowMs,
                                   ),

@@ -41,6 +41,8 @@ const eventhouseTableStatusSchema = z.object({
     /** Age of the oldest visible message of this table in EVENTHOUSE_QUEUE, among the messages peeked. */
     oldestQueuedSeconds: z.number().nonnegative().optional(),
     queuedMessagesPeeked: count,
+    /** The Eventhouse sink's last failure or poison reason (the push's is the table's `lastError`). */
+    lastError: errorSchema.optional(),
 });
 
 /**

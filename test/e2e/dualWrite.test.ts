@@ -133,6 +133,11 @@ describe('npm start with the dual-write example config', () => {
                 queuedMessagesPeeked: 0,
             },
         });
+        // The dropped connection of the second ingest is the Eventhouse side's last error, not the push's.
+        expect(dataset?.tables[0]?.eventhouse?.lastError).toMatchObject({
+            message: expect.stringMatching(/socket|reset|ECONNRESET/i),
+        });
+        expect(dataset?.tables[0]?.lastError).toBeUndefined();
         expect(status.eventhouse).toEqual({
             queue: { name: 'pbi-relay-eventhouse', approximateMessages: 0, peeked: 0 },
             poison: { name: 'pbi-relay-eventhouse-poison', approximateMessages: 0, entries: [] },
@@ -149,6 +154,7 @@ describe('npm start with the dual-write example config', () => {
             expect(await text(`${row} [data-field="eventhouse-backlog"]`)).toBe('0');
             expect(await text(`${row} [data-field="eventhouse-poisoned-hour"]`)).toBe('0');
             expect(await text('[data-field="eventhouse-poison-messages"]')).toBe('0');
+            expect(await text(`${row} [data-field="eventhouse-last-error"]`)).toMatch(/^Last error /);
             expect(await page.$eval('#eventhouse-poison', (node) => node.hasAttribute('hidden'))).toBe(false);
         } finally {
             await browser.close();

@@ -101,12 +101,20 @@ describe('status counters in Table storage', () => {
         const table = newTable();
         const counters = createStatusCounters(table, { flushMs: 60_000, now: () => start });
         const eventhouseReport = { calls: 1, rowsIngested: 0, skippedParts: 0, unknownOutcomes: 0, poisonedRows: 0 };
-        countEventhouseDelivery(counters, message, { ...eventhouseReport, rowsIngested: 2 });
-        countEventhouseDelivery(counters, message, {
-            ...eventhouseReport,
-            rescheduled: { reason: 'throttled', delaySeconds: 5, attempt: 1 },
-        });
-        countEventhouseDelivery(counters, message, { ...eventhouseReport, poisonedRows: 1 });
+        const at = new Date(start);
+        countEventhouseDelivery(counters, message, { ...eventhouseReport, rowsIngested: 2 }, at);
+        countEventhouseDelivery(
+            counters,
+            message,
+            {
+                ...eventhouseReport,
+                rescheduled: { reason: 'throttled', delaySeconds: 5, attempt: 1 },
+                lastFailure: { kind: 'throttled', status: 429, retryAfterMs: 5_000, message: 'Throttled' },
+            },
+            at,
+        );
+        const poisoned = { status: 400, code: 'BadRequest_InvalidData', message: 'Bad row', at: at.toISOString() };
+        countEventhouseDelivery(counters, message, { ...eventhouseReport, poisonedRows: 1, poisoned }, at);
         await counters.flush();
         const read = await readTableCounters(table, 'Sales', 'Orders', start);
         expect(read.total).toMatchObject({
@@ -117,6 +125,14 @@ describe('status counters in Table storage', () => {
             poisoned: 0,
             throttled: 0,
         });
+        // The poison reason, later than the 429 (same instant: the last counted wins); the push's lastError stays unset.
+        expect(read.eventhouseLastError).toEqual({
+            at: at.toISOString(),
+            status: 400,
+            code: 'BadRequest_InvalidData',
+            message: 'Bad row',
+        });
+        expect(read.lastError).toBeUndefined();
     });
 
     it('adds up what several instances count at once, per minute and in the running total', async () => {

@@ -183,6 +183,18 @@ function eventhouseCell(eventhouse) {
             el('span', { 'data-field': 'eventhouse-throttled' }, number(eventhouse.throttledLastHour)),
             ' 429s h',
         ),
+        eventhouse.lastError
+            ? el(
+                  'div',
+                  { class: 'error', 'data-field': 'eventhouse-last-error' },
+                  'Last error ' +
+                      time(eventhouse.lastError.at) +
+                      ': ' +
+                      [eventhouse.lastError.status, eventhouse.lastError.code].filter(Boolean).join(' ') +
+                      ' ' +
+                      eventhouse.lastError.message,
+              )
+            : null,
     );
 }
 
