@@ -59,6 +59,9 @@ param powerBiWorkspaceId string
 @description('Schedule of refresh targets that name none (NCRONTAB read in the target timeZone, or hh:mm:ss). Empty means the default below.')
 param refreshSchedule string = ''
 
+@description('Query service URI of the Fabric Eventhouse (https://<id>.<region>.kusto.fabric.microsoft.com) for datasets whose eventhouse names none; becomes the app setting EVENTHOUSE_QUERY_SERVICE_URI when set. Set it with `azd env set EVENTHOUSE_QUERY_SERVICE_URI <Query URI>`.')
+param eventhouseQueryServiceUri string = ''
+
 @description('Object id of the deploying user or principal; receives the optional data roles below. azd passes AZURE_PRINCIPAL_ID.')
 param principalId string = deployer().objectId
 
@@ -277,6 +280,7 @@ module api 'app/api.bicep' = {
     identityClientId: apiUserAssignedIdentity.outputs.clientId
     powerBiWorkspaceId: powerBiWorkspaceId
     refreshSchedule: !empty(refreshSchedule) ? refreshSchedule : defaultRefreshSchedule
+    eventhouseQueryServiceUri: eventhouseQueryServiceUri
   }
 }
 
@@ -311,6 +315,7 @@ output MANAGED_IDENTITY_CLIENT_ID string = apiUserAssignedIdentity.outputs.clien
 output MANAGED_IDENTITY_PRINCIPAL_ID string = apiUserAssignedIdentity.outputs.principalId
 output MANAGED_IDENTITY_NAME string = apiUserAssignedIdentity.outputs.name
 output POWERBI_WORKSPACE_ID string = powerBiWorkspaceId
+output EVENTHOUSE_QUERY_SERVICE_URI string = eventhouseQueryServiceUri
 output REFRESH_FAILED_ALERT_NAME string = monitoring.outputs.refreshFailedAlertName
 output BACKLOG_AGE_ALERT_NAME string = monitoring.outputs.backlogAgeAlertName
 output WORKBOOK_ID string = monitoring.outputs.workbookId

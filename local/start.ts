@@ -5,18 +5,24 @@ import { toAzuriteConnectionString } from './startAzurite';
 import { startHostsLocally, startRelayLocally, type LocalHosts } from './startRelayLocally';
 import { stopOnSignals } from './stopOnSignals';
 
-const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--free-ports] [--time-scale 1] [--instances 1] [--config FILE] [--keys FILE]
-                 [--storage CONNECTION|BLOB,QUEUE,TABLE --emulator URL] [--queue-lease-seconds 600]
+const usage = `Usage: npm start [-- --port 7071] [--emulator-port 5300] [--kusto-emulator-port 5310] [--free-ports] [--time-scale 1] [--instances 1]
+                 [--config FILE] [--keys FILE] [--storage CONNECTION|BLOB,QUEUE,TABLE --emulator URL [--kusto-emulator URL]]
+                 [--queue-lease-seconds 600]
 
-Starts Azurite, the Power BI emulator (with a demo workspace) and the local Functions host. Ctrl-C stops them.
+Starts Azurite, the Power BI emulator (with a demo workspace), the Kusto emulator when the config names an eventhouse,
+and the local Functions host. Ctrl-C stops them.
 
+  --kusto-emulator-port N
+                  the Kusto emulator's port, when the config names an eventhouse (default 5310)
   --instances N   run N Functions hosts sharing Azurite and the emulator (host k on --port + k - 1)
   --config FILE   use FILE as the relay's config (PBI_RELAY_CONFIG) instead of pbi-relay.config.json
   --keys FILE     enforce the access keys in FILE ({"masterKey", "hostKeys": {name: key}, "functionKeys":
                   {function: {name: key}}}) by each function's authLevel, as Azure does; default: no keys checked
   --storage S     with --emulator: start only the Functions hosts, on the Azurite (or account) of connection string S, or
                   of an Azurite on 127.0.0.1 with ports BLOB,QUEUE,TABLE; --emulator URL: the Power BI emulator already
-                  running there (npm run emulator -- --seed local/demo.seed.json). Neither is stopped on Ctrl-C.
+                  running there (npm run emulator -- --seed local/demo.seed.json); --kusto-emulator URL: the Kusto
+                  emulator already running there (set up with npm run fabric-setup), for a config that names an
+                  eventhouse. None of them is stopped on Ctrl-C.
   --queue-lease-seconds N
                   how long a queue message a host received stays hidden (renewed while it runs); default 600 (the
                   host's 10 minutes). What a killed host held comes back after N seconds.
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
         options: {
             port: { type: 'string' },
             'emulator-port': { type: 'string' },
+            'kusto-emulator-port': { type: 'string' },
             'free-ports': { type: 'boolean', default: false },
             'time-scale': { type: 'string' },
             instances: { type: 'string', default: '1' },
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
             keys: { type: 'string' },
             storage: { type: 'string' },
             emulator: { type: 'string' },
+            'kusto-emulator': { type: 'string' },
             'queue-lease-seconds': { type: 'string' },
             help: { type: 'boolean', short: 'h', default: false },
         },
@@ -59,6 +67,9 @@ async function main(): Promise<void> {
     if ((values.storage === undefined) !== (values.emulator === undefined)) {
         throw new Error('--storage and --emulator go together: the hosts alone, on a running Azurite and emulator');
     }
+    if (values['kusto-emulator'] !== undefined && values.storage === undefined) {
+        throw new Error('--kusto-emulator goes with --storage and --emulator (npm start runs its own Kusto emulator)');
+    }
     const common = {
         instances,
         ...(values.config !== undefined ? { configPath: values.config } : {}),
@@ -67,22 +78,42 @@ async function main(): Promise<void> {
         appRoot: appRoot(__dirname),
         port: free ? 0 : Number(values.port ?? 7071),
     };
-    let relay: LocalHosts & { emulatorUrl: string; storagePorts: { blob: number; queue: number; table: number } };
+    let relay: LocalHosts & {
+        emulatorUrl: string;
+        kustoEmulator?: { url: string; databases?: string[] };
+        storagePorts: { blob: number; queue: number; table: number };
+    };
     if (values.storage !== undefined && values.emulator !== undefined) {
         const storage = toConnectionString(values.storage);
-        const hosts = await startHostsLocally({ ...common, storage, emulatorUrl: values.emulator.replace(/\/+$/, '') });
-        relay = { ...hosts, emulatorUrl: values.emulator.replace(/\/+$/, ''), storagePorts: readStoragePorts(storage) };
+        const emulatorUrl = values.emulator.replace(/\/+$/, '');
+        const kustoUrl = values['kusto-emulator']?.replace(/\/+$/, '');
+        const hosts = await startHostsLocally({
+            ...common,
+            storage,
+            emulatorUrl,
+            ...(kustoUrl !== undefined ? { kustoEmulatorUrl: kustoUrl } : {}),
+        });
+        relay = {
+            ...hosts,
+            emulatorUrl,
+            ...(kustoUrl !== undefined ? { kustoEmulator: { url: kustoUrl } } : {}),
+            storagePorts: readStoragePorts(storage),
+        };
         stopOnSignals(() => hosts.close(), '\nStopping pbi-relay...');
     } else {
         const started = await startRelayLocally({
             ...common,
             emulatorPort: free ? 0 : Number(values['emulator-port'] ?? 5300),
+            kustoEmulatorPort: free ? 0 : Number(values['kusto-emulator-port'] ?? 5310),
             storagePorts: free ? { blob: 0, queue: 0, table: 0 } : undefined,
             timeScale: values['time-scale'] ? Number(values['time-scale']) : undefined,
         });
         relay = {
             ...started,
             emulatorUrl: started.emulator.url,
+            ...(started.kusto
+                ? { kustoEmulator: { url: started.kusto.kusto.url, databases: started.kusto.databases } }
+                : {}),
             storagePorts: {
                 blob: started.azurite.blobPort,
                 queue: started.azurite.queuePort,
@@ -117,6 +148,11 @@ async function main(): Promise<void> {
             ...relay.hosts.map((host) => `Functions host     ${host.url}  (functions: ${host.functions.join(', ')})`),
             `Status page        ${relay.url}/api/status`,
             `Power BI emulator  ${relay.emulatorUrl}  (workspace ${relay.settings.POWERBI_WORKSPACE_ID}; see ${relay.emulatorUrl}/_emulator/datasets)`,
+            ...(relay.kustoEmulator
+                ? [
+                      `Kusto emulator     ${relay.kustoEmulator.url}  (${relay.kustoEmulator.databases ? `databases ${relay.kustoEmulator.databases.join(', ')}; ` : ''}see ${relay.kustoEmulator.url}/_emulator/tables)`,
+                  ]
+                : []),
             `Azurite            blob ${relay.storagePorts.blob}, queue ${relay.storagePorts.queue}, table ${relay.storagePorts.table}`,
             '',
             "Push the walkthrough's Product rows:",

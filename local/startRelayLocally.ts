@@ -2,11 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadRelayConfig } from '../src/config/relayConfig';
 import { loadSettings } from '../src/config/settings';
-import { seedSchema, startEmulator, type LimitsOverride, type RunningEmulator } from '../emulator';
+import {
+    defaultSystemAssignedPrincipalId,
+    seedSchema,
+    startEmulator,
+    type LimitsOverride,
+    type RunningEmulator,
+} from '../emulator';
 import { readLocalSettingsFile, withEnvironmentOverrides } from './localSettingsFile';
 import type { FunctionKeys } from './host/functionKeys';
 import { consoleLogger, startLocalHost, type HostLogger, type LocalHost } from './host/startLocalHost';
 import { startAzurite, type RunningAzurite } from './startAzurite';
+import { startKustoLocally, type LocalKusto } from './startKustoLocally';
 
 export interface LocalRelayOptions {
     /** Folder holding package.json, host.json, local.settings.sample.json and the built app in dist/. */
@@ -21,6 +28,8 @@ export interface LocalRelayOptions {
     env?: NodeJS.ProcessEnv;
     /** Power BI emulator port. Default 5300 (the port local.settings.sample.json names). */
     emulatorPort?: number;
+    /** Kusto emulator port, when the config names an eventhouse. Default 5310; 0 picks a free port. */
+    kustoEmulatorPort?: number;
     /** Azurite's blob/queue/table ports. Default 10000-10002, so UseDevelopmentStorage=true and Storage Explorer work. */
     storagePorts?: { blob: number; queue: number; table: number };
     /** Power BI emulator clock speed (emulated seconds per real second). Default 1. */
@@ -40,6 +49,8 @@ export interface LocalRelay {
     /** The first host's URL. */
     url: string;
     emulator: RunningEmulator;
+    /** The Kusto emulator and its databases, when a dataset has the eventhouse sink. */
+    kusto?: LocalKusto;
     azurite: RunningAzurite;
     hosts: LocalHost[];
     settings: Record<string, string>;
@@ -57,6 +68,8 @@ export interface LocalHostsOptions extends Pick<
     storage: string;
     /** The Power BI emulator's base URL (its `/v1.0/myorg` API and `/msi/token` identity endpoint). */
     emulatorUrl: string;
+    /** The Kusto emulator's URL (EVENTHOUSE_QUERY_SERVICE_URI), when a dataset has the eventhouse sink. */
+    kustoEmulatorUrl?: string;
     /**
      * How long a queue message a host received stays hidden (renewed while its invocation runs); default the host's
      * 10 minutes. A host killed with SIGKILL leaves what it held hidden this long (`npm start -- --queue-lease-seconds`).
@@ -99,16 +112,30 @@ export async function startRelayLocally(options: LocalRelayOptions): Promise<Loc
             ...(options.emulatorLimits ? { limits: options.emulatorLimits } : {}),
         });
         stops.push(() => emulator.close());
-        const hosts = await startHostsLocally({
+        const hostOptions: LocalHostsOptions = {
             ...options,
             storage: azurite.connectionString,
             emulatorUrl: emulator.url,
             settings: { ...emulator.env(), ...options.settings },
+        };
+        const { checked, config } = toHostSettings(hostOptions);
+        const kusto = await startKustoLocally({
+            config,
+            powerBi: emulator,
+            port: options.kustoEmulatorPort ?? 5310,
+            relayClientId: checked.AZURE_CLIENT_ID ?? defaultSystemAssignedPrincipalId,
+            scope: checked.EVENTHOUSE_SCOPE,
+        });
+        if (kusto) stops.push(() => kusto.kusto.close());
+        const hosts = await startHostsLocally({
+            ...hostOptions,
+            ...(kusto ? { kustoEmulatorUrl: kusto.kusto.url } : {}),
         });
         stops.push(() => hosts.close());
         return {
             url: hosts.url,
             emulator,
+            ...(kusto ? { kusto } : {}),
             azurite,
             hosts: hosts.hosts,
             settings: hosts.settings,
@@ -131,22 +158,7 @@ export async function startHostsLocally(options: LocalHostsOptions): Promise<Loc
     if (!Number.isInteger(instances) || instances < 1) {
         throw new Error(`instances must be a whole number of at least 1, got ${instances}`);
     }
-    const sample = withEnvironmentOverrides(
-        readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json')).values,
-        options.env ?? process.env,
-    );
-    // The storage and Power BI endpoints always point at what was given here, whatever the environment says.
-    const settings: Record<string, string> = {
-        ...sample.values,
-        AzureWebJobsStorage: options.storage,
-        POWERBI_API_BASE_URL: `${options.emulatorUrl}/v1.0/myorg`,
-        IDENTITY_ENDPOINT: `${options.emulatorUrl}/msi/token`,
-        ...options.settings,
-        ...(options.configPath ? { PBI_RELAY_CONFIG: resolve(options.configPath) } : {}),
-    };
-    // Bad settings or a bad config file fail here, naming what is wrong, instead of at the first request.
-    const checked = loadSettings({ ...process.env, ...settings });
-    loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
+    const { sample, settings } = toHostSettings(options);
     const logger = options.logger ?? consoleLogger();
     const hosts: LocalHost[] = [];
     const close = async () => {
@@ -176,4 +188,28 @@ export async function startHostsLocally(options: LocalHostsOptions): Promise<Loc
         throw error;
     }
     return { url: hosts[0]!.url, hosts: [...hosts], settings, overridden: sample.overridden, close };
+}
+
+/**
+ * The hosts' settings: local.settings.sample.json's, replaced by the environment's, pointed at the given Storage,
+ * Power BI emulator and Kusto emulator whatever the environment says; checked, with the config they name, so bad
+ * settings or a bad config file fail here, naming what is wrong, instead of at the first request.
+ */
+function toHostSettings(options: LocalHostsOptions) {
+    const sample = withEnvironmentOverrides(
+        readLocalSettingsFile(join(options.appRoot, 'local.settings.sample.json')).values,
+        options.env ?? process.env,
+    );
+    const settings: Record<string, string> = {
+        ...sample.values,
+        AzureWebJobsStorage: options.storage,
+        POWERBI_API_BASE_URL: `${options.emulatorUrl}/v1.0/myorg`,
+        IDENTITY_ENDPOINT: `${options.emulatorUrl}/msi/token`,
+        ...options.settings,
+        ...(options.kustoEmulatorUrl ? { EVENTHOUSE_QUERY_SERVICE_URI: options.kustoEmulatorUrl } : {}),
+        ...(options.configPath ? { PBI_RELAY_CONFIG: resolve(options.configPath) } : {}),
+    };
+    const checked = loadSettings({ ...process.env, ...settings });
+    const config = loadRelayConfig(resolve(options.appRoot, checked.PBI_RELAY_CONFIG));
+    return { sample, settings, checked, config };
 }

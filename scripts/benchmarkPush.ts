@@ -7,7 +7,7 @@ import {
     type ScenarioResult,
 } from './bench/pushScenarios';
 
-const usage = `Usage: npm run bench:push -- [--scenario backlog|sustained|cliff|instances|accept|all] [options]
+const usage = `Usage: npm run bench:push -- [--scenario backlog|sustained|cliff|instances|accept|dualWrite|all] [options]
 
 Each scenario starts its own \`npm start -- --free-ports\` and prints one table row.
   backlog    --requests one-row webhook requests (default 10000) from --senders (32) at once
@@ -18,6 +18,8 @@ Each scenario starts its own \`npm start -- --free-ports\` and prints one table 
              (default 5000)
   instances  the backlog through --instances (3) Functions hosts
   accept     --requests (default 5000) raw Azurite enqueues, then as many webhook requests, same queue
+  dualWrite  the backlog's --requests (default 5000) with examples/dual-write.config.json: one row per sink, push
+             dataset and Eventhouse (Kusto emulator), each with its rows/s and lag from the last 202
 Other options: --timeout-seconds (300) to wait for the rows after the last 202,
   --relay-setting NAME=VALUE (repeatable) for more app settings, --relay-log DIR to write what each scenario's
   relay prints to DIR/<scenario>.log, --json to print the results as JSON.`;
@@ -28,25 +30,33 @@ const defaultRequests: Record<ScenarioName, number> = {
     cliff: 5_000,
     instances: 10_000,
     accept: 5_000,
+    dualWrite: 5_000,
 };
+
+/** Add Rows figures, which the Eventhouse row of a dual-write run does not have. */
+const pushOnly = (r: ScenarioResult, cell: () => string) => (r.sink === 'eventhouse' ? '-' : cell());
 
 const columns: [string, (r: ScenarioResult) => string][] = [
     ['scenario', (r) => r.scenario],
+    ['sink', (r) => r.sink],
     ['accepted', (r) => `${r.accepted}/${r.requests}`],
     ['accept/s', (r) => r.acceptRate.toFixed(0)],
     ['p99 ms', (r) => r.p99Ms.toFixed(0)],
+    ['rows/s', (r) => r.rowsPerSecond.toFixed(0)],
     ['lag s', (r) => (r.lagSeconds === undefined ? '-' : r.lagSeconds.toFixed(1))],
-    ['rows/call', (r) => r.rowsPerCall.toFixed(1)],
-    ['calls/min (peak)', (r) => String(r.peakCallsPerMinute)],
-    ['rows/h (peak) / limit', (r) => `${r.peakRowsPerHour} / ${r.rowsPerHourLimit}`],
-    ['429s', (r) => String(r.throttled)],
+    ['rows/call', (r) => pushOnly(r, () => r.rowsPerCall.toFixed(1))],
+    ['calls/min (peak)', (r) => pushOnly(r, () => String(r.peakCallsPerMinute))],
+    ['rows/h (peak) / limit', (r) => pushOnly(r, () => `${r.peakRowsPerHour} / ${r.rowsPerHourLimit}`)],
+    ['429s', (r) => pushOnly(r, () => String(r.throttled))],
     ['duplicates', (r) => String(r.duplicates)],
     ['missing', (r) => String(r.missing)],
     ['notes', (r) => r.notes.join('; ')],
 ];
 
 export function formatTable(results: readonly ScenarioResult[]): string {
-    const rows = [columns.map(([name]) => name), ...results.map((r) => columns.map(([, cell]) => cell(r)))];
+    // A dual-write run is two rows, one per sink.
+    const perSink = results.flatMap((r) => (r.eventhouse ? [r, r.eventhouse] : [r]));
+    const rows = [columns.map(([name]) => name), ...perSink.map((r) => columns.map(([, cell]) => cell(r)))];
     const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
     return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join(

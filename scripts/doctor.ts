@@ -25,8 +25,9 @@ export interface DoctorCliOptions {
 }
 
 const usage = `Usage: npm run doctor [-- --settings <local.settings.json> | --azd] [--principal-id <object id>] [--json]
-Checks the app settings, the config file, the Power BI token, the workspace and the identity's role in it,
-the configured push datasets and the refresh targets, and prints the fix for each failure.`;
+Checks the app settings, the config file, the Eventhouse side (when a dataset has the eventhouse sink), the Power BI
+token, the workspace and the identity's role in it, the configured push datasets and the refresh targets, and prints
+the fix for each failure.`;
 
 export class UsageError extends Error {
     override name = 'UsageError';
@@ -66,6 +67,7 @@ export function fromAzdValues(values: Record<string, string>): { env: Record<str
     };
     copy('POWERBI_WORKSPACE_ID', 'POWERBI_WORKSPACE_ID');
     copy('REFRESH_SCHEDULE', 'REFRESH_SCHEDULE');
+    copy('EVENTHOUSE_QUERY_SERVICE_URI', 'EVENTHOUSE_QUERY_SERVICE_URI');
     copy('AzureWebJobsStorage__blobServiceUri', 'AZURE_STORAGE_BLOB_ENDPOINT');
     copy('AzureWebJobsStorage__queueServiceUri', 'AZURE_STORAGE_QUEUE_ENDPOINT');
     copy('AzureWebJobsStorage__tableServiceUri', 'AZURE_STORAGE_TABLE_ENDPOINT');

@@ -5,9 +5,11 @@ import { replayPoison, type ReplayedEntry } from '../src/push/replayPoison';
 import { createStatusCounters } from '../src/status/statusCounters';
 import { createStorageClients } from '../src/storage/storageClients';
 
-const usage = `Usage: npm run replay-poison -- [--settings local.settings.json] [--dry-run] [--ingestion <id>]
+const usage = `Usage: npm run replay-poison -- [--settings local.settings.json] [--dry-run] [--ingestion <id>] [--sink powerBi|eventhouse]
 
-Sends the rows in <ROWS_QUEUE>-poison back to the rows queue, once the cause in their "failure" is fixed.
+Sends the rows in <ROWS_QUEUE>-poison back to the rows queue, once the cause in their "failure" is fixed;
+with --sink eventhouse, the Eventhouse sink's <EVENTHOUSE_QUEUE>-poison back to EVENTHOUSE_QUEUE (the push is
+not sent them again).
 App settings come from the environment, or from the Values of --settings. Progress goes to stderr, one JSON
 line per message and the summary to stdout.`;
 
@@ -35,6 +37,7 @@ async function main(): Promise<number> {
             settings: { type: 'string' },
             'dry-run': { type: 'boolean', default: false },
             ingestion: { type: 'string' },
+            sink: { type: 'string', default: 'powerBi' },
             help: { type: 'boolean', short: 'h', default: false },
         },
     });
@@ -44,23 +47,32 @@ async function main(): Promise<number> {
     }
     const env = values.settings ? { ...process.env, ...readLocalSettingsFile(values.settings).values } : process.env;
     const settings = loadSettings(env);
+    if (values.sink !== 'powerBi' && values.sink !== 'eventhouse') {
+        throw new Error(`--sink must be powerBi or eventhouse, got "${values.sink}"`);
+    }
+    const queueName = values.sink === 'eventhouse' ? settings.EVENTHOUSE_QUEUE : settings.ROWS_QUEUE;
     const storage = createStorageClients(settings);
-    const poisonName = `${settings.ROWS_QUEUE}-poison`;
+    const poisonName = `${queueName}-poison`;
     const poison = storage.queueService.getQueueClient(poisonName);
     const total = (await poison.exists()) ? ((await poison.getProperties()).approximateMessagesCount ?? 0) : 0;
     // Replayed rows are counted for the status page, so they are part of the backlog until pushed again.
     const counters = createStatusCounters(storage.tableClient(settings.STATUS_TABLE), { flushMs: 1_000 });
     const progress = progressLine(total, process.stderr);
     const startedMs = Date.now();
-    const entries = await replayPoison(storage.queueService, settings.ROWS_QUEUE, {
+    const entries = await replayPoison(storage.queueService, queueName, {
         dryRun: values['dry-run'],
         ...(values.ingestion ? { ingestionId: values.ingestion } : {}),
         onEntry: (entry) => {
             progress.entry(entry);
             console.log(JSON.stringify(entry));
+            // Each sink's own replayed counter: the rows are that sink's backlog until delivered again.
             if (entry.outcome === 'replayed' && entry.dataset)
                 for (const { table, rows } of entry.tables ?? [])
-                    counters.count(entry.dataset, table, { replayed: rows });
+                    counters.count(
+                        entry.dataset,
+                        table,
+                        values.sink === 'powerBi' ? { replayed: rows } : { eventhouseReplayed: rows },
+                    );
         },
     });
     progress.end();

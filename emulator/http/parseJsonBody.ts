@@ -1,23 +1,8 @@
-import { isSafeNumber, LosslessNumber, parse } from 'lossless-json';
 import type { z } from 'zod';
 import type { IncomingMessage } from 'node:http';
 import { powerBiErrors } from '../errors/powerBiErrors';
+import { parseExactly } from './exactJson';
 import { toBadRequest } from './toBadRequest';
-
-/** Without a run of 16 digits (and points) or an exponent, every number has at most 15 digits and JSON.parse keeps it. */
-const mayLoseDigits = /[\d.]{16}|\d[eE]/;
-
-/**
- * The service reads Int64 and Decimal values with all their digits, so a body whose numbers a double cannot hold
- * is parsed by lossless-json (8 times slower than JSON.parse, so only then): such a number becomes a LosslessNumber.
- */
-function parseExactly(text: string): unknown {
-    if (!mayLoseDigits.test(text)) return JSON.parse(text);
-    return parse(text, null, {
-        parseNumber: (literal) => (isSafeNumber(literal) ? Number(literal) : new LosslessNumber(literal)),
-        onDuplicateKey: ({ newValue }) => newValue,
-    });
-}
 
 /**
  * Parses a JSON body against a zod schema written from the OpenAPI definition.

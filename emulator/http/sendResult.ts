@@ -1,12 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { isLosslessNumber, stringify } from 'lossless-json';
-
-/** Whether `value` holds an exact number (a stored Int64 or Decimal beyond a double), which JSON.stringify cannot write. */
-function holdsExactNumber(value: unknown): boolean {
-    if (isLosslessNumber(value)) return true;
-    if (Array.isArray(value)) return value.some(holdsExactNumber);
-    return typeof value === 'object' && value !== null && Object.values(value).some(holdsExactNumber);
-}
+import { stringifyExactly } from './exactJson';
 
 /**
  * Writes a JSON (or empty) response; every answer carries RequestId, as the service's do. Exact numbers are written
@@ -20,7 +13,7 @@ export function sendResult(
     headers: Record<string, string> = {},
 ): void {
     if (response.headersSent || response.destroyed) return;
-    const payload = body === undefined ? '' : holdsExactNumber(body) ? stringify(body)! : JSON.stringify(body);
+    const payload = body === undefined ? '' : stringifyExactly(body);
     response.writeHead(status, {
         RequestId: requestId,
         'Access-Control-Expose-Headers': 'RequestId',

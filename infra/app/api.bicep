@@ -20,6 +20,8 @@ param identityClientId string
 param powerBiWorkspaceId string
 @description('Schedule of refresh targets that name none (NCRONTAB read in the target timeZone, or hh:mm:ss).')
 param refreshSchedule string
+@description('Query service URI of the Fabric Eventhouse; the app setting EVENTHOUSE_QUERY_SERVICE_URI only when not empty.')
+param eventhouseQueryServiceUri string = ''
 @description('Extra app settings; the settings below win on a name clash.')
 param extraAppSettings object = {}
 param instanceMemoryMB int = 2048
@@ -67,9 +69,25 @@ var relayAppSettings = {
   REFRESH_LOCK_TABLE: storageNames.tables.refreshLocks
   IDEMPOTENCY_TABLE: storageNames.tables.idempotency
   STATUS_TABLE: storageNames.tables.status
+  EVENTHOUSE_QUEUE: storageNames.queues.eventhouse
+  EVENTHOUSE_LEDGER_TABLE: storageNames.tables.eventhouseLedger
 }
 
-var allAppSettings = union(extraAppSettings, storageAppSettings, monitoringAppSettings, relayAppSettings)
+// Set only when given: an empty EVENTHOUSE_QUERY_SERVICE_URI would read as no default Eventhouse anyway, and an
+// absent one keeps the app's settings free of a value nobody chose.
+var eventhouseAppSettings = empty(eventhouseQueryServiceUri)
+  ? {}
+  : {
+      EVENTHOUSE_QUERY_SERVICE_URI: eventhouseQueryServiceUri
+    }
+
+var allAppSettings = union(
+  extraAppSettings,
+  storageAppSettings,
+  monitoringAppSettings,
+  eventhouseAppSettings,
+  relayAppSettings
+)
 
 module api 'br/public:avm/res/web/site:0.24.0' = {
   name: '${serviceName}-flex-consumption'

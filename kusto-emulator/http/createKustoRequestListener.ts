@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringifyExactly } from '../../emulator/http/exactJson';
 import type { KustoControl } from '../control/KustoControl';
 import { KustoError } from '../errors/KustoError';
 import { kustoErrors } from '../errors/kustoErrors';
@@ -79,7 +80,7 @@ export function createKustoRequestListener(runtime: KustoRuntime, control: Kusto
         };
         const finish = (result: KustoHandlerResult) => {
             if (!response.headersSent && !response.destroyed) {
-                const payload = result.body === undefined ? '' : JSON.stringify(result.body);
+                const payload = result.body === undefined ? '' : stringifyExactly(result.body);
                 response.writeHead(result.status, {
                     'x-ms-activity-id': activityId,
                     // Documented: the id sent in the request header of the same name, "or some unique identifier".

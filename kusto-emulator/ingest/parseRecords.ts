@@ -1,3 +1,4 @@
+import { parseExactly } from '../../emulator/http/exactJson';
 import { kustoErrors } from '../errors/kustoErrors';
 
 export type JsonFormat = 'json' | 'multijson';
@@ -33,7 +34,7 @@ function jsonLines(text: string): unknown[] {
         .filter(({ line }) => line !== '')
         .map(({ line, index }) => {
             try {
-                return JSON.parse(line) as unknown;
+                return parseExactly(line);
             } catch (error) {
                 throw kustoErrors.invalidBlob(
                     `Line ${index + 1} is not one JSON object (streamFormat=json takes one per line; use multijson for other layouts): ${(error as Error).message}`,
@@ -73,7 +74,7 @@ function jsonSequence(text: string): unknown[] {
         if (depth !== 0) throw kustoErrors.invalidBlob(`The JSON value at offset ${start} is not closed.`);
         index += 1;
         try {
-            values.push(JSON.parse(text.slice(start, index)));
+            values.push(parseExactly(text.slice(start, index)));
         } catch (error) {
             throw kustoErrors.invalidBlob(`The JSON value at offset ${start} is invalid: ${(error as Error).message}`);
         }

@@ -1,3 +1,4 @@
+import { isLosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 
 /** The scalar types a table column (and a mapping's `datatype`) may have in the emulator. */
@@ -40,6 +41,14 @@ export type Conversion = { ok: true; value: StoredValue } | { ok: false; reason:
 const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const isoDateTime = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?)?(?:Z|[+-]\d{2}:\d{2})?$/;
 const decimalText = /^-?\d{1,28}(?:\.\d{1,28})?$/;
+const longRange = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+/** A whole number beyond ±2^53 that ingestion parsed with its digits (a LosslessNumber), within Int64. */
+const isExactLong = (value: unknown): boolean => {
+    if (!isLosslessNumber(value) || !/^-?\d+$/.test(value.value)) return false;
+    const number = BigInt(value.value);
+    return number >= longRange.min && number <= longRange.max;
+};
 
 /**
  * Converts one JSON value to a column's type, strictly: the value must already be of the JSON type that carries the
@@ -51,23 +60,31 @@ export function toColumnValue(type: KustoType, value: unknown): Conversion {
     if (value === undefined || value === null) return { ok: true, value: null };
     const refuse = (expected: string): Conversion => ({
         ok: false,
-        reason: `expected ${expected} for a ${type} column, got ${JSON.stringify(value).slice(0, 100)}`,
+        reason: `expected ${expected} for a ${type} column, got ${(isLosslessNumber(value) ? value.value : JSON.stringify(value)).slice(0, 100)}`,
     });
     switch (type) {
         case 'string':
             return typeof value === 'string' ? { ok: true, value } : refuse('a JSON string');
         case 'long':
-            return typeof value === 'number' && Number.isSafeInteger(value)
-                ? { ok: true, value }
-                : refuse('a whole JSON number within ±2^53');
+            // Stored as parsed: a number, or a LosslessNumber (written back with its digits) beyond ±2^53.
+            return (typeof value === 'number' && Number.isSafeInteger(value)) || isExactLong(value)
+                ? { ok: true, value: value as StoredValue }
+                : refuse('a whole JSON number within 64 bits');
         case 'int':
             return typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
                 ? { ok: true, value }
                 : refuse('a whole JSON number within 32 bits');
-        case 'real':
-            return typeof value === 'number' && Number.isFinite(value) ? { ok: true, value } : refuse('a JSON number');
+        case 'real': {
+            const number = isLosslessNumber(value) ? Number(value.value) : value;
+            return typeof number === 'number' && Number.isFinite(number)
+                ? { ok: true, value: number }
+                : refuse('a JSON number');
+        }
         case 'decimal':
             if (typeof value === 'number' && Number.isFinite(value)) return { ok: true, value: String(value) };
+            if (isLosslessNumber(value)) {
+                return decimalText.test(value.value) ? { ok: true, value: value.value } : refuse('a decimal number');
+            }
             return typeof value === 'string' && decimalText.test(value)
                 ? { ok: true, value }
                 : refuse('a JSON number or a decimal string');

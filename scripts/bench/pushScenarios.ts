@@ -10,7 +10,7 @@ import { EmulatorProbe, type AddRowsCall } from './emulatorProbe';
 import { sendRequests, type SendResult } from './sendRequests';
 import { startRelayProcess, type RelayProcess } from './startRelayProcess';
 
-export const scenarioNames = ['backlog', 'sustained', 'cliff', 'instances', 'accept'] as const;
+export const scenarioNames = ['backlog', 'sustained', 'cliff', 'instances', 'accept', 'dualWrite'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface ScenarioOptions {
@@ -41,6 +41,10 @@ export interface ScenarioOptions {
 
 export interface ScenarioResult {
     scenario: ScenarioName;
+    /** Where the figures were measured: the push dataset, or (dualWrite) the Eventhouse's view of the same rows. */
+    sink: 'powerBi' | 'eventhouse';
+    /** Rows delivered per second, from the first request to the last row stored. */
+    rowsPerSecond: number;
     requests: number;
     accepted: number;
     acceptRate: number;
@@ -62,6 +66,8 @@ export interface ScenarioResult {
     notes: string[];
     /** accept: raw Azurite enqueue of the same rows into the same queue, from the same machine. */
     raw?: { acceptRate: number; p99Ms: number };
+    /** dualWrite: the same requests as the Eventhouse sink delivered them (duplicates counted after dedup by EventId). */
+    eventhouse?: ScenarioResult;
 }
 
 const dataset = 'SalesMarketing';
@@ -147,8 +153,11 @@ async function summarise(
     if (send.firstFailure !== undefined) notes.push(send.firstFailure);
     const datasets = await probe.datasetCount();
     if (datasets > 1) notes.push(`${datasets} push datasets named ${probe.dataset} (rows counted in all)`);
+    const deliveredRows = [...counts.values()].reduce((sum, count) => sum + count, 0);
     return {
         scenario,
+        sink: 'powerBi',
+        rowsPerSecond: rowsPerSecond(deliveredRows, send, lastStoredAt),
         requests: send.sent,
         accepted: send.accepted,
         acceptRate: send.acceptRate,
@@ -168,12 +177,85 @@ async function summarise(
         rowsPerHourLimit: (await probe.limits()).maxRowsPerHour ?? 0,
         throttled: calls.filter((call) => call.status === 429).length,
         expectedRows: expectedIds.length,
-        deliveredRows: [...counts.values()].reduce((sum, count) => sum + count, 0),
+        deliveredRows,
         datasets,
         duplicates,
         missing,
         notes,
     };
+}
+
+/** Rows per second from the first request (the send phase began `send.seconds` before its last answer) to the last row. */
+function rowsPerSecond(rows: number, send: SendResult, lastStoredAt: number | undefined): number {
+    if (lastStoredAt === undefined) return 0;
+    const firstSentAt = send.lastAcceptedAt - send.seconds * 1000;
+    return rows / Math.max(0.001, (lastStoredAt - firstSentAt) / 1000);
+}
+
+/**
+ * The Eventhouse side of a dual-write run, from the Kusto emulator's raw table: rows per ProductID after dedup by
+ * EventId (what the view answers), the raw copies the dedup removes, and the lag from the last 202 to the last
+ * ingestion (the emulator stamps ingestion_time() on the Power BI emulator's clock, real time at time scale 1).
+ */
+async function summariseEventhouse(
+    kustoUrl: string,
+    pushResult: ScenarioResult,
+    send: SendResult,
+    expectedIds: readonly number[],
+): Promise<ScenarioResult> {
+    const rows = await eventhouseRows(kustoUrl);
+    const byEventId = new Map(rows.map((row) => [row.values.EventId, row]));
+    const counts = new Map<number, number>();
+    for (const row of byEventId.values()) counts.set(row.values.ProductID, (counts.get(row.values.ProductID) ?? 0) + 1);
+    let duplicates = 0;
+    let missing = 0;
+    for (const id of expectedIds) {
+        const count = counts.get(id) ?? 0;
+        if (count === 0) missing += 1;
+        else duplicates += count - 1;
+    }
+    const lastAt = rows.reduce((last, row) => Math.max(last, Date.parse(row.ingestionTime)), 0);
+    const lastStoredAt = rows.length > 0 ? lastAt : undefined;
+    return {
+        ...pushResult,
+        sink: 'eventhouse',
+        rowsPerSecond: rowsPerSecond(byEventId.size, send, lastStoredAt),
+        lagSeconds:
+            missing === 0 && lastStoredAt !== undefined
+                ? Math.max(0, lastStoredAt - send.lastAcceptedAt) / 1000
+                : undefined,
+        addRowsCalls: 0,
+        rowsPerCall: 0,
+        peakCallsPerMinute: 0,
+        peakRowsPerHour: 0,
+        rowsPerHourLimit: 0,
+        throttled: 0,
+        deliveredRows: byEventId.size,
+        datasets: 1,
+        duplicates,
+        missing,
+        notes: [`${rows.length - byEventId.size} raw copies removed by the dedup view`],
+    };
+}
+
+interface EventhouseRow {
+    values: { EventId: string; ProductID: number };
+    ingestionTime: string;
+}
+
+async function eventhouseRows(kustoUrl: string): Promise<EventhouseRow[]> {
+    const response = await fetch(`${kustoUrl}/_emulator/tables?db=${dataset}&table=${table}`);
+    const body = (await response.json()) as { value: { rows: EventhouseRow[] }[] };
+    return body.value[0]?.rows ?? [];
+}
+
+/** Waits until the Eventhouse holds `rows` distinct EventIds (or the time is up). */
+async function waitForEventhouseRows(kustoUrl: string, rows: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (new Set((await eventhouseRows(kustoUrl)).map((row) => row.values.EventId)).size >= rows) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
 }
 
 const range = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
@@ -183,6 +265,7 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
     const temp = mkdtempSync(join(tmpdir(), 'pbi-relay-bench-'));
     const env: Record<string, string> = { ...options.relaySettings };
     let configPath: string | undefined;
+    if (scenario === 'dualWrite') configPath = join(appRoot(), 'examples', 'dual-write.config.json');
     if (scenario === 'sustained') env.PUSH_MAX_ROWS_PER_HOUR = String(options.hourlyRows);
     if (scenario === 'cliff') {
         // The relay paces calls past the same cliff the emulator applies.
@@ -276,6 +359,17 @@ export async function runScenario(scenario: ScenarioName, options: ScenarioOptio
                     [...range(0, options.requests), ...range(fillFirst, options.fillRows)],
                     notes,
                 );
+            }
+            case 'dualWrite': {
+                const send = await sendOneRowRequests(relay, 0, options.requests, options.senders);
+                await waitForRows(probe, send.accepted, timeoutMs);
+                await waitForEventhouseRows(relay.kustoUrl!, send.accepted, timeoutMs);
+                const expected = range(0, options.requests);
+                const pushed = await summarise(scenario, probe, send, expected, notes);
+                return {
+                    ...pushed,
+                    eventhouse: await summariseEventhouse(relay.kustoUrl!, pushed, send, expected),
+                };
             }
             case 'accept': {
                 // The same rows, as the messages the webhook would enqueue, straight into the relay's queue.

@@ -24,6 +24,8 @@ export interface RelayProcess {
     /** One base URL per Functions host, in the order `npm start` printed them. */
     hostUrls: string[];
     emulatorUrl: string;
+    /** The Kusto emulator's URL, printed when the config names an eventhouse. */
+    kustoUrl?: string;
     queuePort: number;
     /** The last lines the relay printed, for error messages. */
     tail(): string;
@@ -81,6 +83,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     createInterface({ input: child.stderr! }).on('line', (line) => keep(line, 'stderr'));
     const hostUrls: string[] = [];
     let emulatorUrl = '';
+    let kustoUrl: string | undefined;
     let queuePort = 0;
     try {
         await new Promise<void>((resolve, reject) => {
@@ -98,6 +101,8 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
                 if (host) hostUrls.push(host[1]!);
                 const emulator = /^Power BI emulator\s+(\S+)/.exec(line);
                 if (emulator) emulatorUrl = emulator[1]!;
+                const kusto = /^Kusto emulator\s+(\S+)/.exec(line);
+                if (kusto) kustoUrl = kusto[1]!;
                 const azurite = /^Azurite\s+blob \d+, queue (\d+), table \d+/.exec(line);
                 if (azurite) queuePort = Number(azurite[1]);
                 if (line.startsWith('pbi-relay ready: ')) {
@@ -110,5 +115,5 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         await stop();
         throw error;
     }
-    return { hostUrls, emulatorUrl, queuePort, tail, stop, kill };
+    return { hostUrls, emulatorUrl, ...(kustoUrl ? { kustoUrl } : {}), queuePort, tail, stop, kill };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dataTypes, toDataType } from './dataTypes';
 import { refreshTargetSchema } from './refreshTargetSchema';
 import { describeZodError } from './describeZodError';
+import { eventhouseSchema, sinksSchema, type SinkName } from './eventhouseSchema';
 import { appSettingName, sourceSchema } from './sourceSchema';
 
 /** Power BI's own name rules (OpenAPI definition Table.name), so a config the service would reject fails at start-up. */
@@ -108,8 +109,33 @@ const datasetSchema = z
             .describe(
                 "Names of webhookSenders: the webhook's requests for this dataset must carry a valid Standard Webhooks signature by one of them (401 otherwise)",
             ),
+        sinks: sinksSchema.optional(),
+        eventhouse: eventhouseSchema.optional(),
     })
-    .superRefine((dataset, ctx) => checkUniqueNames(dataset.tables, 'tables', 'table', ctx));
+    .superRefine((dataset, ctx) => {
+        checkUniqueNames(dataset.tables, 'tables', 'table', ctx);
+        if (dataset.sinks?.includes('eventhouse') && dataset.eventhouse === undefined) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['eventhouse'],
+                message: `dataset "${dataset.name}" names the eventhouse sink but has no eventhouse`,
+            });
+        }
+        for (const name of Object.keys(dataset.eventhouse?.tables ?? {})) {
+            if (dataset.tables.some((table) => table.name === name)) continue;
+            ctx.addIssue({
+                code: 'custom',
+                path: ['eventhouse', 'tables', name],
+                message: `dataset "${dataset.name}" has no table "${name}"`,
+            });
+        }
+    })
+    .transform((dataset) => ({
+        ...dataset,
+        sinks:
+            dataset.sinks ??
+            ((dataset.eventhouse === undefined ? ['powerBi'] : ['powerBi', 'eventhouse']) satisfies SinkName[]),
+    }));
 
 const webhookSenderSchema = z
     .strictObject({

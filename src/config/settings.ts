@@ -3,6 +3,9 @@ import { parseRefreshSchedule } from '../schedule/refreshSchedule';
 import { describeZodError } from './describeZodError';
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** Documented: a streaming ingestion request carries at most 4 MB of data (sent and decompressed). */
+export const maxIngestBytes = 4 * 1024 * 1024;
 const optionalText = z
     .string()
     .trim()
@@ -91,6 +94,31 @@ export const settingsSchema = z.object({
      * invocations hold for the same dataset (past the cliff, slots are 30 s apart).
      */
     PUSH_MAX_LEAD_WAIT_MS: positiveInt.default(60_000),
+
+    /** The Eventhouse of datasets whose eventhouse names no queryServiceUri (https, or http for the local emulator). */
+    EVENTHOUSE_QUERY_SERVICE_URI: z.preprocess(
+        (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+        z
+            .url()
+            .refine(
+                (url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url),
+                { error: 'must be https (http only for the local Kusto emulator on 127.0.0.1, localhost or [::1])' },
+            )
+            .optional(),
+    ),
+    EVENTHOUSE_SCOPE: z.string().default('https://kusto.kusto.windows.net/.default'),
+    /** The Eventhouse sink's own queue: one message per accepted request for a dataset with the eventhouse sink. */
+    EVENTHOUSE_QUEUE: z
+        .string()
+        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name')
+        .default('pbi-relay-eventhouse'),
+    /** The Eventhouse sink's ledger of ingested parts (swept with the push ledger, PUSH_LEDGER_RETENTION_DAYS). */
+    EVENTHOUSE_LEDGER_TABLE: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+        .default('pbiRelayEventhouseLedger'),
+    /** The MultiJSON bytes of one streaming ingestion request; larger ingestions are sent in parts of at most this. */
+    EVENTHOUSE_MAX_BYTES_PER_INGEST: positiveInt.max(maxIngestBytes).default(maxIngestBytes),
 
     /** The schedule of refresh targets that name none (NCRONTAB, read in the target's timeZone, or hh:mm:ss). */
     REFRESH_SCHEDULE: z

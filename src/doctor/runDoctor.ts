@@ -7,6 +7,7 @@ import type { Dataset } from '../powerbi/schemas';
 import { appRoot as findAppRoot } from '../config/appRoot';
 import type { DoctorCheck, DoctorReport } from './DoctorCheck';
 import { checkConfig } from './checkConfig';
+import { checkEventhouse } from './checkEventhouse';
 import { checkPushDataset } from './checkPushDataset';
 import { checkRefreshTarget } from './checkRefreshTarget';
 import { checkSettings } from './checkSettings';
@@ -44,7 +45,8 @@ function workspacesOf(defaultWorkspaceId: string, config: RelayConfig | undefine
 }
 
 /**
- * Checks, in order, what the relay needs from its settings and from Power BI, and says how to fix
+ * Checks, in order, what the relay needs from its settings, its Eventhouse (when a dataset has the eventhouse
+ * sink) and Power BI, and says how to fix
  * each problem. Expected failures are checks with ok: false; a check whose prerequisite failed is
  * listed in `skipped` instead of being run.
  */
@@ -68,6 +70,11 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     const config = configStep.config;
 
     const credential = input.credential ?? createPowerBiCredential(settings);
+    if (config) {
+        const eventhouse = await checkEventhouse(settings, config, credential, input.httpClient);
+        checks.push(...eventhouse.checks);
+        skipped.push(...eventhouse.skipped);
+    }
     const tokenStep = await checkToken(settings, credential);
     checks.push(tokenStep.check);
     if (!tokenStep.token) {
@@ -112,6 +119,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
         return report();
     }
     for (const dataset of config.datasets) {
+        // An Eventhouse-only dataset has no push dataset (its checks ran above).
+        if (!dataset.sinks.includes('powerBi')) continue;
         const workspaceId = lower(dataset.workspaceId ?? settings.POWERBI_WORKSPACE_ID);
         const datasets = datasetsIn.get(workspaceId);
         if (datasets) checks.push(await checkPushDataset(client, dataset, workspaceId, principalId, datasets));

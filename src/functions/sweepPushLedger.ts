@@ -5,11 +5,16 @@ import { getRelay } from '../runtime/relay';
 const sweepBudgetMs = 60_000;
 
 export async function sweepPushLedgerHandler(timer: Timer, context: InvocationContext): Promise<void> {
-    const { deliver, settings } = getRelay();
+    const { deliver, eventhouse, settings } = getRelay();
     const pushedBefore = new Date(Date.now() - settings.PUSH_LEDGER_RETENTION_DAYS * 24 * 60 * 60 * 1000);
     const deleted = await deliver.ledger.sweep(pushedBefore, Date.now() + sweepBudgetMs);
+    // The Eventhouse sink's ledger of ingested parts, kept as long (only a config with an eventhouse writes it).
+    const deletedEventhouse = eventhouse.config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'))
+        ? await eventhouse.ledger.sweep(pushedBefore, Date.now() + sweepBudgetMs)
+        : 0;
     context.info('pbi-relay push ledger swept', {
         deleted,
+        deletedEventhouse,
         pushedBefore: pushedBefore.toISOString(),
         isPastDue: timer.isPastDue,
     });

@@ -18,6 +18,11 @@ import { validateRows, type RowError, type RowsValidation } from './validateRows
 
 export interface CommitDeps {
     queue: RowsQueue;
+    /**
+     * EVENTHOUSE_QUEUE: where a dataset whose sinks include eventhouse commits its rows (the Eventhouse sink forwards
+     * a copy to the rows queue when the dataset also has the powerBi sink: forwardToPowerBi).
+     */
+    eventhouseQueue: RowsQueue;
     blobs: RowsBlobs;
     now?: () => Date;
     newId?: () => string;
@@ -156,6 +161,7 @@ export async function commitRows(
             })),
         };
     };
+    const queue = dataset.sinks.includes('eventhouse') ? deps.eventhouseQueue : deps.queue;
     try {
         if (validated.length === 1) {
             const [{ table, rows, exactColumns }] = validated as [ValidTable];
@@ -176,17 +182,20 @@ export async function commitRows(
             const rowsJson = JSON.stringify(rows);
             const inlineText = toInlineQueueText(envelope, rowsJson);
             if (inlineText !== undefined) {
-                await deps.queue.sendText(inlineText);
+                await queue.sendText(inlineText);
                 return accepted(false);
             }
             const blob = `${ingestionId}.json`;
             await deps.blobs.put(blob, rowsJson);
-            await deps.queue.sendText(toQueueText({ ...envelope, blob }));
+            await queue.sendText(toQueueText({ ...envelope, blob }));
             return accepted(true);
         }
         const version = validated.some((entry) => entry.exactColumns.length > 0) ? 4 : 2;
         return accepted(
-            await commitTables({ version, ingestionId, dataset: dataset.name, receivedAt }, validated, deps),
+            await commitTables({ version, ingestionId, dataset: dataset.name, receivedAt }, validated, {
+                queue,
+                blobs: deps.blobs,
+            }),
         );
     } catch (error) {
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).
@@ -206,7 +215,7 @@ export async function commitRows(
 async function commitTables(
     envelope: TablesEnvelope,
     tables: readonly ValidTable[],
-    deps: CommitDeps,
+    deps: Pick<CommitDeps, 'queue' | 'blobs'>,
 ): Promise<boolean> {
     const entries: TableRowsText[] = tables.map(({ table, rows, exactColumns }) => ({
         table: table.name,

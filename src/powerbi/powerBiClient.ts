@@ -1,7 +1,5 @@
 import {
-    bearerTokenAuthenticationPolicy,
     createDefaultHttpClient,
-    createEmptyPipeline,
     createHttpHeaders,
     createPipelineRequest,
     type HttpClient,
@@ -10,7 +8,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import { isLosslessNumber, stringify } from 'lossless-json';
 import { z } from 'zod';
-import { isLoopbackHost, loopbackEmulatorPolicy } from './loopbackEmulatorPolicy';
+import { createBearerPipeline, toPipelineBaseUrl } from '../serviceClient/loopbackEmulatorPolicy';
 import type { PowerBiCredential } from './powerBiCredential';
 import { classifyPowerBiResponse, classifyRequestError, type PowerBiFailure } from './powerBiFailure';
 import {
@@ -71,20 +69,8 @@ const datasetPath = (workspaceId: string, datasetId: string) =>
  */
 export function createPowerBiClient(options: PowerBiClientOptions) {
     const httpClient = options.httpClient ?? createDefaultHttpClient();
-    const base = new URL(options.baseUrl.replace(/\/+$/, ''));
-    const viaLoopback = base.protocol === 'http:';
-    if (viaLoopback && !isLoopbackHost(base.hostname)) {
-        throw new Error(`The Power BI API URL ${options.baseUrl} must be https (http is for the local emulator only).`);
-    }
-    if (viaLoopback) base.protocol = 'https:';
-    const baseUrl = base.href.replace(/\/+$/, '');
-
-    const newPipeline = (): Pipeline => {
-        const pipeline = createEmptyPipeline();
-        pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }));
-        if (viaLoopback) pipeline.addPolicy(loopbackEmulatorPolicy());
-        return pipeline;
-    };
+    const { baseUrl, viaLoopback } = toPipelineBaseUrl(options.baseUrl, 'The Power BI API URL');
+    const newPipeline = (): Pipeline => createBearerPipeline(options.credential, options.scope, viaLoopback);
     let pipeline = newPipeline();
 
     async function attempt<T>(request: PowerBiRequest<T>): Promise<PowerBiResult<T>> {

@@ -19,6 +19,11 @@ export const toUnknownOutcomeVerdict = (verdict: { landed: boolean; confirmed: b
 const daxName = (name: string, open: string, close: string) =>
     `${open}${name.replaceAll(close, close + close)}${close}`;
 
+/** The DAX that counts a push table's rows (npm run compare-sinks). */
+export function toRowCountQuery(table: string): string {
+    return `EVALUATE ROW("rows", COUNTROWS(${daxName(table, "'", "'")}))`;
+}
+
 /** The DAX that counts the rows one call carried, by the id the relay put in the table's marker column. */
 export function toMarkerCountQuery(table: string, column: string, callId: string): string {
     const quoted = daxName(table, "'", "'");

@@ -22,6 +22,8 @@ import { createStatusCounters, type StatusCounters } from '../status/statusCount
 import type { StatusDeps } from '../status/readStatus';
 import { createStorageClients } from '../storage/storageClients';
 import { appRoot } from '../config/appRoot';
+import { createEventhouseClient, type EventhouseClient } from '../eventhouse/eventhouseClient';
+import type { EventhouseDeliverDeps } from '../eventhouse/deliverToEventhouse';
 
 export interface Relay {
     settings: Settings;
@@ -29,6 +31,8 @@ export interface Relay {
     ingest: IngestDeps;
     sources: SourceDeps;
     deliver: DeliverDeps;
+    /** The Eventhouse sink: its own queue, ledger and retry state beside the push's. */
+    eventhouse: EventhouseDeliverDeps;
     refresh: RefreshDeps;
     /** This instance's tally of rows accepted, pushed and poisoned, written to STATUS_TABLE every second. */
     counters: StatusCounters;
@@ -45,10 +49,13 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
     const storage = createStorageClients(settings);
     const queue = createRowsQueue(storage.queueService, settings.ROWS_QUEUE);
     const blobs = createRowsBlobs(storage.blobService, settings.ROWS_CONTAINER);
+    const eventhouseQueue = createRowsQueue(storage.queueService, settings.EVENTHOUSE_QUEUE);
     const governorTable = storage.tableClient(settings.PUSH_GOVERNOR_TABLE);
+    // One managed identity for both services: the credential caches a token per scope.
+    const credential = createPowerBiCredential(settings);
     const client = createPowerBiClient({
         baseUrl: settings.POWERBI_API_BASE_URL,
-        credential: createPowerBiCredential(settings),
+        credential,
         scope: settings.POWERBI_SCOPE,
         timeoutMs: settings.POWERBI_TIMEOUT_MS,
     });
@@ -65,6 +72,7 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
         config,
         maxBodyBytes: settings.INGEST_MAX_BODY_BYTES,
         queue,
+        eventhouseQueue,
         blobs,
         idempotency: createIdempotencyStore(storage.tableClient(settings.IDEMPOTENCY_TABLE), {
             retentionHours: settings.IDEMPOTENCY_RETENTION_HOURS,
@@ -102,6 +110,34 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
             now: () => new Date(),
         },
+        eventhouse: {
+            config,
+            clientFor: (() => {
+                const clients = new Map<string, EventhouseClient>();
+                return (queryServiceUri: string) => {
+                    let eventhouseClient = clients.get(queryServiceUri);
+                    if (!eventhouseClient) {
+                        eventhouseClient = createEventhouseClient({
+                            queryServiceUri,
+                            credential,
+                            scope: settings.EVENTHOUSE_SCOPE,
+                            timeoutMs: settings.POWERBI_TIMEOUT_MS,
+                        });
+                        clients.set(queryServiceUri, eventhouseClient);
+                    }
+                    return eventhouseClient;
+                };
+            })(),
+            defaultQueryServiceUri: settings.EVENTHOUSE_QUERY_SERVICE_URI,
+            queue: eventhouseQueue,
+            rowsQueue: queue,
+            blobs,
+            ledger: createPushLedger(storage.tableClient(settings.EVENTHOUSE_LEDGER_TABLE)),
+            maxBytesPerIngest: settings.EVENTHOUSE_MAX_BYTES_PER_INGEST,
+            maxAttempts: settings.PUSH_MAX_ATTEMPTS,
+            retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
+            now: () => new Date(),
+        },
         refresh,
         counters: createStatusCounters(statusTable, {
             flushMs: statusFlushMs,
@@ -114,6 +150,8 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             queueService: storage.queueService,
             rowsQueue: queue.name,
             poisonQueue: queue.poisonName,
+            eventhouseQueue: eventhouseQueue.name,
+            eventhousePoisonQueue: eventhouseQueue.poisonName,
             limits,
             refresh,
             now: () => new Date(),

@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import type { RelayConfig } from '../config/relayConfig';
+import { eventhouseNames } from '../eventhouse/kustoTableSchema';
 import type { PushLimits } from '../push/pushBudget';
 import type { RefreshDeps } from '../refresh/refreshDeps';
 import { peekPoisonQueue, peekRowsQueue, toTableKey } from './peekRowsQueues';
@@ -8,6 +9,7 @@ import { readPushBudget } from './readPushBudget';
 import { readRefreshTargets } from './readRefreshTargets';
 import { readTableCounters, type Counts } from './readTableCounters';
 import { minuteMs } from './statusCounterKeys';
+import type { CountedError } from './statusCounters';
 import type { DatasetStatus, StatusReport, TableStatus } from './statusSchema';
 
 export interface StatusDeps {
@@ -19,6 +21,9 @@ export interface StatusDeps {
     queueService: QueueServiceClient;
     rowsQueue: string;
     poisonQueue: string;
+    /** EVENTHOUSE_QUEUE and its poison queue, peeked when a dataset writes to the Eventhouse. */
+    eventhouseQueue: string;
+    eventhousePoisonQueue: string;
     limits: Omit<PushLimits, 'pendingLeaseMs'>;
     refresh: Pick<RefreshDeps, 'targets' | 'defaultSchedule' | 'history' | 'now'>;
     now: () => Date;
@@ -33,17 +38,51 @@ const toUnknownOutcomes = (read: (name: keyof Counts) => number): TableStatus['u
 const secondsSince = (date: Date | undefined, nowMs: number) =>
     date === undefined ? undefined : Math.max(0, (nowMs - date.getTime()) / 1000);
 
+/** The Eventhouse sink's side of a table: its counters, and its messages among those peeked in EVENTHOUSE_QUEUE. */
+function toEventhouseStatus(
+    names: { table: string; view: string },
+    counts: {
+        all: Counts[];
+        total: Counts;
+        inLastMinute: (name: keyof Counts) => number;
+        lastError: CountedError | undefined;
+    },
+    queued: { oldestInsertedOn?: Date; messages: number } | undefined,
+    nowMs: number,
+): NonNullable<TableStatus['eventhouse']> {
+    const { all, total, inLastMinute } = counts;
+    const oldest = secondsSince(queued?.oldestInsertedOn, nowMs);
+    return {
+        table: names.table,
+        view: names.view,
+        ingested: { lastMinute: inLastMinute('eventhouseIngested'), lastHour: sum(all, 'eventhouseIngested') },
+        poisoned: { lastMinute: inLastMinute('eventhousePoisoned'), lastHour: sum(all, 'eventhousePoisoned') },
+        throttledLastHour: sum(all, 'eventhouseThrottled'),
+        backlogRows: Math.max(
+            0,
+            total.accepted + total.eventhouseReplayed - total.eventhouseIngested - total.eventhousePoisoned,
+        ),
+        ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
+        queuedMessagesPeeked: queued?.messages ?? 0,
+        ...(counts.lastError ? { lastError: counts.lastError } : {}),
+    };
+}
+
 /**
  * Everything the status page shows, from Storage only, at a cost bounded by the config: per table one range read
  * of at most 61 counter entities, per dataset one point read of its budget, one peek of at most 32 messages in
- * each of the rows and poison queues, and per refresh target one read of its last 20 refreshes.
+ * each of the rows and poison queues (and the Eventhouse sink's two, when a dataset writes to it), and per refresh
+ * target one read of its last 20 refreshes.
  */
 export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
     const now = deps.now();
     const nowMs = now.getTime();
-    const [queue, poison, refreshTargets, datasets] = await Promise.all([
+    const withEventhouse = deps.config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'));
+    const [queue, poison, eventhouseQueue, eventhousePoison, refreshTargets, datasets] = await Promise.all([
         peekRowsQueue(deps.queueService, deps.rowsQueue),
         peekPoisonQueue(deps.queueService, deps.poisonQueue),
+        withEventhouse ? peekRowsQueue(deps.queueService, deps.eventhouseQueue) : undefined,
+        withEventhouse ? peekPoisonQueue(deps.queueService, deps.eventhousePoisonQueue) : undefined,
         readRefreshTargets(deps.refresh),
         Promise.all(
             deps.config.datasets.map(async (dataset) => ({
@@ -62,8 +101,10 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
             const datasetId = tables.find((t) => t.counters.datasetId !== undefined)?.counters.datasetId;
             const budget = datasetId ? await readPushBudget(deps.governorTable, datasetId, nowMs) : undefined;
             const fifo = dataset.defaultRetentionPolicy === 'basicFIFO';
+            const toPowerBi = dataset.sinks.includes('powerBi');
             return {
                 name: dataset.name,
+                sinks: dataset.sinks,
                 ...(datasetId ? { datasetId } : {}),
                 ...(budget
                     ? {
@@ -101,7 +142,9 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                         pushed: { lastMinute: inLastMinute('pushed'), lastHour: sum(all, 'pushed') },
                         poisoned: { lastMinute: inLastMinute('poisoned'), lastHour: sum(all, 'poisoned') },
                         throttledLastHour: sum(all, 'throttled'),
-                        backlogRows: Math.max(0, total.accepted + total.replayed - total.pushed - total.poisoned),
+                        backlogRows: toPowerBi
+                            ? Math.max(0, total.accepted + total.replayed - total.pushed - total.poisoned)
+                            : 0,
                         ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
                         queuedMessagesPeeked: queued?.messages ?? 0,
                         tableRows: {
@@ -122,12 +165,23 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                             total: toUnknownOutcomes((name) => total[name]),
                         },
                         ...(counters.lastError ? { lastError: counters.lastError } : {}),
+                        ...(dataset.sinks.includes('eventhouse') && eventhouseQueue
+                            ? {
+                                  eventhouse: toEventhouseStatus(
+                                      eventhouseNames(dataset, table.name),
+                                      { all, total, inLastMinute, lastError: counters.eventhouseLastError },
+                                      eventhouseQueue.byTable.get(toTableKey(dataset.name, table.name)),
+                                      nowMs,
+                                  ),
+                              }
+                            : {}),
                     };
                 }),
             };
         }),
     );
     const oldestVisible = secondsSince(queue.oldestInsertedOn, nowMs);
+    const ehOldestVisible = secondsSince(eventhouseQueue?.oldestInsertedOn, nowMs);
     return {
         generatedAt: now.toISOString(),
         queue: {
@@ -137,6 +191,19 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
             peeked: queue.peeked,
         },
         poison: { name: deps.poisonQueue, ...poison },
+        ...(eventhouseQueue && eventhousePoison
+            ? {
+                  eventhouse: {
+                      queue: {
+                          name: deps.eventhouseQueue,
+                          approximateMessages: eventhouseQueue.approximateMessages,
+                          ...(ehOldestVisible !== undefined ? { oldestVisibleSeconds: ehOldestVisible } : {}),
+                          peeked: eventhouseQueue.peeked,
+                      },
+                      poison: { name: deps.eventhousePoisonQueue, ...eventhousePoison },
+                  },
+              }
+            : {}),
         datasets: datasetStatuses,
         refreshTargets,
     };

@@ -10,6 +10,8 @@ export interface TableCounters {
     minutes: { minute: number; counts: Counts }[];
     total: Counts;
     lastError?: CountedError;
+    /** The Eventhouse sink's last error. */
+    eventhouseLastError?: CountedError;
     datasetId?: string;
 }
 
@@ -19,6 +21,16 @@ const countsOf = (entity: Record<string, unknown> | undefined): Counts =>
     ) as Counts;
 
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The last error written as `<prefix>At`, `<prefix>Message`, `<prefix>Status`, `<prefix>Code` (statusCounters). */
+function errorOf(entity: Record<string, unknown> | undefined, prefix: string): CountedError | undefined {
+    const message = text(entity?.[`${prefix}Message`]);
+    const at = text(entity?.[`${prefix}At`]);
+    if (!message || !at) return undefined;
+    const status = entity?.[`${prefix}Status`];
+    const code = text(entity?.[`${prefix}Code`]);
+    return { at, message, ...(typeof status === 'number' ? { status } : {}), ...(code ? { code } : {}) };
+}
 
 /**
  * One range read of a table's partition: at most 60 minute entities and the running total (which sorts after
@@ -52,21 +64,13 @@ export async function readTableCounters(
         minute,
         counts: countsOf(byMinute.get(toMinuteRowKey(minute))),
     }));
-    const errorMessage = text(total?.lastErrorMessage);
-    const errorAt = text(total?.lastErrorAt);
+    const lastError = errorOf(total, 'lastError');
+    const eventhouseLastError = errorOf(total, 'eventhouseLastError');
     return {
         minutes,
         total: countsOf(total),
-        ...(errorMessage && errorAt
-            ? {
-                  lastError: {
-                      at: errorAt,
-                      message: errorMessage,
-                      ...(typeof total?.lastErrorStatus === 'number' ? { status: total.lastErrorStatus } : {}),
-                      ...(text(total?.lastErrorCode) ? { code: text(total?.lastErrorCode) } : {}),
-                  },
-              }
-            : {}),
+        ...(lastError ? { lastError } : {}),
+        ...(eventhouseLastError ? { eventhouseLastError } : {}),
         ...(text(total?.datasetId) ? { datasetId: text(total?.datasetId) } : {}),
     };
 }

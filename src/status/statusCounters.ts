@@ -5,7 +5,9 @@ import { bucketRetentionMs, minuteOf, toCounterPartition, toMinuteRowKey, totalR
 
 /**
  * What happened to a table's rows (and its 429s), counted per minute and in a running total; and the parts of Add
- * Rows calls whose answer never came, with their rows, by how each was settled (settleUnknownCall).
+ * Rows calls whose answer never came, with their rows, by how each was settled (settleUnknownCall). The
+ * `eventhouse*` counters are the Eventhouse sink's own (rows ingested, poisoned, replayed, 429s), for datasets that
+ * write to it; `accepted` is shared by both sinks.
  */
 export const counterNames = [
     'accepted',
@@ -19,6 +21,10 @@ export const counterNames = [
     'notStoredRows',
     'unconfirmedParts',
     'unconfirmedRows',
+    'eventhouseIngested',
+    'eventhousePoisoned',
+    'eventhouseReplayed',
+    'eventhouseThrottled',
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 export type CounterDeltas = Partial<Record<CounterName, number>>;
@@ -42,7 +48,7 @@ export interface StatusCounters {
         dataset: string,
         table: string,
         deltas: CounterDeltas,
-        facts?: { lastError?: CountedError; datasetId?: string },
+        facts?: { lastError?: CountedError; eventhouseLastError?: CountedError; datasetId?: string },
     ): void;
     /** Writes what is tallied now (the timer does this by itself; tests and shutdown call it). */
     flush(): Promise<void>;
@@ -56,8 +62,24 @@ interface Tally {
     /** Deltas not yet in the running total (kept apart, so a failure after some writes repeats none of them). */
     total?: CounterDeltas;
     lastError?: CountedError;
+    /** The Eventhouse sink's last error, kept apart from the push's. */
+    eventhouseLastError?: CountedError;
     datasetId?: string;
 }
+
+/** The entity fields of a last error: `<prefix>At`, `<prefix>Message`, `<prefix>Status`, `<prefix>Code`. */
+function errorFields(prefix: string, error: CountedError | undefined): Record<string, unknown> {
+    if (!error) return {};
+    return {
+        [`${prefix}At`]: error.at,
+        [`${prefix}Message`]: error.message.slice(0, maxErrorChars),
+        ...(error.status !== undefined ? { [`${prefix}Status`]: error.status } : {}),
+        ...(error.code !== undefined ? { [`${prefix}Code`]: error.code } : {}),
+    };
+}
+
+/** The later of two errors (either may be missing). */
+const later = (a: CountedError | undefined, b: CountedError | undefined) => (!a || (b && a.at <= b.at) ? b : a);
 
 const maxWriteConflicts = 20;
 /** How often an instance looks for a partition's old minute buckets to delete. */
@@ -156,14 +178,11 @@ export function createStatusCounters(
                 tally.minutes.delete(minute);
             }),
         );
-        const facts: Record<string, unknown> = {};
-        if (tally.datasetId) facts.datasetId = tally.datasetId;
-        if (tally.lastError) {
-            facts.lastErrorAt = tally.lastError.at;
-            facts.lastErrorMessage = tally.lastError.message.slice(0, maxErrorChars);
-            if (tally.lastError.status !== undefined) facts.lastErrorStatus = tally.lastError.status;
-            if (tally.lastError.code !== undefined) facts.lastErrorCode = tally.lastError.code;
-        }
+        const facts: Record<string, unknown> = {
+            ...(tally.datasetId ? { datasetId: tally.datasetId } : {}),
+            ...errorFields('lastError', tally.lastError),
+            ...errorFields('eventhouseLastError', tally.eventhouseLastError),
+        };
         if (tally.total) await addToEntity(key, totalRowKey, tally, tally.total, facts);
         tally.total = undefined;
         await purgeOld(key);
@@ -183,6 +202,7 @@ export function createStatusCounters(
         }
         if (tally.total) add((current.total ??= {}), tally.total);
         current.lastError ??= tally.lastError;
+        current.eventhouseLastError ??= tally.eventhouseLastError;
         current.datasetId ??= tally.datasetId;
     }
 
@@ -242,8 +262,8 @@ export function createStatusCounters(
             add(into, deltas);
             tally.minutes.set(minute, into);
             add((tally.total ??= {}), deltas);
-            if (facts?.lastError && (!tally.lastError || tally.lastError.at <= facts.lastError.at))
-                tally.lastError = facts.lastError;
+            tally.lastError = later(tally.lastError, facts?.lastError);
+            tally.eventhouseLastError = later(tally.eventhouseLastError, facts?.eventhouseLastError);
             if (facts?.datasetId) tally.datasetId = facts.datasetId;
             schedule();
         },

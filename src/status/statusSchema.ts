@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sinkNames } from '../config/eventhouseSchema';
 import { refreshStatuses, refreshTriggers } from '../refresh/refreshRecord';
 
 const count = z.number().int().nonnegative();
@@ -26,7 +27,29 @@ const unknownOutcomeCountsSchema = z.object({
     unconfirmed: partsSchema,
 });
 
-/** `lastMinute`: the last 60 s (this minute so far and the overlapping part of the minute before, prorated). */
+/** The Eventhouse sink of a table whose dataset writes to it: its own counters and its own queue's backlog. */
+const eventhouseTableStatusSchema = z.object({
+    /** The Kusto table the rows go to (the dedup view Power BI reads is `view`). */
+    table: z.string(),
+    view: z.string(),
+    ingested: z.object({ lastMinute: count, lastHour: count }),
+    poisoned: z.object({ lastMinute: count, lastHour: count }),
+    /** Ingest requests answered 429 in the last hour. */
+    throttledLastHour: count,
+    /** Rows accepted (and replayed from its poison queue) minus rows ingested and poisoned, since counting began. */
+    backlogRows: count,
+    /** Age of the oldest visible message of this table in EVENTHOUSE_QUEUE, among the messages peeked. */
+    oldestQueuedSeconds: z.number().nonnegative().optional(),
+    queuedMessagesPeeked: count,
+    /** The Eventhouse sink's last failure or poison reason (the push's is the table's `lastError`). */
+    lastError: errorSchema.optional(),
+});
+
+/**
+ * `lastMinute`: the last 60 s (this minute so far and the overlapping part of the minute before, prorated). The
+ * push fields are the Power BI sink's (a dataset without it has no push backlog); `eventhouse` is there when the
+ * dataset writes to the Eventhouse.
+ */
 export const tableStatusSchema = z.object({
     name: z.string(),
     accepted: z.object({ lastMinute: count, lastHour: count }),
@@ -53,10 +76,13 @@ export const tableStatusSchema = z.object({
         total: unknownOutcomeCountsSchema,
     }),
     lastError: errorSchema.optional(),
+    eventhouse: eventhouseTableStatusSchema.optional(),
 });
 
 export const datasetStatusSchema = z.object({
     name: z.string(),
+    /** Where its rows go: `powerBi` (push dataset), `eventhouse`, or both (dual-write). */
+    sinks: z.array(z.enum(sinkNames)),
     /** Power BI's id, once the relay pushed to it; the budget below is known only then. */
     datasetId: z.string().optional(),
     budget: z
@@ -122,20 +148,25 @@ export const refreshTargetStatusSchema = z.object({
         .optional(),
 });
 
+const queueStatusSchema = z.object({
+    name: z.string(),
+    approximateMessages: count,
+    oldestVisibleSeconds: z.number().nonnegative().optional(),
+    peeked: count,
+});
+const poisonStatusSchema = z.object({
+    name: z.string(),
+    approximateMessages: count,
+    entries: z.array(poisonEntrySchema),
+});
+
 /** GET /api/status.json: what the status page shows, read from Storage so every instance answers the same. */
 export const statusReportSchema = z.object({
     generatedAt: instant,
-    queue: z.object({
-        name: z.string(),
-        approximateMessages: count,
-        oldestVisibleSeconds: z.number().nonnegative().optional(),
-        peeked: count,
-    }),
-    poison: z.object({
-        name: z.string(),
-        approximateMessages: count,
-        entries: z.array(poisonEntrySchema),
-    }),
+    queue: queueStatusSchema,
+    poison: poisonStatusSchema,
+    /** EVENTHOUSE_QUEUE and its poison queue, when a dataset writes to the Eventhouse. */
+    eventhouse: z.object({ queue: queueStatusSchema, poison: poisonStatusSchema }).optional(),
     datasets: z.array(datasetStatusSchema),
     refreshTargets: z.array(refreshTargetStatusSchema),
 });

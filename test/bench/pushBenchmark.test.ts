@@ -30,6 +30,7 @@ describe('push benchmark (short)', () => {
         ['cliff', { requests: 40 }],
         ['instances', {}],
         ['accept', { requests: 60 }],
+        ['dualWrite', { requests: 60 }],
     ])(
         '%s: every request is accepted, every row reaches Power BI exactly once, and Power BI never answers 429',
         async (scenario, sizes) => {
@@ -39,6 +40,11 @@ describe('push benchmark (short)', () => {
             expect({ duplicates: result.duplicates, missing: result.missing }).toEqual({ duplicates: 0, missing: 0 });
             expect(result.deliveredRows).toBe(result.expectedRows);
             expect(result.throttled).toBe(0);
+            if (scenario === 'dualWrite') {
+                // The Eventhouse sink: every row once after dedup by EventId.
+                expect(result.eventhouse).toMatchObject({ sink: 'eventhouse', duplicates: 0, missing: 0 });
+                expect(result.eventhouse!.deliveredRows).toBe(result.expectedRows);
+            }
         },
         180_000,
     );

@@ -77,12 +77,14 @@ describe('scripts/doctor.ts', () => {
                 POWERBI_WORKSPACE_ID: 'w',
                 MANAGED_IDENTITY_PRINCIPAL_ID: identityPrincipalId,
                 AZURE_STORAGE_QUEUE_ENDPOINT: 'https://st.queue.core.windows.net/',
+                EVENTHOUSE_QUERY_SERVICE_URI: 'https://eh.westeurope.kusto.fabric.microsoft.com',
             }),
         ).toEqual({
             env: {
                 POWERBI_CREDENTIAL: 'default',
                 POWERBI_WORKSPACE_ID: 'w',
                 AzureWebJobsStorage__queueServiceUri: 'https://st.queue.core.windows.net/',
+                EVENTHOUSE_QUERY_SERVICE_URI: 'https://eh.westeurope.kusto.fabric.microsoft.com',
             },
             principalId: identityPrincipalId,
         });

@@ -47,6 +47,7 @@ describe('infra/main.parameters.json', () => {
         ['principalType', 'AZURE_PRINCIPAL_TYPE'], // azd's own value, whatever the environment holds
         ['powerBiWorkspaceId', 'POWERBI_WORKSPACE_ID'],
         ['refreshSchedule', 'REFRESH_SCHEDULE'],
+        ['eventhouseQueryServiceUri', 'EVENTHOUSE_QUERY_SERVICE_URI'],
         ['storageSkuName', 'PBI_RELAY_STORAGE_SKU'],
     ])('maps %s from %s', (name, variable) => {
         expect(String(mapped[name]?.value)).toMatch(new RegExp(`^\\$\\{${variable}(=[^}]*)?\\}$`));

@@ -238,6 +238,19 @@ describe('function app (api.bicep)', () => {
         expect(setting('POWERBI_WORKSPACE_ID')).toBe('powerBiWorkspaceId');
         expect(setting('REFRESH_SCHEDULE')).toBe('refreshSchedule');
     });
+
+    it('sets EVENTHOUSE_QUERY_SERVICE_URI from its parameter, only when it is not empty', () => {
+        expect(setting('EVENTHOUSE_QUERY_SERVICE_URI')).toBe('eventhouseQueryServiceUri');
+        expect(settings.get('EVENTHOUSE_QUERY_SERVICE_URI')?.conditional).toBe(true);
+        expect(text(find(api.root, 'var', 'eventhouseAppSettings').value)).toMatch(
+            /^empty\(eventhouseQueryServiceUri\)\s*\?\s*\{\}/,
+        );
+        expect(text(find(api.root, 'param', 'eventhouseQueryServiceUri').value)).toBe("''");
+        expect(text(find(main.root, 'param', 'eventhouseQueryServiceUri').value)).toBe("''");
+        expect(text(property(params(find(main.root, 'module', 'api')), 'eventhouseQueryServiceUri'))).toBe(
+            'eventhouseQueryServiceUri',
+        );
+    });
 });
 
 describe('FC1 plan and azd wiring (main.bicep)', () => {
@@ -286,6 +299,7 @@ describe('FC1 plan and azd wiring (main.bicep)', () => {
                 'MANAGED_IDENTITY_PRINCIPAL_ID',
                 'MANAGED_IDENTITY_CLIENT_ID',
                 'POWERBI_WORKSPACE_ID',
+                'EVENTHOUSE_QUERY_SERVICE_URI',
             ]),
         );
         // AZURE_CLIENT_ID in the azd environment would change which identity local credentials pick.
@@ -449,10 +463,13 @@ describe('queues, tables and blobs', () => {
         expect(Object.values(names.queues).sort()).toEqual([
             'pbi-refresh-poll',
             'pbi-refresh-poll-poison',
+            'pbi-relay-eventhouse',
+            'pbi-relay-eventhouse-poison',
             'pbi-rows',
             'pbi-rows-poison',
         ]);
         expect(Object.values(names.tables).sort()).toEqual([
+            'pbiRelayEventhouseLedger',
             'pbiRelayIdempotency',
             'pbiRelayPushGovernor',
             'pbiRelayPushLedger',

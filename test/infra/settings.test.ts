@@ -45,6 +45,7 @@ function storageName(expression: string): string | undefined {
 const sampleValues: Record<string, string> = {
     identityClientId: '00000000-0000-4000-8000-000000000001',
     powerBiWorkspaceId: '00000000-0000-4000-8000-000000000002',
+    eventhouseQueryServiceUri: 'https://eh.westeurope.kusto.fabric.microsoft.com',
     refreshSchedule: stringLiteral(find(main.root, 'var', 'defaultRefreshSchedule').value) ?? '',
     'stg.properties.primaryEndpoints.blob': 'https://stexample.blob.core.windows.net/',
     'stg.properties.primaryEndpoints.queue': 'https://stexample.queue.core.windows.net/',

@@ -4,6 +4,7 @@ import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 import { newDeliveryReport, type DeliveryReport } from '../../src/push/deliverRows';
 import type { RowsMessage } from '../../src/queue/rowsMessage';
 import { countDelivery } from '../../src/status/countDelivery';
+import { countEventhouseDelivery } from '../../src/status/countEventhouseDelivery';
 import { readTableCounters } from '../../src/status/readTableCounters';
 import { createStatusCounters, type CounterName } from '../../src/status/statusCounters';
 import { minuteMs, toCounterPartition, toMinuteRowKey } from '../../src/status/statusCounterKeys';
@@ -33,6 +34,8 @@ const noUnknownOutcomes = {
     unconfirmedParts: 0,
     unconfirmedRows: 0,
 };
+
+const noEventhouse = { eventhouseIngested: 0, eventhousePoisoned: 0, eventhouseReplayed: 0, eventhouseThrottled: 0 };
 
 const message: RowsMessage = {
     version: 1,
@@ -94,6 +97,44 @@ describe('status counters in Table storage', () => {
         expect(lastHour).toEqual({ ...noUnknownOutcomes, unconfirmedParts: 2, unconfirmedRows: 7 });
     });
 
+    it("counts the Eventhouse sink's rows ingested and poisoned and its 429s apart from the push's", async () => {
+        const table = newTable();
+        const counters = createStatusCounters(table, { flushMs: 60_000, now: () => start });
+        const eventhouseReport = { calls: 1, rowsIngested: 0, skippedParts: 0, unknownOutcomes: 0, poisonedRows: 0 };
+        const at = new Date(start);
+        countEventhouseDelivery(counters, message, { ...eventhouseReport, rowsIngested: 2 }, at);
+        countEventhouseDelivery(
+            counters,
+            message,
+            {
+                ...eventhouseReport,
+                rescheduled: { reason: 'throttled', delaySeconds: 5, attempt: 1 },
+                lastFailure: { kind: 'throttled', status: 429, retryAfterMs: 5_000, message: 'Throttled' },
+            },
+            at,
+        );
+        const poisoned = { status: 400, code: 'BadRequest_InvalidData', message: 'Bad row', at: at.toISOString() };
+        countEventhouseDelivery(counters, message, { ...eventhouseReport, poisonedRows: 1, poisoned }, at);
+        await counters.flush();
+        const read = await readTableCounters(table, 'Sales', 'Orders', start);
+        expect(read.total).toMatchObject({
+            eventhouseIngested: 2,
+            eventhousePoisoned: 1,
+            eventhouseThrottled: 1,
+            pushed: 0,
+            poisoned: 0,
+            throttled: 0,
+        });
+        // The poison reason, later than the 429 (same instant: the last counted wins); the push's lastError stays unset.
+        expect(read.eventhouseLastError).toEqual({
+            at: at.toISOString(),
+            status: 400,
+            code: 'BadRequest_InvalidData',
+            message: 'Bad row',
+        });
+        expect(read.lastError).toBeUndefined();
+    });
+
     it('adds up what several instances count at once, per minute and in the running total', async () => {
         const table = newTable();
         let nowMs = start;
@@ -121,6 +162,7 @@ describe('status counters in Table storage', () => {
         const read = await readTableCounters(table, 'Sales/EU', 'Orders #1', nowMs);
         expect(read.total).toEqual({
             ...noUnknownOutcomes,
+            ...noEventhouse,
             accepted: 205,
             replayed: 0,
             pushed: 100,

@@ -275,6 +275,29 @@ describe('relay config', () => {
         );
     });
 
+    it('defaults the sinks from eventhouse, and checks the Eventhouse names and tables', () => {
+        const table = { name: 'Product', columns: [{ name: 'Id', dataType: 'Int64' }] };
+        const parse = (dataset: Record<string, unknown>) =>
+            parseRelayConfig({ datasets: [{ name: 'D', tables: [table], ...dataset }] }, 'x.json').datasets[0]!;
+        expect(parse({}).sinks).toEqual(['powerBi']);
+        const dual = parse({ eventhouse: { database: 'Telemetry' } });
+        expect(dual.sinks).toEqual(['powerBi', 'eventhouse']);
+        expect(dual.eventhouse).toEqual({ database: 'Telemetry', tables: {} });
+        expect(parse({ sinks: ['eventhouse'], eventhouse: { database: 'Telemetry' } }).sinks).toEqual(['eventhouse']);
+        expect(() => parse({ sinks: ['eventhouse'] })).toThrow(
+            'datasets.0.eventhouse: dataset "D" names the eventhouse sink but has no eventhouse',
+        );
+        expect(() => parse({ sinks: ['powerBi', 'powerBi'] })).toThrow('datasets.0.sinks: must not name a sink twice');
+        expect(() =>
+            parse({ eventhouse: { database: 'Tele|metry', tables: { Orders: { table: 'Orders' } } } }),
+        ).toThrow(
+            /datasets\.0\.eventhouse\.database: must be 1-1024 letters.*datasets\.0\.eventhouse\.tables\.Orders: dataset "D" has no table "Orders"/,
+        );
+        expect(() => parse({ eventhouse: { database: 'T', queryServiceUri: 'http://kusto.example.com' } })).toThrow(
+            'must be https',
+        );
+    });
+
     it('reports a missing or malformed file by path', () => {
         expect(() => loadRelayConfig(join(root, 'missing.json'))).toThrow(/^Cannot read config .*missing\.json/);
         expect(() => loadRelayConfig(join(root, 'package-lock.json'))).toThrow(

@@ -138,12 +138,69 @@ function renderSummary(status) {
             ),
             tile('age of the oldest visible message', duration(status.queue.oldestVisibleSeconds), 'queue-oldest'),
             tile('messages in ' + status.poison.name, number(status.poison.approximateMessages), 'poison-messages'),
+            ...(status.eventhouse
+                ? [
+                      tile(
+                          'messages in ' + status.eventhouse.queue.name + ' (Eventhouse, approximate)',
+                          number(status.eventhouse.queue.approximateMessages),
+                          'eventhouse-queue-messages',
+                      ),
+                      tile(
+                          'messages in ' + status.eventhouse.poison.name,
+                          number(status.eventhouse.poison.approximateMessages),
+                          'eventhouse-poison-messages',
+                      ),
+                  ]
+                : []),
             tile('refresh targets', number(status.refreshTargets.length), 'refresh-targets'),
         );
 }
 
+/** The Eventhouse sink's cell of a table: rows ingested, its own backlog, poisoned rows and 429s. */
+function eventhouseCell(eventhouse) {
+    if (!eventhouse) return el('td', { class: 'muted' }, '–');
+    return el(
+        'td',
+        { class: 'eventhouse', title: 'Kusto table ' + eventhouse.table + ', dedup view ' + eventhouse.view },
+        el('div', {}, [
+            'ingested ',
+            el('span', { 'data-field': 'eventhouse-ingested-minute' }, number(eventhouse.ingested.lastMinute)),
+            ' / ',
+            el('span', { 'data-field': 'eventhouse-ingested-hour' }, number(eventhouse.ingested.lastHour)),
+        ]),
+        el('div', {}, [
+            'backlog ',
+            el('span', { 'data-field': 'eventhouse-backlog' }, number(eventhouse.backlogRows)),
+            eventhouse.oldestQueuedSeconds !== undefined
+                ? ' · oldest ' + duration(eventhouse.oldestQueuedSeconds)
+                : null,
+        ]),
+        el(
+            'div',
+            { class: eventhouse.poisoned.lastHour > 0 ? 'error' : 'muted' },
+            el('span', { 'data-field': 'eventhouse-poisoned-hour' }, number(eventhouse.poisoned.lastHour)),
+            ' poisoned h · ',
+            el('span', { 'data-field': 'eventhouse-throttled' }, number(eventhouse.throttledLastHour)),
+            ' 429s h',
+        ),
+        eventhouse.lastError
+            ? el(
+                  'div',
+                  { class: 'error', 'data-field': 'eventhouse-last-error' },
+                  'Last error ' +
+                      time(eventhouse.lastError.at) +
+                      ': ' +
+                      [eventhouse.lastError.status, eventhouse.lastError.code].filter(Boolean).join(' ') +
+                      ' ' +
+                      eventhouse.lastError.message,
+              )
+            : null,
+    );
+}
+
 function renderDataset(dataset) {
     const budget = dataset.budget;
+    const withEventhouse = dataset.sinks.includes('eventhouse');
     const pastCliff = dataset.tables.some((t) => t.tableRows.pastCliff);
     const gauges = budget
         ? el(
@@ -225,6 +282,7 @@ function renderDataset(dataset) {
                       ),
             ),
             el('td', {}, sparkline(table.perMinute)),
+            withEventhouse ? eventhouseCell(table.eventhouse) : null,
         ),
     );
     return el(
@@ -234,7 +292,12 @@ function renderDataset(dataset) {
         el(
             'div',
             { class: 'muted' },
-            dataset.datasetId ? 'Power BI dataset ' + dataset.datasetId : 'not pushed to yet',
+            !dataset.sinks.includes('powerBi')
+                ? 'Eventhouse only (no push dataset)'
+                : dataset.datasetId
+                  ? 'Power BI dataset ' + dataset.datasetId
+                  : 'not pushed to yet',
+            withEventhouse && dataset.sinks.includes('powerBi') ? ' · dual-write to the Eventhouse' : null,
             budget && budget.throttledUntil
                 ? [
                       ' · ',
@@ -272,6 +335,7 @@ function renderDataset(dataset) {
                     ),
                     el('th', {}, '250,000-row state'),
                     el('th', {}, 'Last hour'),
+                    withEventhouse ? el('th', {}, 'Eventhouse min / h') : null,
                 ),
             ),
             el('tbody', {}, rows),
@@ -279,8 +343,8 @@ function renderDataset(dataset) {
     );
 }
 
-function renderPoison(poison) {
-    const section = document.getElementById('poison');
+function renderPoison(poison, sectionId, replay) {
+    const section = document.getElementById(sectionId);
     if (poison.entries.length === 0) {
         section.replaceChildren(el('p', { class: 'empty' }, 'Empty: no rows given up on.'));
         return;
@@ -332,9 +396,11 @@ function renderPoison(poison) {
                       poison.entries.length +
                       ' of about ' +
                       number(poison.approximateMessages) +
-                      ' messages. npm run replay-poison sends them back once the cause is fixed.',
+                      ' messages. ' +
+                      replay +
+                      ' sends them back once the cause is fixed.',
               )
-            : el('p', { class: 'muted' }, 'npm run replay-poison sends them back once the cause is fixed.'),
+            : el('p', { class: 'muted' }, replay + ' sends them back once the cause is fixed.'),
     );
 }
 
@@ -494,9 +560,12 @@ function render() {
         .replaceChildren(
             ...(datasets.length
                 ? datasets.map(renderDataset)
-                : [el('p', { class: 'empty' }, 'No push datasets configured.')]),
+                : [el('p', { class: 'empty' }, 'No datasets configured.')]),
         );
-    renderPoison(report.status.poison);
+    renderPoison(report.status.poison, 'poison', 'npm run replay-poison');
+    const eventhouse = report.status.eventhouse;
+    for (const id of ['eventhouse-poison', 'eventhouse-poison-title']) document.getElementById(id).hidden = !eventhouse;
+    if (eventhouse) renderPoison(eventhouse.poison, 'eventhouse-poison', 'npm run replay-poison -- --sink eventhouse');
     const targets = report.status.refreshTargets;
     document
         .getElementById('refreshes')
