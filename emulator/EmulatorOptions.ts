@@ -36,6 +36,11 @@ export interface EmulatorOptions {
     limits?: LimitsOverride;
     /** Same JSON as a seed file: workspaces, models and push datasets to create at start. */
     seed?: Seed;
+    /**
+     * The key that signs this emulator's tokens (HS256), e.g. one a Kusto emulator in another process is given too.
+     * Default: a random key (a state loaded from `dataDir` keeps its own).
+     */
+    tokenSigningKey?: string;
     /** Keeps state in `<dataDir>/state.json` across restarts (the seed applies only when no state exists). */
     dataDir?: string;
     logger?: EmulatorLogger;

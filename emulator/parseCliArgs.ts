@@ -15,6 +15,7 @@ export const cliUsage = `Usage: npm run emulator -- [options]
   --limits <file.json>       Override limits from a JSON file ({"maxRowsPerHour": 5000, ...}).
   --seed <file.json>         Workspaces, models and push datasets to create at start.
   --data-dir <dir>           Keep state in <dir>/state.json across restarts.
+  --token-signing-key <key>  Key that signs the tokens (for a Kusto emulator given the same). Default: a random key.
   --identity-header <secret> Secret expected in X-IDENTITY-HEADER. Default pbi-emulator-identity-header.
   --system-principal-id <id> Principal id (oid) of the system-assigned identity.
   --user-assigned <id>=<oid> Map a user-assigned client_id (or mi_res_id) to its principal id, repeatable.
@@ -42,6 +43,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
             limits: { type: 'string' },
             seed: { type: 'string' },
             'data-dir': { type: 'string' },
+            'token-signing-key': { type: 'string' },
             'identity-header': { type: 'string' },
             'system-principal-id': { type: 'string' },
             'user-assigned': { type: 'string', multiple: true },
@@ -90,6 +92,7 @@ export function parseCliArgs(argv: string[]): CliSettings {
             limits,
             ...(values.seed ? { seed: seedSchema.parse(JSON.parse(readFileSync(values.seed, 'utf8'))) } : {}),
             ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+            ...(values['token-signing-key'] ? { tokenSigningKey: values['token-signing-key'] } : {}),
             identity: {
                 ...(values['identity-header'] ? { header: values['identity-header'] } : {}),
                 ...(values['system-principal-id'] ? { systemAssignedPrincipalId: values['system-principal-id'] } : {}),

@@ -82,7 +82,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         frozen: options.frozenClock ?? false,
     });
     const limits = limitsSchema.parse({ ...defaultLimits, ...limitsOverrideSchema.parse(options.limits ?? {}) });
-    const store = new EmulatorStore();
+    const store = new EmulatorStore(
+        options.tokenSigningKey !== undefined ? EmulatorStore.emptyState(options.tokenSigningKey) : undefined,
+    );
     const stateFile = options.dataDir ? new StateFile(options.dataDir, () => store.state) : undefined;
     const persisted = stateFile?.load();
     if (persisted) store.state = persisted;

@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { RunningEmulator } from '../emulator';
 import { startKustoEmulator, type RunningKustoEmulator } from '../kusto-emulator';
 import type { RelayConfig } from '../src/config/relayConfig';
-import { applyEventhouseSetup, describeSetupError } from '../src/eventhouse/applyEventhouseSetup';
-import { createEventhouseClient } from '../src/eventhouse/eventhouseClient';
-import { toEventhouseSetupTargets } from '../src/eventhouse/toEventhouseSetupTargets';
+import { setUpKustoDatabases } from './setUpKustoDatabases';
 
 export interface LocalKusto {
     kusto: RunningKustoEmulator;
@@ -14,9 +11,8 @@ export interface LocalKusto {
 
 /**
  * When a dataset of the config has the eventhouse sink: the Kusto emulator (trusting the Power BI emulator's tokens,
- * on its clock), each configured database created with a local deployer as Admin, and the tables, mappings, dedup
- * views and the relay identity's Ingestor and Viewer roles applied by the setup the `fabric-setup` script runs
- * (applyEventhouseSetup). Undefined without an eventhouse dataset.
+ * on its clock), with each configured database set up as `fabric-setup` would (setUpKustoDatabases). Undefined
+ * without an eventhouse dataset.
  */
 export async function startKustoLocally(options: {
     config: RelayConfig;
@@ -33,40 +29,7 @@ export async function startKustoLocally(options: {
         now: () => options.powerBi.clock.now(),
     });
     try {
-        const deployer = randomUUID();
-        const client = createEventhouseClient({
-            queryServiceUri: kusto.url,
-            scope: options.scope,
-            credential: {
-                async getToken() {
-                    const issued = await kusto.issueToken({ principalId: deployer, clientId: deployer });
-                    return {
-                        token: issued.access_token,
-                        expiresOnTimestamp: Date.now() + 3_000_000,
-                        tokenType: 'Bearer',
-                    };
-                },
-            },
-        });
-        const targets = toEventhouseSetupTargets(options.config, kusto.url, { clientId: options.relayClientId });
-        for (const { desired } of targets) {
-            await kusto.createDatabase({
-                name: desired.database,
-                admins: [`aadapp=${deployer}`],
-                ingestors: [],
-                viewers: [],
-            });
-            const report = await applyEventhouseSetup(client, desired, { pollIntervalMs: 20 }).catch(
-                (error: unknown) => {
-                    throw new Error(describeSetupError(error, desired));
-                },
-            );
-            if (report.outcome !== 'done') {
-                const problems = 'problems' in report ? report.problems.join('; ') : report.outcome;
-                throw new Error(`Eventhouse setup of database '${desired.database}' failed: ${problems}`);
-            }
-        }
-        return { kusto, databases: targets.map((target) => target.desired.database) };
+        return { kusto, databases: await setUpKustoDatabases(kusto, options) };
     } catch (error) {
         await kusto.close();
         throw error;

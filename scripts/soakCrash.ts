@@ -1,19 +1,21 @@
 import { parseCliOptions } from './parseCliOptions';
 import { runCli } from './runCli';
 import { runCrashSoak } from './soak/runCrashSoak';
-import { formatCrashSoak, judgeCrashSoak } from './soak/judgeCrashSoak';
+import { formatCrashSoak, judgeCrashSoak, sinkTableName } from './soak/judgeCrashSoak';
 import { toMarkdownTable } from './soak/toMarkdownTable';
 
 const usage = `Usage: npm run soak:crash -- [--host-kills 100] [--azurite-kills 3] [--rate 8] [--senders 4] [--large-every 50]
-                              [--queue-lease-seconds 5] [--drain-timeout 600] [--host-log FILE] [--json]
+                              [--queue-lease-seconds 5] [--drain-timeout 600] [--host-log FILE] [--dual-write] [--json]
 
 Runs Azurite (on-disk data), the Power BI emulator and one Functions host, each its own process, and sends mixed
 webhook requests (mostly 1-50 rows, every --large-every-th 5,000-20,000) at --rate requests a second into a table with
 a marker column and one without. Phase 1 SIGKILLs the host --host-kills times at random moments (0.3-3 s after it is
 up) and restarts it at once; phase 2 SIGKILLs Azurite --azurite-kills times (down 1 s, restarted on its data). After
 each phase it waits for the rows queue to drain and counts every row id in the emulator and the poison queue.
+--dual-write delivers the dataset to an Eventhouse too (the Kusto emulator, its own process, set up as fabric-setup
+would) and counts each sink: the Eventhouse in its dedup view (and the raw table's copies, reported).
 Exits 1 when phase 1 lost a row, duplicated one in the marker table, or made more copies in the other than the relay
-reported unconfirmed.`;
+reported unconfirmed; with --dual-write also when it lost a row or left one twice in the Eventhouse's dedup view.`;
 
 const usageError = (message: string) => new Error(`${message}\n\n${usage}`);
 
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
             'queue-lease-seconds': { type: 'string', default: '5' },
             'drain-timeout': { type: 'string', default: '600' },
             'host-log': { type: 'string' },
+            'dual-write': { type: 'boolean', default: false },
             json: { type: 'boolean', default: false },
             help: { type: 'boolean', short: 'h', default: false },
         },
@@ -60,6 +63,7 @@ async function main(): Promise<number> {
         drainTimeoutSeconds: whole('drain-timeout', 10),
         onProgress: (text) => process.stderr.write(`${text}\n`),
         ...(values['host-log'] !== undefined ? { hostLogPath: values['host-log'] } : {}),
+        dualWrite: values['dual-write'],
     });
     const broken = judgeCrashSoak(results);
     if (values.json) {
@@ -71,7 +75,9 @@ async function main(): Promise<number> {
         for (const problem of broken) process.stdout.write(`not met: ${problem}\n`);
         for (const result of results)
             for (const table of result.tables.filter((candidate) => candidate.lost > 0))
-                process.stdout.write(`${result.phase}, ${table.table}: lost ids ${table.lostIds.join(', ')}\n`);
+                process.stdout.write(
+                    `${result.phase}, ${sinkTableName(table)}: lost ids ${table.lostIds.join(', ')}\n`,
+                );
     }
     return broken.length > 0 ? 1 : 0;
 }

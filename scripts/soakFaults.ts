@@ -5,15 +5,23 @@ import { formatFaultSoak, judgeFaultSoak, runFaultSoak } from './soak/runFaultSo
 import { toMarkdownTable } from './soak/toMarkdownTable';
 
 const usage = `Usage: npm run soak:faults -- [--requests 200] [--rate 10] [--senders 4] [--large-every 25] [--phase NAME]...
-                               [--drain-timeout 300] [--host-log FILE] [--json]
+                               [--drain-timeout 300] [--host-log FILE] [--dual-write] [--json]
 
 Runs Azurite (on-disk data), the Power BI emulator and one Functions host, each its own process, and goes through the
-emulator's fault matrix, one phase each: ${faultPhases.map((phase) => phase.name).join('; ')}.
+emulator's fault matrix, one phase each: ${faultPhases
+    .filter((phase) => !phase.kustoFaults)
+    .map((phase) => phase.name)
+    .join('; ')}.
 In each phase --requests webhook requests (1-30 rows, every --large-every-th 500-2,000) go at --rate a second into a
 table with a marker column and one without while the phase's faults are injected again and again; then the faults
 are cleared, the rows queue drained, and every row id counted in the emulator and the poison queue. --phase (repeatable)
-runs only the phases named. Exits 1 when a phase lost a row, duplicated one in the marker table, or made more copies
-in the other than the relay reported unconfirmed.`;
+runs only the phases named. --dual-write delivers the dataset to an Eventhouse too (the Kusto emulator, its own process),
+counts each sink (the Eventhouse in its dedup view) and adds the Kusto fault phases: ${faultPhases
+    .filter((phase) => phase.kustoFaults)
+    .map((phase) => phase.name)
+    .join('; ')}.
+Exits 1 when a phase lost a row, duplicated one in the marker table, or made more copies in the other than the relay
+reported unconfirmed; with --dual-write also when it lost a row or left one twice in the Eventhouse's dedup view.`;
 
 const usageError = (message: string) => new Error(`${message}\n\n${usage}`);
 
@@ -28,6 +36,7 @@ async function main(): Promise<number> {
             phase: { type: 'string', multiple: true },
             'drain-timeout': { type: 'string', default: '300' },
             'host-log': { type: 'string' },
+            'dual-write': { type: 'boolean', default: false },
             json: { type: 'boolean', default: false },
             help: { type: 'boolean', short: 'h', default: false },
         },
@@ -46,9 +55,13 @@ async function main(): Promise<number> {
     const names = values.phase ?? [];
     const unknown = names.filter((name) => !faultPhases.some((phase) => phase.name === name));
     if (unknown.length > 0) throw usageError(`Unknown --phase: ${unknown.join(', ')}`);
+    const dualWrite = values['dual-write'];
+    const offered = faultPhases.filter((phase) => dualWrite || !phase.kustoFaults);
+    const needDualWrite = names.filter((name) => !offered.some((phase) => phase.name === name));
+    if (needDualWrite.length > 0) throw usageError(`--phase ${needDualWrite.join(', ')} needs --dual-write`);
     const started = Date.now();
     const results = await runFaultSoak({
-        phases: names.length === 0 ? faultPhases : faultPhases.filter((phase) => names.includes(phase.name)),
+        phases: names.length === 0 ? offered : offered.filter((phase) => names.includes(phase.name)),
         requestsPerPhase: whole('requests', 1),
         senders: whole('senders', 1),
         ratePerSecond: whole('rate', 1),
@@ -59,6 +72,7 @@ async function main(): Promise<number> {
         drainTimeoutSeconds: whole('drain-timeout', 10),
         onProgress: (text) => process.stderr.write(`${text}\n`),
         ...(values['host-log'] !== undefined ? { hostLogPath: values['host-log'] } : {}),
+        dualWrite,
     });
     const broken = judgeFaultSoak(results);
     if (values.json) {

@@ -1,4 +1,5 @@
 import type { FaultInput } from '../../emulator';
+import type { KustoFaultInput } from '../../kusto-emulator';
 
 /**
  * One phase of the fault soak: traffic while `faults` are injected into the Power BI emulator again every
@@ -10,6 +11,8 @@ export interface FaultPhase {
     /** What the phase exercises, for the report. */
     what: string;
     faults: FaultInput[];
+    /** Faults injected into the Kusto emulator as well (dual-write soaks only: a phase with them needs one). */
+    kustoFaults?: KustoFaultInput[];
     everyMs: number;
     azuriteRestarts?: number;
 }
@@ -92,6 +95,26 @@ export const faultPhases: readonly FaultPhase[] = [
         name: 'expired token',
         what: "Power BI refuses the relay's token as expired (403 TokenExpired)",
         faults: [{ operation: 'postRows', kind: 'tokenExpired' }],
+        everyMs: 1_500,
+    },
+    {
+        name: 'Kusto 429 and 520',
+        what: 'streaming ingestion answers 429 (Retry-After 1) or 520; Power BI answers 429 meanwhile',
+        faults: [{ operation: 'postRows', kind: 'status', status: 429, retryAfterSeconds: 1, count: 1 }],
+        kustoFaults: [
+            { operation: 'ingest', kind: 'status', status: 429, retryAfterSeconds: 1, count: 2 },
+            { operation: 'ingest', kind: 'status', status: 520, count: 2 },
+        ],
+        everyMs: 1_000,
+    },
+    {
+        name: 'Kusto applied, then reset or hang',
+        what: 'streaming ingestion commits the rows, then drops the connection or never answers (past the timeout)',
+        faults: [],
+        kustoFaults: [
+            { operation: 'ingest', kind: 'applied', then: 'reset' },
+            { operation: 'ingest', kind: 'applied', then: 'hang' },
+        ],
         everyMs: 1_500,
     },
     {

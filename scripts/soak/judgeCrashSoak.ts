@@ -1,8 +1,20 @@
 import { markedTable, type PhaseResult } from './runCrashSoak';
+import type { SinkTableTally } from './tallySinks';
+
+/** A table as the report names it: `Marked`, or `Marked (Eventhouse)` for the Eventhouse sink's. */
+export function sinkTableName(table: SinkTableTally): string {
+    return table.sink === 'Power BI' ? table.table : `${table.table} (${table.sink})`;
+}
+
+/** Dual-write results: the tables get a sink column and the Eventhouse's raw-table copies one. */
+export function hasEventhouse(results: readonly { tables: readonly SinkTableTally[] }[]): boolean {
+    return results.some((result) => result.tables.some((table) => table.sink === 'Eventhouse'));
+}
 
 /**
  * What the host phase must show (issue 11): no row lost, none twice in the table with a marker column, and in the
- * other table no more copies than rows the relay reported as unconfirmed. Azurite kills are reported, not judged.
+ * other table no more copies than rows the relay reported as unconfirmed; with dual-write, in the Eventhouse's dedup
+ * view none lost and none twice in either table. Azurite kills are reported, not judged.
  * Returns the broken expectations, none when it held.
  */
 export function judgeCrashSoak(results: readonly PhaseResult[]): string[] {
@@ -10,12 +22,13 @@ export function judgeCrashSoak(results: readonly PhaseResult[]): string[] {
     for (const result of results.filter((candidate) => candidate.phase === 'host kills')) {
         if (result.drainSeconds === undefined) broken.push(`${result.phase}: the rows queue did not drain`);
         for (const table of result.tables) {
-            if (table.lost > 0) broken.push(`${result.phase}: ${table.lost} rows of ${table.table} lost`);
+            const name = sinkTableName(table);
+            if (table.lost > 0) broken.push(`${result.phase}: ${table.lost} rows of ${name} lost`);
             if (table.table === markedTable && table.duplicated > 0)
-                broken.push(`${result.phase}: ${table.duplicated} rows of ${table.table} duplicated`);
+                broken.push(`${result.phase}: ${table.duplicated} rows of ${name} duplicated`);
             if (table.duplicated > table.unconfirmed)
                 broken.push(
-                    `${result.phase}: ${table.duplicated} rows of ${table.table} duplicated, only ${table.unconfirmed} unconfirmed`,
+                    `${result.phase}: ${table.duplicated} rows of ${name} duplicated, only ${table.unconfirmed} unconfirmed`,
                 );
         }
     }
@@ -24,11 +37,13 @@ export function judgeCrashSoak(results: readonly PhaseResult[]): string[] {
 
 /** One line per phase and table. */
 export function formatCrashSoak(results: readonly PhaseResult[]): { header: string[]; rows: string[][] } {
+    const dual = hasEventhouse(results);
     return {
         header: [
             'phase',
             'kills',
             'table',
+            ...(dual ? ['sink'] : []),
             'requests',
             'rows accepted (202)',
             'delivered once',
@@ -37,6 +52,7 @@ export function formatCrashSoak(results: readonly PhaseResult[]): { header: stri
             'unconfirmed',
             'verified',
             'poisoned',
+            ...(dual ? ['raw copies (before dedup)'] : []),
             'rows not accepted (arrived)',
             'drain s',
         ],
@@ -45,6 +61,7 @@ export function formatCrashSoak(results: readonly PhaseResult[]): { header: stri
                 result.phase,
                 String(result.kills),
                 table.table,
+                ...(dual ? [table.sink] : []),
                 String(table.requests),
                 String(table.rowsAccepted),
                 String(table.deliveredOnce),
@@ -53,6 +70,7 @@ export function formatCrashSoak(results: readonly PhaseResult[]): { header: stri
                 String(table.unconfirmed),
                 String(table.verified),
                 String(table.poisoned),
+                ...(dual ? [table.rawDuplicated === undefined ? '–' : String(table.rawDuplicated)] : []),
                 `${table.rowsNotAccepted} (${table.rowsNotAcceptedDelivered})`,
                 result.drainSeconds === undefined ? 'timed out' : result.drainSeconds.toFixed(1),
             ]),

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { appRoot } from '../../src/config/appRoot';
-import { powerBiSinkProbe } from './powerBiSinkProbe';
 import { sendSoakTraffic, type SoakRequest, type SoakTrafficOptions } from './sendSoakTraffic';
 import { startSoakStack, type SoakStack } from './startSoakStack';
 import { takePoisonedIds, type PoisonedIds } from './takePoisonedIds';
-import { tallyRows, type TableTally } from './tallyRows';
+import { tallySinks, type SinkTableTally } from './tallySinks';
 import { UnknownOutcomeLog } from './UnknownOutcomeLog';
 
 export interface CrashSoakOptions {
@@ -33,13 +32,15 @@ export interface CrashSoakOptions {
     hostLogPath?: string;
     /** More app settings for the host (e.g. PUSH_COALESCE_MESSAGES=0 to turn packing off). */
     relaySettings?: Record<string, string>;
+    /** Dual-write: the datasets deliver to an Eventhouse (the Kusto emulator) too, and each sink is counted. */
+    dualWrite?: boolean;
 }
 
 export interface PhaseResult {
     phase: 'host kills' | 'Azurite kills';
     kills: number;
-    /** Per table, with the rows whose call outcome the relay could not know (its log, settled by policy). */
-    tables: (TableTally & { unconfirmed: number; verified: number })[];
+    /** Per sink and table, with the rows whose call outcome the relay could not know (its log, settled by policy). */
+    tables: SinkTableTally[];
     /** Seconds from the last request to an empty rows queue; undefined when the drain timed out. */
     drainSeconds: number | undefined;
     poisonUnreadable: number;
@@ -56,11 +57,16 @@ const tables = soakTables;
 const idColumn = soakIdColumn;
 const rowsQueue = 'pbi-rows';
 const rowsContainer = 'pbi-rows';
+/** EVENTHOUSE_QUEUE (its default): where a dual-write dataset's ingestions are queued first. */
+const eventhouseQueue = 'pbi-relay-eventhouse';
 /** Far above any soak, so that Power BI's hourly row limit and the 250,000-row cliff do not pace it. */
 export const generousRows = 10_000_000;
 
-/** The soak's config: `dataset` with the marker table and the plain table. */
-export function writeSoakConfig(folder: string, dataset = soakDataset): string {
+/**
+ * The soak's config: `dataset` with the marker table and the plain table; with `dualWrite` delivered to the
+ * Eventhouse too (database `dataset`, the default table, mapping and view names).
+ */
+export function writeSoakConfig(folder: string, dataset = soakDataset, dualWrite = false): string {
     const columns = [
         { name: idColumn, dataType: 'String', required: true },
         { name: 'Seq', dataType: 'Int64' },
@@ -79,6 +85,7 @@ export function writeSoakConfig(folder: string, dataset = soakDataset): string {
                     },
                     { name: plainTable, ambiguousOutcome: 'atLeastOnce', columns },
                 ],
+                ...(dualWrite ? { sinks: ['powerBi', 'eventhouse'], eventhouse: { database: dataset } } : {}),
             },
         ],
     };
@@ -104,7 +111,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
     let stack: SoakStack | undefined;
     try {
         stack = await startSoakStack({
-            configPath: writeSoakConfig(folder),
+            configPath: writeSoakConfig(folder, soakDataset, options.dualWrite),
+            kusto: options.dualWrite ?? false,
             settings: {
                 PUSH_MAX_ROWS_PER_HOUR: String(generousRows),
                 PUSH_CLIFF_TABLE_ROWS: String(generousRows),
@@ -177,27 +185,24 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
             outcomesFrom: number,
         ): Promise<PhaseResult> {
             const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
+            const eventhousePoisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
             progress(`  ${requests.length} requests sent; draining`);
-            const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned);
+            const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned, eventhousePoisoned);
             progress(drainSeconds === undefined ? '  drain timed out' : `  drained in ${drainSeconds.toFixed(1)} s`);
-            const tallies = await tallyRows(
-                requests,
-                tables,
-                powerBiSinkProbe(running.emulatorUrl, soakDataset, idColumn),
-                poisoned,
-            );
             return {
                 phase,
                 kills,
-                tables: tallies.map((tally) => ({
-                    ...tally,
-                    unconfirmed: log.rows(tally.table, 'unconfirmed', outcomesFrom),
-                    verified:
-                        log.rows(tally.table, 'stored', outcomesFrom) +
-                        log.rows(tally.table, 'notStored', outcomesFrom),
-                })),
+                tables: await tallySinks(requests, tables, {
+                    stack: running,
+                    dataset: soakDataset,
+                    idColumn,
+                    poisoned,
+                    eventhousePoisoned,
+                    log,
+                    outcomesFrom,
+                }),
                 drainSeconds,
-                poisonUnreadable: poisoned.unreadable,
+                poisonUnreadable: poisoned.unreadable + eventhousePoisoned.unreadable,
             };
         }
     } finally {
@@ -208,29 +213,36 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
 }
 
 /**
- * Waits until the rows queue holds no message (visible or hidden: Storage counts both) on two looks a second
- * apart, taking what reaches the poison queue meanwhile; the seconds it took, or undefined after the timeout.
+ * Waits until the rows queue (and with a Kusto emulator, the Eventhouse queue) holds no message (visible or hidden:
+ * Storage counts both) on two looks a second apart, taking what reaches the poison queues meanwhile (the Eventhouse
+ * one's into `eventhousePoisoned`); the seconds it took, or undefined after the timeout.
  */
 export async function drain(
     stack: SoakStack,
     timeoutSeconds: number,
     poisoned: PoisonedIds,
+    eventhousePoisoned?: PoisonedIds,
 ): Promise<number | undefined> {
-    const queue = new QueueClient(stack.storage, rowsQueue);
+    const watched: [string, PoisonedIds][] = [[rowsQueue, poisoned]];
+    if (stack.kusto && eventhousePoisoned) watched.push([eventhouseQueue, eventhousePoisoned]);
     const started = Date.now();
     let emptyLooks = 0;
     while (Date.now() - started < timeoutSeconds * 1000) {
-        const taken = await takePoisonedIds(stack.storage, { rowsQueue, rowsContainer, idColumn });
-        for (const [table, ids] of taken.byTable) {
-            const all = poisoned.byTable.get(table) ?? new Set<string>();
-            for (const id of ids) all.add(id);
-            poisoned.byTable.set(table, all);
+        let messages = 0;
+        for (const [queueName, into] of watched) {
+            const taken = await takePoisonedIds(stack.storage, { rowsQueue: queueName, rowsContainer, idColumn });
+            for (const [table, ids] of taken.byTable) {
+                const all = into.byTable.get(table) ?? new Set<string>();
+                for (const id of ids) all.add(id);
+                into.byTable.set(table, all);
+            }
+            into.unreadable += taken.unreadable;
+            for (const [reason, rows] of taken.reasons)
+                into.reasons.set(reason, (into.reasons.get(reason) ?? 0) + rows);
+            const queue = new QueueClient(stack.storage, queueName);
+            if (await queue.exists()) messages += (await queue.getProperties()).approximateMessagesCount ?? 0;
         }
-        poisoned.unreadable += taken.unreadable;
-        for (const [reason, rows] of taken.reasons)
-            poisoned.reasons.set(reason, (poisoned.reasons.get(reason) ?? 0) + rows);
-        const { approximateMessagesCount } = await queue.getProperties();
-        emptyLooks = approximateMessagesCount === 0 ? emptyLooks + 1 : 0;
+        emptyLooks = messages === 0 ? emptyLooks + 1 : 0;
         if (emptyLooks >= 2) return (Date.now() - started) / 1000;
         await sleep(1000);
     }

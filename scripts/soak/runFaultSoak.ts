@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { FaultInput } from '../../emulator';
 import { appRoot } from '../../src/config/appRoot';
 import type { FaultPhase } from './faultPhases';
-import { powerBiSinkProbe } from './powerBiSinkProbe';
+import { hasEventhouse, sinkTableName } from './judgeCrashSoak';
 import {
     drain,
     generousRows,
@@ -18,7 +18,7 @@ import {
 import { sendSoakTraffic } from './sendSoakTraffic';
 import { startSoakStack, type SoakStack } from './startSoakStack';
 import type { PoisonedIds } from './takePoisonedIds';
-import { tallyRows, type TableTally } from './tallyRows';
+import { tallySinks, type SinkTableTally } from './tallySinks';
 import { UnknownOutcomeLog } from './UnknownOutcomeLog';
 
 /** The crash soak's traffic, drain and log options, with the phases of the fault matrix. */
@@ -38,20 +38,28 @@ export interface FaultSoakOptions extends Pick<
     requestsPerPhase: number;
     /** The relay's Power BI client timeout (POWERBI_TIMEOUT_MS): a hang is a timeout after this long. */
     clientTimeoutMs: number;
+    /**
+     * Dual-write: the dataset delivers to an Eventhouse (the Kusto emulator) too, each sink is counted, and phases
+     * with `kustoFaults` inject them there (they need this).
+     */
+    dualWrite?: boolean;
 }
 
 export interface FaultPhaseResult {
     phase: string;
     what: string;
     requests: number;
-    /** Per table, with the rows the relay settled by policy (unconfirmed) or by counting its marker (verified). */
-    tables: (TableTally & { unconfirmed: number; verified: number })[];
+    /** Per sink and table, with the rows the relay settled by policy (unconfirmed) or by counting its marker (verified). */
+    tables: SinkTableTally[];
     /** Rows poisoned in the phase, per reason. */
     poisonReasons: Record<string, number>;
     poisonUnreadable: number;
     /** Faults the emulator applied, and the 429s it answered (injected or its own throttle), from its request log. */
     faultsApplied: number;
     answered429: number;
+    /** With dual-write: the same, of the Kusto emulator. */
+    kustoFaultsApplied?: number;
+    kustoAnswered429?: number;
     /** Seconds from clearing the faults to an empty rows queue; undefined when the drain timed out. */
     drainSeconds: number | undefined;
 }
@@ -87,9 +95,12 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
     const hostLog = options.hostLogPath ? createWriteStream(options.hostLogPath) : undefined;
     const progress = options.onProgress ?? (() => undefined);
     let stack: SoakStack | undefined;
+    const needKusto = options.phases.filter((phase) => phase.kustoFaults && !options.dualWrite);
+    if (needKusto.length > 0) throw new Error(`${needKusto.map((phase) => phase.name).join(', ')}: need dual-write`);
     try {
         stack = await startSoakStack({
-            configPath: writeSoakConfig(folder, faultSoakDataset),
+            configPath: writeSoakConfig(folder, faultSoakDataset, options.dualWrite),
+            kusto: options.dualWrite ?? false,
             settings: {
                 PUSH_MAX_ROWS_PER_HOUR: String(generousRows),
                 PUSH_CLIFF_TABLE_ROWS: String(generousRows),
@@ -114,10 +125,12 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
         });
         const running = stack;
         const emulatorUrl = running.emulatorUrl;
+        const kusto = running.kusto;
         const results: FaultPhaseResult[] = [];
         for (const [index, phase] of options.phases.entries()) {
             progress(`phase ${phase.name}: ${phase.what}`);
             await control(emulatorUrl, 'DELETE', 'requests');
+            await kusto?.clearRequests();
             const from = log.outcomes.length;
             let sending = true;
             const traffic = sendSoakTraffic({
@@ -137,6 +150,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
                 let restarts = 0;
                 while (sending) {
                     for (const fault of phase.faults) await control(emulatorUrl, 'POST', 'faults', fault);
+                    for (const fault of phase.kustoFaults ?? []) await kusto?.injectFault(fault);
                     if (restarts < (phase.azuriteRestarts ?? 0)) {
                         await running.killAzurite(2_000, 'stop');
                         restarts += 1;
@@ -146,30 +160,43 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
             })();
             const [{ requests }] = await Promise.all([traffic, faulting]);
             await control(emulatorUrl, 'DELETE', 'faults');
+            await kusto?.clearFaults();
             progress(`  ${requests.length} requests sent; faults cleared, draining`);
             const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
-            const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned);
+            const eventhousePoisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
+            const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned, eventhousePoisoned);
             progress(drainSeconds === undefined ? '  drain timed out' : `  drained in ${drainSeconds.toFixed(1)} s`);
-            const tallies = await tallyRows(
-                requests,
-                soakTables,
-                powerBiSinkProbe(emulatorUrl, faultSoakDataset, soakIdColumn),
+            const tables = await tallySinks(requests, soakTables, {
+                stack: running,
+                dataset: faultSoakDataset,
+                idColumn: soakIdColumn,
                 poisoned,
-            );
+                eventhousePoisoned,
+                log,
+                outcomesFrom: from,
+            });
             const calls = requestLogSchema.parse(await control(emulatorUrl, 'GET', 'requests')).value;
+            const kustoCalls = kusto ? await kusto.requests() : undefined;
             results.push({
                 phase: phase.name,
                 what: phase.what,
                 requests: requests.length,
-                tables: tallies.map((tally) => ({
-                    ...tally,
-                    unconfirmed: log.rows(tally.table, 'unconfirmed', from),
-                    verified: log.rows(tally.table, 'stored', from) + log.rows(tally.table, 'notStored', from),
-                })),
-                poisonReasons: Object.fromEntries(poisoned.reasons),
-                poisonUnreadable: poisoned.unreadable,
+                tables,
+                poisonReasons: Object.fromEntries([
+                    ...poisoned.reasons,
+                    ...[...eventhousePoisoned.reasons].map(
+                        ([reason, rows]) => [`Eventhouse: ${reason}`, rows] as const,
+                    ),
+                ]),
+                poisonUnreadable: poisoned.unreadable + eventhousePoisoned.unreadable,
                 faultsApplied: calls.filter((call) => call.fault !== undefined).length,
                 answered429: calls.filter((call) => call.status === 429).length,
+                ...(kustoCalls
+                    ? {
+                          kustoFaultsApplied: kustoCalls.filter((call) => call.fault !== undefined).length,
+                          kustoAnswered429: kustoCalls.filter((call) => call.status === 429).length,
+                      }
+                    : {}),
                 drainSeconds,
             });
         }
@@ -183,7 +210,8 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
 
 /**
  * What a fault soak must show, per phase: every accepted row delivered once or poisoned with a reason (none lost),
- * no duplicate in the marker table, and in the other no more copies than the relay reported unconfirmed.
+ * no duplicate in the marker table, and in the other no more copies than the relay reported unconfirmed; with
+ * dual-write, in the Eventhouse's dedup view none lost and none twice in either table (its `unconfirmed` is 0).
  */
 export function judgeFaultSoak(results: readonly FaultPhaseResult[]): string[] {
     const broken: string[] = [];
@@ -191,7 +219,7 @@ export function judgeFaultSoak(results: readonly FaultPhaseResult[]): string[] {
         if (result.drainSeconds === undefined) broken.push(`${result.phase}: the rows queue did not drain`);
         if (result.poisonUnreadable > 0) broken.push(`${result.phase}: ${result.poisonUnreadable} unreadable poison`);
         for (const table of result.tables) {
-            const at = `${result.phase}, ${table.table}`;
+            const at = `${result.phase}, ${sinkTableName(table)}`;
             if (table.lost > 0) broken.push(`${at}: ${table.lost} rows lost (${table.lostIds.join(', ')})`);
             if (table.table === markedTable && table.duplicated > 0)
                 broken.push(`${at}: ${table.duplicated} duplicates with a marker column`);
@@ -209,9 +237,11 @@ export function judgeFaultSoak(results: readonly FaultPhaseResult[]): string[] {
 
 /** One line per phase and table: the figures the README and the report show. */
 export function formatFaultSoak(results: readonly FaultPhaseResult[]): { header: string[]; rows: string[][] } {
+    const dual = hasEventhouse(results);
     const header = [
         'phase',
         'table',
+        ...(dual ? ['sink'] : []),
         'requests',
         'rows accepted',
         'not accepted',
@@ -221,6 +251,7 @@ export function formatFaultSoak(results: readonly FaultPhaseResult[]): { header:
         'verified',
         'poisoned',
         'lost',
+        ...(dual ? ['raw copies (before dedup)'] : []),
         'faults',
         '429s',
         'drain s',
@@ -229,6 +260,7 @@ export function formatFaultSoak(results: readonly FaultPhaseResult[]): { header:
         result.tables.map((table) => [
             result.phase,
             table.table,
+            ...(dual ? [table.sink] : []),
             String(table.requests),
             String(table.rowsAccepted),
             String(table.rowsNotAccepted),
@@ -238,8 +270,9 @@ export function formatFaultSoak(results: readonly FaultPhaseResult[]): { header:
             String(table.verified),
             String(table.poisoned),
             String(table.lost),
-            String(result.faultsApplied),
-            String(result.answered429),
+            ...(dual ? [table.rawDuplicated === undefined ? '–' : String(table.rawDuplicated)] : []),
+            String(table.sink === 'Eventhouse' ? (result.kustoFaultsApplied ?? 0) : result.faultsApplied),
+            String(table.sink === 'Eventhouse' ? (result.kustoAnswered429 ?? 0) : result.answered429),
             result.drainSeconds === undefined ? 'timeout' : result.drainSeconds.toFixed(1),
         ]),
     );

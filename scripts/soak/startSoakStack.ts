@@ -1,9 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultSystemAssignedPrincipalId } from '../../emulator';
+import { readLocalSettingsFile } from '../../local/localSettingsFile';
+import { setUpKustoDatabases } from '../../local/setUpKustoDatabases';
 import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import { appRoot } from '../../src/config/appRoot';
+import { loadRelayConfig } from '../../src/config/relayConfig';
+import { loadSettings } from '../../src/config/settings';
 import { startRelayProcess, type RelayProcess } from '../bench/startRelayProcess';
-import { startEmulatorProcess, type EmulatorProcess } from './startEmulatorProcess';
+import { kustoEmulatorControl, type KustoEmulatorControl } from './kustoEmulatorControl';
+import { startEmulatorProcess, startKustoEmulatorProcess, type EmulatorProcess } from './startEmulatorProcess';
 
 export interface SoakStackOptions {
     /** The relay's config file (`npm start -- --config`). */
@@ -14,12 +22,19 @@ export interface SoakStackOptions {
     emulatorArgs: readonly string[];
     /** `npm start -- --queue-lease-seconds`: how soon what a killed host held is delivered again. */
     queueLeaseSeconds: number;
+    /**
+     * Dual-write: the Kusto emulator too (its own process, trusting the Power BI emulator's tokens), with the
+     * config's eventhouse databases set up as `fabric-setup` would, and the hosts get `--kusto-emulator`.
+     */
+    kusto?: boolean;
     /** Sees every line each Functions host prints, and on which stream. */
     onHostLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface SoakStack {
     emulatorUrl: string;
+    /** The Kusto emulator's control API, with `kusto`. */
+    kusto?: KustoEmulatorControl;
     /** AzureWebJobsStorage of the hosts: the Azurite below, on ports that stay the same across its restarts. */
     storage: string;
     /** The running host's URL; waits while it (or Azurite) is being restarted. */
@@ -38,7 +53,8 @@ export interface SoakStack {
 }
 
 /**
- * Azurite (on-disk data in a folder of its own), the Power BI emulator (its CLI) and one Functions host
+ * Azurite (on-disk data in a folder of its own), the Power BI emulator (its CLI), with `kusto` the Kusto emulator (its
+ * CLI), and one Functions host
  * (`npm start -- --storage … --emulator …`), each its own process, so a soak can SIGKILL the host or Azurite and start
  * it again while the others keep running.
  */
@@ -52,8 +68,29 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
         let azurite: RunningAzurite = await startAzurite({ location, persistence: 'disk' });
         const ports = { blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort };
         stops.push(() => azurite.stop());
-        const emulator: EmulatorProcess = await startEmulatorProcess(options.emulatorArgs);
+        const signingKey = ['--token-signing-key', randomBytes(32).toString('base64url')];
+        const emulator: EmulatorProcess = await startEmulatorProcess([
+            ...options.emulatorArgs,
+            ...(options.kusto ? signingKey : []),
+        ]);
         stops.push(() => emulator.stop());
+        let kusto: KustoEmulatorControl | undefined;
+        if (options.kusto) {
+            const kustoProcess = await startKustoEmulatorProcess(signingKey);
+            stops.push(() => kustoProcess.stop());
+            kusto = kustoEmulatorControl(kustoProcess.url);
+            // The hosts' settings as `npm start` reads them: local.settings.sample.json, the environment, ours.
+            const settings = loadSettings({
+                ...readLocalSettingsFile(join(appRoot(), 'local.settings.sample.json')).values,
+                ...process.env,
+                ...options.settings,
+            });
+            await setUpKustoDatabases(kusto, {
+                config: loadRelayConfig(options.configPath),
+                relayClientId: settings.AZURE_CLIENT_ID ?? defaultSystemAssignedPrincipalId,
+                scope: settings.EVENTHOUSE_SCOPE,
+            });
+        }
         const startHost = () =>
             startRelayProcess({
                 instances: 1,
@@ -66,6 +103,7 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
                     emulator.url,
                     '--queue-lease-seconds',
                     String(options.queueLeaseSeconds),
+                    ...(kusto ? ['--kusto-emulator', kusto.url] : []),
                 ],
                 ...(options.onHostLine ? { onLine: options.onHostLine } : {}),
             });
@@ -86,6 +124,7 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
         const kills = { host: 0, azurite: 0 };
         return {
             emulatorUrl: emulator.url,
+            ...(kusto ? { kusto } : {}),
             storage: azurite.connectionString,
             kills,
             async hostUrl() {
