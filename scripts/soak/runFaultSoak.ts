@@ -145,6 +145,8 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
                 }
             })();
             const [{ requests }] = await Promise.all([traffic, faulting]);
+            // On a loaded machine the last calls may come after the traffic ended: the faults stay until one was met.
+            if (phase.faults.length > 0) await untilFaultMet(emulatorUrl);
             await control(emulatorUrl, 'DELETE', 'faults');
             progress(`  ${requests.length} requests sent; faults cleared, draining`);
             const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
@@ -178,6 +180,16 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
         await stack?.stop();
         hostLog?.end();
         rmSync(folder, { recursive: true, force: true });
+    }
+}
+
+/** Waits (at most 30 s) until the emulator answered a call with one of the injected faults. */
+async function untilFaultMet(emulatorUrl: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+        const calls = requestLogSchema.parse(await control(emulatorUrl, 'GET', 'requests')).value;
+        if (calls.some((call) => call.fault !== undefined)) return;
+        await sleep(200);
     }
 }
 
