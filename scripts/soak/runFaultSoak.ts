@@ -159,6 +159,8 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
                 }
             })();
             const [{ requests }] = await Promise.all([traffic, faulting]);
+            // On a loaded machine the last calls may come after the traffic ended: the faults stay until one was met.
+            if (phase.faults.length > 0) await untilFaultMet(emulatorUrl);
             await control(emulatorUrl, 'DELETE', 'faults');
             await kusto?.clearFaults();
             progress(`  ${requests.length} requests sent; faults cleared, draining`);
@@ -205,6 +207,16 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
         await stack?.stop();
         hostLog?.end();
         rmSync(folder, { recursive: true, force: true });
+    }
+}
+
+/** Waits (at most 30 s) until the emulator answered a call with one of the injected faults. */
+async function untilFaultMet(emulatorUrl: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+        const calls = requestLogSchema.parse(await control(emulatorUrl, 'GET', 'requests')).value;
+        if (calls.some((call) => call.fault !== undefined)) return;
+        await sleep(200);
     }
 }
 

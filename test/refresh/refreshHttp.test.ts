@@ -61,6 +61,7 @@ beforeAll(async () => {
         REFRESH_SCHEDULE: '0 0 0 1 1 *',
         REFRESH_QUEUE: 'pbi-refresh-poll',
         ROWS_QUEUE: 'pbi-rows',
+        EVENTHOUSE_QUEUE: 'pbi-relay-eventhouse',
         REFRESH_POLL_MIN_SECONDS: '1',
         REFRESH_POLL_MAX_SECONDS: '1',
     };
