@@ -6,6 +6,7 @@ import type { FaultInput } from '../../emulator';
 import { appRoot } from '../../src/config/appRoot';
 import type { FaultPhase } from './faultPhases';
 import { hasEventhouse, sinkTableName } from './judgeCrashSoak';
+import type { KustoEmulatorControl } from './kustoEmulatorControl';
 import {
     drain,
     generousRows,
@@ -161,6 +162,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
             const [{ requests }] = await Promise.all([traffic, faulting]);
             // On a loaded machine the last calls may come after the traffic ended: the faults stay until one was met.
             if (phase.faults.length > 0) await untilFaultMet(emulatorUrl);
+            if (kusto && (phase.kustoFaults ?? []).length > 0) await untilKustoFaultMet(kusto);
             await control(emulatorUrl, 'DELETE', 'faults');
             await kusto?.clearFaults();
             progress(`  ${requests.length} requests sent; faults cleared, draining`);
@@ -216,6 +218,15 @@ async function untilFaultMet(emulatorUrl: string): Promise<void> {
     while (Date.now() < deadline) {
         const calls = requestLogSchema.parse(await control(emulatorUrl, 'GET', 'requests')).value;
         if (calls.some((call) => call.fault !== undefined)) return;
+        await sleep(200);
+    }
+}
+
+/** The same for the Kusto emulator's injected faults. */
+async function untilKustoFaultMet(kusto: KustoEmulatorControl): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+        if ((await kusto.requests()).some((call) => call.fault !== undefined)) return;
         await sleep(200);
     }
 }
