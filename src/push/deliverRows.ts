@@ -41,6 +41,11 @@ export interface DeliverDeps {
     maxSlotWaitMs: number;
     /** How long the invocation that leads this instance's waiting messages into the next call may wait for it. */
     maxLeadWaitMs: number;
+    /**
+     * How long one Add Rows call may last with the ledger writes around it (Power BI's client timeout and a
+     * margin): packed companions stay hidden this long, and a part another call holds is delivered again after it.
+     */
+    callDeadlineSeconds: number;
     slotLine: SlotLine;
     now: () => Date;
 }
@@ -112,9 +117,6 @@ export interface Received {
     dequeueCount: number;
     onUnknownOutcome?: (outcome: UnknownOutcome) => void;
 }
-
-/** When a second copy of a part that a call already carries is delivered again: after the call is settled. */
-const repeatedCopyDelaySeconds = 30;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -210,6 +212,7 @@ export async function deliverRows(
             rows: partRows,
             bytes: byteLength(partRows),
             last: index === pending.length - 1,
+            ...(ledgerParts.pending.has(part) ? { replacesIntent: true as const } : {}),
         };
         const packs = piece.last && deps.packMessages > 0;
         let slot = await call.acquire(partRows.length);
@@ -246,6 +249,7 @@ export async function deliverRows(
                     maxMessages: deps.packMessages,
                     maxRows: grant.maxRows - rowsTaken,
                     maxBytes: deps.maxBytesPerPost - bytesTaken,
+                    visibilitySeconds: deps.callDeadlineSeconds,
                     settlePending: async (companion, pendingCall) => {
                         if (!tableConfig) return 'later';
                         const settled = await settlePart(
@@ -273,7 +277,7 @@ export async function deliverRows(
             const { carried, copies } = withoutRepeatedParts(members);
             // A copy goes back to the queue as a new message, for later, when the ledger knows what its call did.
             await inChunks(copies, (copy) =>
-                copy.resend({ ...copy.message, part: copy.part }, repeatedCopyDelaySeconds),
+                copy.resend({ ...copy.message, part: copy.part }, deps.callDeadlineSeconds),
             );
             report.skippedParts += copies.length;
             const delivered = await postMembers(carried, slot.grant, call);
@@ -322,23 +326,43 @@ async function acquireSlot(
  * Rows Power BI refused are split in halves, each half posted on its own slot, until the message that holds
  * the bad row is alone and poisoned; its companions go through.
  */
-async function postMembers(members: Member[], grant: CallGrant, call: CallContext): Promise<Member[]> {
+async function postMembers(proposed: Member[], grant: CallGrant, call: CallContext): Promise<Member[]> {
     const { deps, report } = call;
-    const rows = members.flatMap((member) => member.rows);
     const callId = randomUUID();
-    const entries = members.map((member) => ({
+    const toEntry = (member: Member) => ({
         ingestionId: member.message.ingestionId,
         part: member.part,
         rows: member.rows.length,
-    }));
+        ...(member.replacesIntent ? { replaces: true as const } : {}),
+    });
     // The intent goes first: if this process dies after Power BI stored the rows, the next delivery finds the
-    // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly.
+    // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly. It is a claim: a
+    // part another call holds (a copy of its message delivered again while the first still ran) stays out.
+    let taken: ReturnType<typeof toEntry>[];
     try {
-        await deps.ledger.recordIntent(entries, { callId, callRows: rows.length });
+        const proposedRows = proposed.reduce((sum, member) => sum + member.rows.length, 0);
+        taken = await deps.ledger.recordIntent(proposed.map(toEntry), { callId, callRows: proposedRows });
     } catch (error) {
         await release(grant, { pushedRows: 0 }, report);
         throw error;
     }
+    const isTaken = (member: Member) =>
+        taken.some((entry) => entry.ingestionId === member.message.ingestionId && entry.part === member.part);
+    const held = proposed.filter(isTaken);
+    // Delivered again once the other call is settled, when the ledger knows what it did.
+    await inChunks(held, (member) => member.resend({ ...member.message, part: member.part }, deps.callDeadlineSeconds));
+    report.skippedParts += held.length;
+    const members = proposed.filter((member) => !isTaken(member));
+    if (members.length === 0) {
+        await release(grant, { pushedRows: 0 }, report);
+        return [];
+    }
+    const rows = members.flatMap((member) => member.rows);
+    const entries = members.map(({ message, part, rows: memberRows }) => ({
+        ingestionId: message.ingestionId,
+        part,
+        rows: memberRows.length,
+    }));
     const marker = call.markerColumn;
     const result = await call.post(marker === undefined ? rows : rows.map((row) => ({ ...row, [marker]: callId })));
     report.calls += 1;
