@@ -33,6 +33,31 @@ describe('the push ledger', () => {
         expect(partitions.size).toBe(16);
     });
 
+    it('claims intents: a part another call holds is returned, the others of its transaction are written', async () => {
+        const ledger = createPushLedger(newTable());
+        const ids = Array.from({ length: 300 }, () => randomUUID());
+        const held = [ids[7]!, ids[150]!];
+        await ledger.recordIntent(
+            held.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })),
+            { callId: 'first', callRows: 2 },
+        );
+        const taken = await ledger.recordIntent(
+            ids.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })),
+            { callId: 'second', callRows: 300 },
+        );
+        expect(taken.map((entry) => entry.ingestionId).sort()).toEqual([...held].sort());
+        expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('first');
+        expect((await ledger.partsOf(ids[8]!)).pending.get(0)?.callId).toBe('second');
+        // A deliverer that settled the pending entry as not stored replaces it.
+        expect(
+            await ledger.recordIntent([{ ingestionId: ids[7]!, part: 0, rows: 1, replaces: true }], {
+                callId: 'third',
+                callRows: 1,
+            }),
+        ).toEqual([]);
+        expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('third');
+    });
+
     it('keys ingestion ids with characters Table storage forbids in row keys', async () => {
         const ledger = createPushLedger(newTable());
         const id = 'source/event#1?x\\y';
