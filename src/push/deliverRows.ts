@@ -212,7 +212,7 @@ export async function deliverRows(
             rows: partRows,
             bytes: byteLength(partRows),
             last: index === pending.length - 1,
-            ...(ledgerParts.pending.has(part) ? { replacesIntent: true as const } : {}),
+            ...(ledgerParts.pending.has(part) ? { replacesIntent: ledgerParts.pending.get(part)!.etag ?? '*' } : {}),
         };
         const packs = piece.last && deps.packMessages > 0;
         let slot = await call.acquire(partRows.length);
@@ -333,7 +333,7 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
         ingestionId: member.message.ingestionId,
         part: member.part,
         rows: member.rows.length,
-        ...(member.replacesIntent ? { replaces: true as const } : {}),
+        ...(member.replacesIntent === undefined ? {} : { replaces: member.replacesIntent }),
     });
     // The intent goes first: if this process dies after Power BI stored the rows, the next delivery finds the
     // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly. It is a claim: a

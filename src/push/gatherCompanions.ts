@@ -97,7 +97,8 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
                 continue;
             }
             const member = toMember(entry.message, entry.received, result.kind === 'rows' ? result.rows : [], options);
-            if (result.kind === 'rows' && result.replacesIntent) member.replacesIntent = true;
+            if (result.kind === 'rows' && result.replacesIntent !== undefined)
+                member.replacesIntent = result.replacesIntent;
             if (result.kind === 'missing') {
                 gathered.unreadable.push({ member, reason: { message: result.reason } });
                 continue;
@@ -117,7 +118,7 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
 }
 
 type Loaded =
-    | { kind: 'rows'; rows: PushRow[]; replacesIntent?: true }
+    | { kind: 'rows'; rows: PushRow[]; replacesIntent?: string }
     | { kind: 'pushed' }
     | { kind: 'later' }
     | { kind: 'missing'; reason: string };
@@ -132,7 +133,7 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
         if (settled === 'later') return { kind: 'later' };
         if (pendingCall) {
             const read = await readMessageRows(message, options.blobs);
-            return read.kind === 'rows' ? { ...read, replacesIntent: true } : read;
+            return read.kind === 'rows' ? { ...read, replacesIntent: pendingCall.etag ?? '*' } : read;
         }
     }
     return readMessageRows(message, options.blobs);

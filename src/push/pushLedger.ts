@@ -15,8 +15,8 @@ export interface PushLedger {
     /**
      * Records, before an Add Rows call, that these parts are about to be sent in call `callId`: a crash or a
      * timeout then leaves them pending, and whoever delivers them next settles what became of the call. It is a
-     * claim: a part is written only if the ledger holds nothing for it (or, with `replaces`, the pending entry its
-     * deliverer read and settled as not stored). Returns the entries another call holds already (a second copy of
+     * claim: a part is written only if the ledger holds nothing for it (or, with `replaces`, the version of the
+     * pending entry its deliverer read and settled as not stored). Returns the entries another call holds already (a second copy of
      * a message, delivered again while the first still ran): those must not go in this call.
      */
     recordIntent(entries: readonly IntentEntry[], call: PendingCall): Promise<IntentEntry[]>;
@@ -38,8 +38,11 @@ export interface LedgerEntry {
 }
 
 export interface IntentEntry extends LedgerEntry {
-    /** The part's pending entry was read and settled as not stored: the new intent replaces it. */
-    replaces?: true;
+    /**
+     * The version (ETag) of the part's pending entry, read and settled as not stored: the new intent replaces
+     * that version only, so of two copies that settled it, one claims the part.
+     */
+    replaces?: string;
 }
 
 /** An Add Rows call that was sent (or about to be) when its outcome was last known. */
@@ -47,6 +50,8 @@ export interface PendingCall {
     callId: string;
     /** The rows the whole call carried (every member's). */
     callRows: number;
+    /** The pending entry's version as read (partsOf), for the intent that replaces it. */
+    etag?: string;
 }
 
 export interface LedgerParts {
@@ -79,7 +84,11 @@ const entityKey = (entry: Pick<LedgerEntry, 'ingestionId' | 'part'>) => ({
     rowKey: `${idKey(entry.ingestionId)}:${partKey(entry.part)}`,
 });
 
-const isConflict = (error: unknown) => (error as { statusCode?: unknown } | undefined)?.statusCode === 409;
+/**
+ * An entity to create exists (409), or one to replace changed (412) or went (404): another call holds the part.
+ */
+const isConflict = (error: unknown) =>
+    [404, 409, 412].includes((error as { statusCode?: unknown } | undefined)?.statusCode as number);
 
 export function createPushLedger(table: TableClient, now: () => Date = () => new Date()): PushLedger {
     // createTable already treats 409 TableAlreadyExists as success.
@@ -87,7 +96,7 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
 
     /**
      * One entity group transaction per shard and 100 entries; returns the entries of the transactions that failed
-     * with 409 (an entity to create exists), and throws any other failure.
+     * with a conflict (isConflict), and throws any other failure.
      */
     async function submitByShard<T extends Pick<LedgerEntry, 'ingestionId' | 'part'>>(
         entries: readonly T[],
@@ -121,7 +130,7 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
         toAction: (entry: T) => TransactionAction,
     ): Promise<void> {
         const conflicted = await submitByShard(entries, toAction);
-        if (conflicted.length > 0) throw new Error(`The push ledger refused ${conflicted.length} writes (409)`);
+        if (conflicted.length > 0) throw new Error(`The push ledger refused ${conflicted.length} writes (conflict)`);
     }
     /**
      * Writes one entity per entry, replacing what the part had; `pushedAt` bounds a pending entry's life like a
@@ -146,18 +155,22 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
             const parts = new Set<number>();
             const pending = new Map<number, PendingCall>();
             const prefix = `${idKey(ingestionId)}:`;
-            const entities = table.listEntities<{ rowKey: string; state?: string; callId?: string; callRows?: number }>(
-                {
-                    queryOptions: {
-                        filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
-                        select: ['RowKey', 'state', 'callId', 'callRows'],
-                    },
+            const entities = table.listEntities<{
+                rowKey: string;
+                etag: string;
+                state?: string;
+                callId?: string;
+                callRows?: number;
+            }>({
+                queryOptions: {
+                    filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
+                    select: ['RowKey', 'state', 'callId', 'callRows'],
                 },
-            );
+            });
             for await (const entity of entities) {
                 const part = Number(entity.rowKey.slice(prefix.length));
                 if (entity.state === 'pending' && entity.callId) {
-                    pending.set(part, { callId: entity.callId, callRows: entity.callRows ?? 0 });
+                    pending.set(part, { callId: entity.callId, callRows: entity.callRows ?? 0, etag: entity.etag });
                 } else {
                     parts.add(part);
                 }
@@ -184,7 +197,9 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                 pushedAt,
             });
             const toAction = (entry: IntentEntry): TransactionAction =>
-                entry.replaces ? ['upsert', toEntity(entry), 'Replace'] : ['create', toEntity(entry)];
+                entry.replaces === undefined
+                    ? ['create', toEntity(entry)]
+                    : ['update', toEntity(entry), 'Replace', { etag: entry.replaces }];
             const conflicted = await submitByShard(entries, toAction);
             // A transaction is all or nothing: its entries are claimed one by one to find which ones another call holds.
             const taken: IntentEntry[] = [];

@@ -48,13 +48,12 @@ describe('the push ledger', () => {
         expect(taken.map((entry) => entry.ingestionId).sort()).toEqual([...held].sort());
         expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('first');
         expect((await ledger.partsOf(ids[8]!)).pending.get(0)?.callId).toBe('second');
-        // A deliverer that settled the pending entry as not stored replaces it.
-        expect(
-            await ledger.recordIntent([{ ingestionId: ids[7]!, part: 0, rows: 1, replaces: true }], {
-                callId: 'third',
-                callRows: 1,
-            }),
-        ).toEqual([]);
+        // Two deliverers that settled the pending entry as not stored: the first to replace the version read claims it.
+        const read = (await ledger.partsOf(ids[7]!)).pending.get(0)!.etag!;
+        const replacing = (callId: string) =>
+            ledger.recordIntent([{ ingestionId: ids[7]!, part: 0, rows: 1, replaces: read }], { callId, callRows: 1 });
+        expect(await replacing('third')).toEqual([]);
+        expect(await replacing('fourth')).toHaveLength(1);
         expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('third');
     });
 
@@ -122,6 +121,6 @@ describe('the push ledger', () => {
         expect((await ledger.partsOf(stale)).pending.size).toBe(1);
         expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(1);
         expect((await ledger.partsOf(stale)).pending.size).toBe(0);
-        expect((await ledger.partsOf(recent)).pending.get(0)).toEqual({ callId: 'call-2', callRows: 1 });
+        expect((await ledger.partsOf(recent)).pending.get(0)).toMatchObject({ callId: 'call-2', callRows: 1 });
     });
 });
