@@ -380,6 +380,8 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
     // An answer that says nothing was stored ends the intent; after a timeout, a reset or a 5xx the outcome is
     // unknown, and the intent stays for the retry to settle.
     if (failure.kind !== 'transient') await deps.ledger.clearIntent(entries);
+    // The call is over (the client gave up on it): the retry may count it at once. Unmarked, it waits out the deadline.
+    else await deps.ledger.endIntent(entries).catch(() => undefined);
     await grant
         .release({
             pushedRows: 0,
@@ -423,6 +425,11 @@ async function settlePart(
     report: DeliveryReport,
     received: Received,
 ): Promise<'landed' | 'push' | number> {
+    // A call that may still be in flight (its instance lost this message's lease but runs on) is counted only after
+    // its deadline: counted earlier, it could show none of rows it is about to store.
+    const recordedMs = pendingCall.recordedAt === undefined ? Number.NaN : Date.parse(pendingCall.recordedAt);
+    const inFlightMs = recordedMs + deps.callDeadlineSeconds * 1000 - deps.now().getTime();
+    if (!pendingCall.ended && inFlightMs > 0) return Math.ceil(inFlightMs / 1000);
     const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
     if (verdict.failure)
         report.lastFailure = { kind: 'transient', message: `Call ${pendingCall.callId}: ${verdict.failure}` };

@@ -20,6 +20,11 @@ export interface PushLedger {
      * a message, delivered again while the first still ran): those must not go in this call.
      */
     recordIntent(entries: readonly IntentEntry[], call: PendingCall): Promise<IntentEntry[]>;
+    /**
+     * Marks the intent of a call that ended without an answer (timed out, reset, 5xx): it is no longer in flight,
+     * so its parts may be counted at once. A part another call took over meanwhile is left as it is.
+     */
+    endIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
     /** Removes the intent of a call Power BI answered with a definite failure (nothing was stored). */
     clearIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
     /**
@@ -52,6 +57,10 @@ export interface PendingCall {
     callRows: number;
     /** The pending entry's version as read (partsOf), for the intent that replaces it. */
     etag?: string;
+    /** When the intent was recorded (partsOf): a call not known to have ended may be in flight until its deadline. */
+    recordedAt?: string;
+    /** The call ended without an answer (endIntent): it is not in flight any more. */
+    ended?: boolean;
 }
 
 export interface LedgerParts {
@@ -161,16 +170,24 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                 state?: string;
                 callId?: string;
                 callRows?: number;
+                pushedAt?: string;
+                ended?: boolean;
             }>({
                 queryOptions: {
                     filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
-                    select: ['RowKey', 'state', 'callId', 'callRows'],
+                    select: ['RowKey', 'state', 'callId', 'callRows', 'pushedAt', 'ended'],
                 },
             });
             for await (const entity of entities) {
                 const part = Number(entity.rowKey.slice(prefix.length));
                 if (entity.state === 'pending' && entity.callId) {
-                    pending.set(part, { callId: entity.callId, callRows: entity.callRows ?? 0, etag: entity.etag });
+                    pending.set(part, {
+                        callId: entity.callId,
+                        callRows: entity.callRows ?? 0,
+                        etag: entity.etag,
+                        ...(entity.pushedAt === undefined ? {} : { recordedAt: entity.pushedAt }),
+                        ...(entity.ended === true ? { ended: true } : {}),
+                    });
                 } else {
                     parts.add(part);
                 }
@@ -212,6 +229,10 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                 );
             }
             return taken;
+        },
+        async endIntent(entries) {
+            await ensureTable();
+            await submitByShard(entries, (entry) => ['update', { ...entityKey(entry), ended: true }, 'Merge']);
         },
         async clearIntent(entries) {
             await ensureTable();

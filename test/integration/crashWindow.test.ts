@@ -300,4 +300,24 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 1, 2]);
     });
+
+    it('a call left pending by an instance that may still run it is counted only after its deadline', async () => {
+        const { relay } = await bed.newRelay({ POWERBI_TIMEOUT_MS: '1000' }, configWith({ markerColumn: 'Batch' }));
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        const message = productMessage([product(1)]);
+        // Recorded as an instance does before its call, and neither answered nor ended (it runs on, or it died).
+        await relay.deliver.ledger.recordIntent([{ ingestionId: message.ingestionId, part: 0, rows: 1 }], {
+            callId: 'in-flight',
+            callRows: 1,
+        });
+        await bed.emulator.clearRequests();
+        const report = await deliverRows(message, relay.deliver, { dequeueCount: 2 });
+        expect(report).toMatchObject({ calls: 0, verifiedParts: 0, rescheduled: { transient: 1 } });
+        expect(report.delaySeconds).toBeGreaterThan(relay.deliver.callDeadlineSeconds - 5);
+        expect(report.delaySeconds).toBeLessThanOrEqual(relay.deliver.callDeadlineSeconds);
+        expect(await bed.emulator.requests()).toEqual([]);
+        // Past the deadline it is counted (none stored) and pushed once.
+        const later = { ...relay.deliver, now: () => new Date(Date.now() + relay.deliver.callDeadlineSeconds * 1000) };
+        expect(await deliverRows(message, later, { dequeueCount: 3 })).toMatchObject({ calls: 1, rowsPushed: 1 });
+    });
 });
