@@ -10,7 +10,7 @@ import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
-import { settleUnknownCall, toUnknownOutcomeVerdict } from './settleUnknownCall';
+import { settleUnknownCall, toUnknownOutcomeVerdict, type UnknownCallVerdict } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
@@ -118,6 +118,12 @@ export interface Received {
     onUnknownOutcome?: (outcome: UnknownOutcome) => void;
 }
 
+/**
+ * What gathering may take besides the call (a ledger look-up, and a verdict, for each companion delivered again; blob
+ * reads): a companion is hidden from its receive until its call is settled.
+ */
+const gatherSeconds = 60;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -132,6 +138,8 @@ export async function deliverRows(
     received: Received,
 ): Promise<DeliveryReport> {
     const report = newDeliveryReport();
+    // One count per call: the companions a killed call carried (hundreds) come back together and share its verdict.
+    const verdicts: Verdicts = new Map();
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
     const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
@@ -155,6 +163,7 @@ export async function deliverRows(
                     deps,
                     report,
                     received,
+                    verdicts,
                 );
                 if (settled === 'landed') pushed.add(part);
                 if (typeof settled === 'number') {
@@ -249,7 +258,7 @@ export async function deliverRows(
                     maxMessages: deps.packMessages,
                     maxRows: grant.maxRows - rowsTaken,
                     maxBytes: deps.maxBytesPerPost - bytesTaken,
-                    visibilitySeconds: deps.callDeadlineSeconds,
+                    visibilitySeconds: deps.callDeadlineSeconds + gatherSeconds,
                     settlePending: async (companion, pendingCall) => {
                         if (!tableConfig) return 'later';
                         const settled = await settlePart(
@@ -262,6 +271,7 @@ export async function deliverRows(
                             deps,
                             report,
                             received,
+                            verdicts,
                         );
                         return typeof settled === 'number' ? 'later' : settled;
                     },
@@ -290,6 +300,9 @@ export async function deliverRows(
     if (message.blob) await deps.blobs.delete(message.blob);
     return report;
 }
+
+/** The verdicts of the calls an invocation settled, by call id. */
+type Verdicts = Map<string, Promise<UnknownCallVerdict>>;
 
 interface CallContext {
     deps: DeliverDeps;
@@ -424,13 +437,19 @@ async function settlePart(
     deps: DeliverDeps,
     report: DeliveryReport,
     received: Received,
+    verdicts: Verdicts,
 ): Promise<'landed' | 'push' | number> {
     // A call that may still be in flight (its instance lost this message's lease but runs on) is counted only after
     // its deadline: counted earlier, it could show none of rows it is about to store.
     const recordedMs = pendingCall.recordedAt === undefined ? Number.NaN : Date.parse(pendingCall.recordedAt);
     const inFlightMs = recordedMs + deps.callDeadlineSeconds * 1000 - deps.now().getTime();
     if (!pendingCall.ended && inFlightMs > 0) return Math.ceil(inFlightMs / 1000);
-    const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
+    let counting = verdicts.get(pendingCall.callId);
+    if (!counting) {
+        counting = settleUnknownCall(pendingCall, table, target, deps.client);
+        verdicts.set(pendingCall.callId, counting);
+    }
+    const verdict = await counting;
     if (verdict.failure)
         report.lastFailure = { kind: 'transient', message: `Call ${pendingCall.callId}: ${verdict.failure}` };
     if (verdict.kind === 'later') return verdict.seconds;
