@@ -366,6 +366,8 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
     await inChunks(held, (member) => member.resend({ ...member.message, part: member.part }, deps.callDeadlineSeconds));
     report.skippedParts += held.length;
     const members = proposed.filter((member) => !isTaken(member));
+    // Their entries are this call's now: a split half records its own intent after this one is cleared.
+    for (const member of members) delete member.replacesIntent;
     if (members.length === 0) {
         await release(grant, { pushedRows: 0 }, report);
         return [];
