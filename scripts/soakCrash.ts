@@ -74,10 +74,16 @@ async function main(): Promise<number> {
         process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);
         for (const problem of broken) process.stdout.write(`not met: ${problem}\n`);
         for (const result of results)
-            for (const table of result.tables.filter((candidate) => candidate.lost > 0))
-                process.stdout.write(
-                    `${result.phase}, ${sinkTableName(table)}: lost ids ${table.lostIds.join(', ')}\n`,
-                );
+            for (const table of result.tables) {
+                if (table.lost > 0)
+                    process.stdout.write(
+                        `${result.phase}, ${sinkTableName(table)}: lost ids ${table.lostIds.join(', ')}\n`,
+                    );
+                if (table.duplicated > 0)
+                    process.stdout.write(
+                        `${result.phase}, ${sinkTableName(table)}: duplicated ids ${table.duplicatedIds.join(', ')}\n`,
+                    );
+            }
     }
     return broken.length > 0 ? 1 : 0;
 }

@@ -14,8 +14,9 @@ export interface TableTally {
     /** Accepted rows neither stored nor poisoned, and the first few of their ids (to look for in the relay's log). */
     lost: number;
     lostIds: string[];
-    /** Copies beyond the first, of any row of the phase (accepted or not). */
+    /** Copies beyond the first, of any row of the phase (accepted or not), and the first few of those rows' ids. */
     duplicated: number;
+    duplicatedIds: string[];
     /** Accepted rows stored more than once (each counts its extra copies in `duplicated`). */
     duplicatedRowsAccepted: number;
     /** Accepted rows in the poison queue and not stored. */
@@ -45,6 +46,7 @@ export async function tallyRows(
             lost: 0,
             lostIds: [],
             duplicated: 0,
+            duplicatedIds: [],
             duplicatedRowsAccepted: 0,
             poisoned: 0,
             rowsNotAccepted: 0,
@@ -57,6 +59,8 @@ export async function tallyRows(
             for (const id of request.ids) {
                 const copies = stored.get(id) ?? 0;
                 tally.duplicated += Math.max(0, copies - 1);
+                if (copies > 1 && tally.duplicatedIds.length < 20)
+                    tally.duplicatedIds.push(`${id} x${copies} (${request.ingestionId ?? request.status})`);
                 if (!accepted) {
                     tally.rowsNotAccepted += 1;
                     if (copies > 0) tally.rowsNotAcceptedDelivered += 1;

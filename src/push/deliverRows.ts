@@ -10,7 +10,7 @@ import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
 import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
-import { settleUnknownCall, toUnknownOutcomeVerdict } from './settleUnknownCall';
+import { settleUnknownCall, toUnknownOutcomeVerdict, type UnknownCallVerdict } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
 import { retryDelaySeconds } from './retryDelay';
@@ -41,6 +41,11 @@ export interface DeliverDeps {
     maxSlotWaitMs: number;
     /** How long the invocation that leads this instance's waiting messages into the next call may wait for it. */
     maxLeadWaitMs: number;
+    /**
+     * How long one Add Rows call may last with the ledger writes around it (Power BI's client timeout and a
+     * margin): packed companions stay hidden this long, and a part another call holds is delivered again after it.
+     */
+    callDeadlineSeconds: number;
     slotLine: SlotLine;
     now: () => Date;
 }
@@ -113,8 +118,11 @@ export interface Received {
     onUnknownOutcome?: (outcome: UnknownOutcome) => void;
 }
 
-/** When a second copy of a part that a call already carries is delivered again: after the call is settled. */
-const repeatedCopyDelaySeconds = 30;
+/**
+ * What gathering may take besides the call (a ledger look-up, and a verdict, for each companion delivered again; blob
+ * reads): a companion is hidden from its receive until its call is settled.
+ */
+const gatherSeconds = 60;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -130,6 +138,8 @@ export async function deliverRows(
     received: Received,
 ): Promise<DeliveryReport> {
     const report = newDeliveryReport();
+    // One count per call: the companions a killed call carried (hundreds) come back together and share its verdict.
+    const verdicts: Verdicts = new Map();
     const partCount = Math.ceil(message.rowCount / deps.maxRowsPerPost);
     const datasetConfig = deps.config.datasets.find((d) => d.name === message.dataset);
     const tableConfig = datasetConfig?.tables.find((t) => t.name === message.table);
@@ -153,6 +163,7 @@ export async function deliverRows(
                     deps,
                     report,
                     received,
+                    verdicts,
                 );
                 if (settled === 'landed') pushed.add(part);
                 if (typeof settled === 'number') {
@@ -210,6 +221,7 @@ export async function deliverRows(
             rows: partRows,
             bytes: byteLength(partRows),
             last: index === pending.length - 1,
+            ...(ledgerParts.pending.has(part) ? { replacesIntent: ledgerParts.pending.get(part)!.etag ?? '*' } : {}),
         };
         const packs = piece.last && deps.packMessages > 0;
         let slot = await call.acquire(partRows.length);
@@ -246,6 +258,7 @@ export async function deliverRows(
                     maxMessages: deps.packMessages,
                     maxRows: grant.maxRows - rowsTaken,
                     maxBytes: deps.maxBytesPerPost - bytesTaken,
+                    visibilitySeconds: deps.callDeadlineSeconds + gatherSeconds,
                     settlePending: async (companion, pendingCall) => {
                         if (!tableConfig) return 'later';
                         const settled = await settlePart(
@@ -258,6 +271,7 @@ export async function deliverRows(
                             deps,
                             report,
                             received,
+                            verdicts,
                         );
                         return typeof settled === 'number' ? 'later' : settled;
                     },
@@ -273,7 +287,7 @@ export async function deliverRows(
             const { carried, copies } = withoutRepeatedParts(members);
             // A copy goes back to the queue as a new message, for later, when the ledger knows what its call did.
             await inChunks(copies, (copy) =>
-                copy.resend({ ...copy.message, part: copy.part }, repeatedCopyDelaySeconds),
+                copy.resend({ ...copy.message, part: copy.part }, deps.callDeadlineSeconds),
             );
             report.skippedParts += copies.length;
             const delivered = await postMembers(carried, slot.grant, call);
@@ -286,6 +300,9 @@ export async function deliverRows(
     if (message.blob) await deps.blobs.delete(message.blob);
     return report;
 }
+
+/** The verdicts of the calls an invocation settled, by call id. */
+type Verdicts = Map<string, Promise<UnknownCallVerdict>>;
 
 interface CallContext {
     deps: DeliverDeps;
@@ -322,23 +339,45 @@ async function acquireSlot(
  * Rows Power BI refused are split in halves, each half posted on its own slot, until the message that holds
  * the bad row is alone and poisoned; its companions go through.
  */
-async function postMembers(members: Member[], grant: CallGrant, call: CallContext): Promise<Member[]> {
+async function postMembers(proposed: Member[], grant: CallGrant, call: CallContext): Promise<Member[]> {
     const { deps, report } = call;
-    const rows = members.flatMap((member) => member.rows);
     const callId = randomUUID();
-    const entries = members.map((member) => ({
+    const toEntry = (member: Member) => ({
         ingestionId: member.message.ingestionId,
         part: member.part,
         rows: member.rows.length,
-    }));
+        ...(member.replacesIntent === undefined ? {} : { replaces: member.replacesIntent }),
+    });
     // The intent goes first: if this process dies after Power BI stored the rows, the next delivery finds the
-    // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly.
+    // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly. It is a claim: a
+    // part another call holds (a copy of its message delivered again while the first still ran) stays out.
+    let taken: ReturnType<typeof toEntry>[];
     try {
-        await deps.ledger.recordIntent(entries, { callId, callRows: rows.length });
+        const proposedRows = proposed.reduce((sum, member) => sum + member.rows.length, 0);
+        taken = await deps.ledger.recordIntent(proposed.map(toEntry), { callId, callRows: proposedRows });
     } catch (error) {
         await release(grant, { pushedRows: 0 }, report);
         throw error;
     }
+    const isTaken = (member: Member) =>
+        taken.some((entry) => entry.ingestionId === member.message.ingestionId && entry.part === member.part);
+    const held = proposed.filter(isTaken);
+    // Delivered again once the other call is settled, when the ledger knows what it did.
+    await inChunks(held, (member) => member.resend({ ...member.message, part: member.part }, deps.callDeadlineSeconds));
+    report.skippedParts += held.length;
+    const members = proposed.filter((member) => !isTaken(member));
+    // Their entries are this call's now: a split half records its own intent after this one is cleared.
+    for (const member of members) delete member.replacesIntent;
+    if (members.length === 0) {
+        await release(grant, { pushedRows: 0 }, report);
+        return [];
+    }
+    const rows = members.flatMap((member) => member.rows);
+    const entries = members.map(({ message, part, rows: memberRows }) => ({
+        ingestionId: message.ingestionId,
+        part,
+        rows: memberRows.length,
+    }));
     const marker = call.markerColumn;
     const result = await call.post(marker === undefined ? rows : rows.map((row) => ({ ...row, [marker]: callId })));
     report.calls += 1;
@@ -356,6 +395,8 @@ async function postMembers(members: Member[], grant: CallGrant, call: CallContex
     // An answer that says nothing was stored ends the intent; after a timeout, a reset or a 5xx the outcome is
     // unknown, and the intent stays for the retry to settle.
     if (failure.kind !== 'transient') await deps.ledger.clearIntent(entries);
+    // The call is over (the client gave up on it): the retry may count it at once. Unmarked, it waits out the deadline.
+    else await deps.ledger.endIntent(entries).catch(() => undefined);
     await grant
         .release({
             pushedRows: 0,
@@ -398,8 +439,19 @@ async function settlePart(
     deps: DeliverDeps,
     report: DeliveryReport,
     received: Received,
+    verdicts: Verdicts,
 ): Promise<'landed' | 'push' | number> {
-    const verdict = await settleUnknownCall(pendingCall, table, target, deps.client);
+    // A call that may still be in flight (its instance lost this message's lease but runs on) is counted only after
+    // its deadline: counted earlier, it could show none of rows it is about to store.
+    const recordedMs = pendingCall.recordedAt === undefined ? Number.NaN : Date.parse(pendingCall.recordedAt);
+    const inFlightMs = recordedMs + deps.callDeadlineSeconds * 1000 - deps.now().getTime();
+    if (!pendingCall.ended && inFlightMs > 0) return Math.ceil(inFlightMs / 1000);
+    let counting = verdicts.get(pendingCall.callId);
+    if (!counting) {
+        counting = settleUnknownCall(pendingCall, table, target, deps.client);
+        verdicts.set(pendingCall.callId, counting);
+    }
+    const verdict = await counting;
     if (verdict.failure)
         report.lastFailure = { kind: 'transient', message: `Call ${pendingCall.callId}: ${verdict.failure}` };
     if (verdict.kind === 'later') return verdict.seconds;

@@ -17,6 +17,11 @@ export interface GatherOptions {
     maxMessages: number;
     maxRows: number;
     maxBytes: number;
+    /**
+     * How long companions stay hidden while their call is made: longer than the call may take (its Power BI
+     * timeout and the ledger writes around it), and no longer, so a killed instance's companions come back soon.
+     */
+    visibilitySeconds: number;
 }
 
 export interface Gathered {
@@ -27,8 +32,6 @@ export interface Gathered {
     unreadable: { member: Pick<Member, 'message' | 'poison'>; reason: { message: string } }[];
 }
 
-/** Companions stay hidden this long while their call is made; longer than any Add Rows call may take. */
-const companionVisibilitySeconds = 300;
 /** Storage queues hand out at most 32 messages a receive. */
 const receiveBatch = 32;
 /** Receives that bring nothing for this table before the queue is taken to hold nothing more for it. */
@@ -48,7 +51,7 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
     while (rowsLeft > 0 && gathered.members.length < options.maxMessages && barren < maxBarrenReceives) {
         const received = await options.queue.receive(
             Math.min(receiveBatch, options.maxMessages - gathered.members.length),
-            companionVisibilitySeconds,
+            options.visibilitySeconds,
         );
         if (received.length === 0) break;
         const matching: { message: RowsMessage; received: ReceivedMessage }[] = [];
@@ -94,6 +97,8 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
                 continue;
             }
             const member = toMember(entry.message, entry.received, result.kind === 'rows' ? result.rows : [], options);
+            if (result.kind === 'rows' && result.replacesIntent !== undefined)
+                member.replacesIntent = result.replacesIntent;
             if (result.kind === 'missing') {
                 gathered.unreadable.push({ member, reason: { message: result.reason } });
                 continue;
@@ -113,7 +118,10 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
 }
 
 type Loaded =
-    { kind: 'rows'; rows: PushRow[] } | { kind: 'pushed' } | { kind: 'later' } | { kind: 'missing'; reason: string };
+    | { kind: 'rows'; rows: PushRow[]; replacesIntent?: string }
+    | { kind: 'pushed' }
+    | { kind: 'later' }
+    | { kind: 'missing'; reason: string };
 
 async function load(message: RowsMessage, received: ReceivedMessage, options: GatherOptions): Promise<Loaded> {
     if (mayHaveBeenPushed(message, received.dequeueCount)) {
@@ -123,6 +131,10 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
         const settled = pendingCall ? await options.settlePending(message, pendingCall) : 'push';
         if (settled === 'landed') return { kind: 'pushed' };
         if (settled === 'later') return { kind: 'later' };
+        if (pendingCall) {
+            const read = await readMessageRows(message, options.blobs);
+            return read.kind === 'rows' ? { ...read, replacesIntent: pendingCall.etag ?? '*' } : read;
+        }
     }
     return readMessageRows(message, options.blobs);
 }

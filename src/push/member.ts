@@ -17,6 +17,8 @@ export interface Member {
      * object about 35 bytes longer than its digits, which errs on the safe side.
      */
     bytes: number;
+    /** The version of the part's pending intent, read and settled as not stored: this call's intent replaces it. */
+    replacesIntent?: string;
     /** Whether this is the message's last part (only then can others join its call). */
     last: boolean;
     /** Its rows are in Power BI (and in the ledger): remove the message. */

@@ -14,9 +14,17 @@ export interface PushLedger {
     recordParts(entries: readonly LedgerEntry[]): Promise<void>;
     /**
      * Records, before an Add Rows call, that these parts are about to be sent in call `callId`: a crash or a
-     * timeout then leaves them pending, and whoever delivers them next settles what became of the call.
+     * timeout then leaves them pending, and whoever delivers them next settles what became of the call. It is a
+     * claim: a part is written only if the ledger holds nothing for it (or, with `replaces`, the version of the
+     * pending entry its deliverer read and settled as not stored). Returns the entries another call holds already (a second copy of
+     * a message, delivered again while the first still ran): those must not go in this call.
      */
-    recordIntent(entries: readonly LedgerEntry[], call: PendingCall): Promise<void>;
+    recordIntent(entries: readonly IntentEntry[], call: PendingCall): Promise<IntentEntry[]>;
+    /**
+     * Marks the intent of a call that ended without an answer (timed out, reset, 5xx): it is no longer in flight,
+     * so its parts may be counted at once. A part another call took over meanwhile is left as it is.
+     */
+    endIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
     /** Removes the intent of a call Power BI answered with a definite failure (nothing was stored). */
     clearIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
     /**
@@ -34,11 +42,25 @@ export interface LedgerEntry {
     requestId?: string;
 }
 
+export interface IntentEntry extends LedgerEntry {
+    /**
+     * The version (ETag) of the part's pending entry, read and settled as not stored: the new intent replaces
+     * that version only, so of two copies that settled it, one claims the part.
+     */
+    replaces?: string;
+}
+
 /** An Add Rows call that was sent (or about to be) when its outcome was last known. */
 export interface PendingCall {
     callId: string;
     /** The rows the whole call carried (every member's). */
     callRows: number;
+    /** The pending entry's version as read (partsOf), for the intent that replaces it. */
+    etag?: string;
+    /** When the intent was recorded (partsOf): a call not known to have ended may be in flight until its deadline. */
+    recordedAt?: string;
+    /** The call ended without an answer (endIntent): it is not in flight any more. */
+    ended?: boolean;
 }
 
 export interface LedgerParts {
@@ -71,29 +93,53 @@ const entityKey = (entry: Pick<LedgerEntry, 'ingestionId' | 'part'>) => ({
     rowKey: `${idKey(entry.ingestionId)}:${partKey(entry.part)}`,
 });
 
+/**
+ * An entity to create exists (409), or one to replace changed (412) or went (404): another call holds the part.
+ */
+const isConflict = (error: unknown) =>
+    [404, 409, 412].includes((error as { statusCode?: unknown } | undefined)?.statusCode as number);
+
 export function createPushLedger(table: TableClient, now: () => Date = () => new Date()): PushLedger {
     // createTable already treats 409 TableAlreadyExists as success.
     const ensureTable = ensureOnce(() => table.createTable());
 
-    /** One entity group transaction per shard and 100 entries. */
+    /**
+     * One entity group transaction per shard and 100 entries; returns the entries of the transactions that failed
+     * with a conflict (isConflict), and throws any other failure.
+     */
     async function submitByShard<T extends Pick<LedgerEntry, 'ingestionId' | 'part'>>(
         entries: readonly T[],
         toAction: (entry: T) => TransactionAction,
-    ): Promise<void> {
-        if (entries.length === 0) return;
-        const byShard = new Map<string, TransactionAction[]>();
+    ): Promise<T[]> {
+        if (entries.length === 0) return [];
+        const byShard = new Map<string, T[]>();
         for (const entry of entries) {
             const shard = shardOf(entry.ingestionId);
-            const actions = byShard.get(shard) ?? [];
-            actions.push(toAction(entry));
-            byShard.set(shard, actions);
+            const inShard = byShard.get(shard) ?? [];
+            inShard.push(entry);
+            byShard.set(shard, inShard);
         }
-        const batches = [...byShard.values()].flatMap((actions) =>
-            Array.from({ length: Math.ceil(actions.length / maxBatch) }, (_, i) =>
-                actions.slice(i * maxBatch, (i + 1) * maxBatch),
+        const batches = [...byShard.values()].flatMap((inShard) =>
+            Array.from({ length: Math.ceil(inShard.length / maxBatch) }, (_, i) =>
+                inShard.slice(i * maxBatch, (i + 1) * maxBatch),
             ),
         );
-        await Promise.all(batches.map((batch) => table.submitTransaction(batch)));
+        const settled = await Promise.allSettled(batches.map((batch) => table.submitTransaction(batch.map(toAction))));
+        const conflicted: T[] = [];
+        for (const [index, outcome] of settled.entries()) {
+            if (outcome.status === 'fulfilled') continue;
+            if (!isConflict(outcome.reason)) throw outcome.reason;
+            conflicted.push(...batches[index]!);
+        }
+        return conflicted;
+    }
+    /** submitByShard for writes that create nothing (upserts, deletes): a conflict there is a failure. */
+    async function submitAll<T extends Pick<LedgerEntry, 'ingestionId' | 'part'>>(
+        entries: readonly T[],
+        toAction: (entry: T) => TransactionAction,
+    ): Promise<void> {
+        const conflicted = await submitByShard(entries, toAction);
+        if (conflicted.length > 0) throw new Error(`The push ledger refused ${conflicted.length} writes (conflict)`);
     }
     /**
      * Writes one entity per entry, replacing what the part had; `pushedAt` bounds a pending entry's life like a
@@ -105,7 +151,7 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
     ): Promise<void> {
         await ensureTable();
         const pushedAt = now().toISOString();
-        await submitByShard(entries, (entry) => [
+        await submitAll(entries, (entry) => [
             'upsert',
             { ...entityKey(entry), ingestionId: entry.ingestionId, rows: entry.rows, ...fields(entry), pushedAt },
             'Replace',
@@ -118,18 +164,30 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
             const parts = new Set<number>();
             const pending = new Map<number, PendingCall>();
             const prefix = `${idKey(ingestionId)}:`;
-            const entities = table.listEntities<{ rowKey: string; state?: string; callId?: string; callRows?: number }>(
-                {
-                    queryOptions: {
-                        filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
-                        select: ['RowKey', 'state', 'callId', 'callRows'],
-                    },
+            const entities = table.listEntities<{
+                rowKey: string;
+                etag: string;
+                state?: string;
+                callId?: string;
+                callRows?: number;
+                pushedAt?: string;
+                ended?: boolean;
+            }>({
+                queryOptions: {
+                    filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
+                    select: ['RowKey', 'state', 'callId', 'callRows', 'pushedAt', 'ended'],
                 },
-            );
+            });
             for await (const entity of entities) {
                 const part = Number(entity.rowKey.slice(prefix.length));
                 if (entity.state === 'pending' && entity.callId) {
-                    pending.set(part, { callId: entity.callId, callRows: entity.callRows ?? 0 });
+                    pending.set(part, {
+                        callId: entity.callId,
+                        callRows: entity.callRows ?? 0,
+                        etag: entity.etag,
+                        ...(entity.pushedAt === undefined ? {} : { recordedAt: entity.pushedAt }),
+                        ...(entity.ended === true ? { ended: true } : {}),
+                    });
                 } else {
                     parts.add(part);
                 }
@@ -143,11 +201,42 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
         },
         // Replace mode: a pushed entry drops the state and call id of the pending one it replaces.
         recordParts: (entries) => writeEntries(entries, (entry) => ({ requestId: entry.requestId ?? '' })),
-        recordIntent: (entries, call) =>
-            writeEntries(entries, () => ({ state: 'pending', callId: call.callId, callRows: call.callRows })),
+        async recordIntent(entries, call) {
+            await ensureTable();
+            const pushedAt = now().toISOString();
+            const toEntity = (entry: IntentEntry) => ({
+                ...entityKey(entry),
+                ingestionId: entry.ingestionId,
+                rows: entry.rows,
+                state: 'pending',
+                callId: call.callId,
+                callRows: call.callRows,
+                pushedAt,
+            });
+            const toAction = (entry: IntentEntry): TransactionAction =>
+                entry.replaces === undefined
+                    ? ['create', toEntity(entry)]
+                    : ['update', toEntity(entry), 'Replace', { etag: entry.replaces }];
+            const conflicted = await submitByShard(entries, toAction);
+            // A transaction is all or nothing: its entries are claimed one by one to find which ones another call holds.
+            const taken: IntentEntry[] = [];
+            for (let start = 0; start < conflicted.length; start += maxBatch) {
+                await Promise.all(
+                    conflicted.slice(start, start + maxBatch).map(async (entry) => {
+                        const failed = await submitByShard([entry], toAction);
+                        taken.push(...failed);
+                    }),
+                );
+            }
+            return taken;
+        },
+        async endIntent(entries) {
+            await ensureTable();
+            await submitByShard(entries, (entry) => ['update', { ...entityKey(entry), ended: true }, 'Merge']);
+        },
         async clearIntent(entries) {
             await ensureTable();
-            await submitByShard(entries, (entry) => ['delete', entityKey(entry)]);
+            await submitAll(entries, (entry) => ['delete', entityKey(entry)]);
         },
         async sweep(pushedBefore, stopAtMs) {
             await ensureTable();

@@ -106,6 +106,8 @@ export function createRelay(env: NodeJS.ProcessEnv = process.env): Relay {
             packMessages: settings.PUSH_COALESCE_MESSAGES,
             maxSlotWaitMs: settings.PUSH_MAX_SLOT_WAIT_MS,
             maxLeadWaitMs: settings.PUSH_MAX_LEAD_WAIT_MS,
+            // Power BI's client timeout, and 30 s for the token and the ledger and queue writes around the call.
+            callDeadlineSeconds: Math.ceil(settings.POWERBI_TIMEOUT_MS / 1000) + 30,
             slotLine: createSlotLine(),
             retry: { baseSeconds: settings.PUSH_RETRY_BASE_SECONDS, maxSeconds: settings.PUSH_RETRY_MAX_SECONDS },
             now: () => new Date(),

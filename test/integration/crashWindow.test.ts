@@ -273,4 +273,51 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 5, 6]);
     });
+
+    it('a copy delivered while the first still runs (its lease lapsed) stays out of the call and is skipped later', async () => {
+        const { relay, workspaceId } = await bed.newRelay(
+            { PUSH_COALESCE_MESSAGES: '0' },
+            configWith({ markerColumn: 'Batch' }),
+        );
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        const message = productMessage([product(1), product(2)]);
+        // Both read the ledger before either records its intent: the one that claims the part second stays out.
+        const reports = await Promise.all([
+            deliverRows(message, relay.deliver, { dequeueCount: 1 }),
+            deliverRows(message, relay.deliver, { dequeueCount: 2 }),
+        ]);
+        expect(reports.map((report) => report.calls).sort()).toEqual([0, 1]);
+        expect(reports.map((report) => report.skippedParts).sort()).toEqual([0, 1]);
+        // The copy that stayed out went back to the queue, hidden until the other call is settled.
+        const { approximateMessagesCount } = await bed.queue(relay.settings.ROWS_QUEUE).getProperties();
+        expect(approximateMessagesCount).toBe(1);
+        expect(await bed.drain(relay.settings.ROWS_QUEUE)).toEqual([]);
+        const resent = { ...message, requeued: true as const };
+        expect(await deliverRows(resent, relay.deliver, { dequeueCount: 1 })).toMatchObject({
+            calls: 0,
+            skippedParts: 1,
+        });
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 1, 2]);
+    });
+
+    it('a call left pending by an instance that may still run it is counted only after its deadline', async () => {
+        const { relay } = await bed.newRelay({ POWERBI_TIMEOUT_MS: '1000' }, configWith({ markerColumn: 'Batch' }));
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        const message = productMessage([product(1)]);
+        // Recorded as an instance does before its call, and neither answered nor ended (it runs on, or it died).
+        await relay.deliver.ledger.recordIntent([{ ingestionId: message.ingestionId, part: 0, rows: 1 }], {
+            callId: 'in-flight',
+            callRows: 1,
+        });
+        await bed.emulator.clearRequests();
+        const report = await deliverRows(message, relay.deliver, { dequeueCount: 2 });
+        expect(report).toMatchObject({ calls: 0, verifiedParts: 0, rescheduled: { transient: 1 } });
+        expect(report.delaySeconds).toBeGreaterThan(relay.deliver.callDeadlineSeconds - 5);
+        expect(report.delaySeconds).toBeLessThanOrEqual(relay.deliver.callDeadlineSeconds);
+        expect(await bed.emulator.requests()).toEqual([]);
+        // Past the deadline it is counted (none stored) and pushed once.
+        const later = { ...relay.deliver, now: () => new Date(Date.now() + relay.deliver.callDeadlineSeconds * 1000) };
+        expect(await deliverRows(message, later, { dequeueCount: 3 })).toMatchObject({ calls: 1, rowsPushed: 1 });
+    });
 });

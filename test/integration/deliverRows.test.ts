@@ -234,7 +234,8 @@ describe('deliverRows against the Power BI emulator and Azurite', () => {
         expect(first).toMatchObject({ rescheduled: { transient: 1 }, lastFailure: { status: 503 } });
         expect(first.delaySeconds).toBeGreaterThanOrEqual(2);
         expect(await approximateCount(relay)).toBe(1);
-        const last = await deliverRows({ ...message, attempt: 2 }, relay.deliver, fresh);
+        // As the relay sends it back: marked requeued, so its delivery reads the ledger (the 503 left the intent pending).
+        const last = await deliverRows({ ...message, attempt: 2, requeued: true }, relay.deliver, fresh);
         expect(last.poisoned).toEqual([
             expect.objectContaining({ status: 503, message: expect.stringMatching(/^Gave up after 3 attempts/) }),
         ]);

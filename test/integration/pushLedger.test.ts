@@ -33,6 +33,30 @@ describe('the push ledger', () => {
         expect(partitions.size).toBe(16);
     });
 
+    it('claims intents: a part another call holds is returned, the others of its transaction are written', async () => {
+        const ledger = createPushLedger(newTable());
+        const ids = Array.from({ length: 300 }, () => randomUUID());
+        const held = [ids[7]!, ids[150]!];
+        await ledger.recordIntent(
+            held.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })),
+            { callId: 'first', callRows: 2 },
+        );
+        const taken = await ledger.recordIntent(
+            ids.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })),
+            { callId: 'second', callRows: 300 },
+        );
+        expect(taken.map((entry) => entry.ingestionId).sort()).toEqual([...held].sort());
+        expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('first');
+        expect((await ledger.partsOf(ids[8]!)).pending.get(0)?.callId).toBe('second');
+        // Two deliverers that settled the pending entry as not stored: the first to replace the version read claims it.
+        const read = (await ledger.partsOf(ids[7]!)).pending.get(0)!.etag!;
+        const replacing = (callId: string) =>
+            ledger.recordIntent([{ ingestionId: ids[7]!, part: 0, rows: 1, replaces: read }], { callId, callRows: 1 });
+        expect(await replacing('third')).toEqual([]);
+        expect(await replacing('fourth')).toHaveLength(1);
+        expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('third');
+    });
+
     it('keys ingestion ids with characters Table storage forbids in row keys', async () => {
         const ledger = createPushLedger(newTable());
         const id = 'source/event#1?x\\y';
@@ -97,6 +121,6 @@ describe('the push ledger', () => {
         expect((await ledger.partsOf(stale)).pending.size).toBe(1);
         expect(await ledger.sweep(new Date('2026-06-01T00:00:00Z'), Date.now() + 60_000)).toBe(1);
         expect((await ledger.partsOf(stale)).pending.size).toBe(0);
-        expect((await ledger.partsOf(recent)).pending.get(0)).toEqual({ callId: 'call-2', callRows: 1 });
+        expect((await ledger.partsOf(recent)).pending.get(0)).toMatchObject({ callId: 'call-2', callRows: 1 });
     });
 });
