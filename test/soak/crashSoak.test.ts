@@ -11,7 +11,7 @@ import { toMarkdownTable } from '../../scripts/soak/toMarkdownTable';
 describe('crash soak (short)', () => {
     it(
         '3 host kills lose no row, duplicate none with a marker column, and no more than the unconfirmed without',
-        { timeout: 120_000 },
+        { timeout: 240_000 },
         async () => {
             const results = await runCrashSoak({
                 hostKills: 3,
