@@ -15,3 +15,16 @@ export function parseCliOptions<const Options extends NonNullable<ParseArgsConfi
         throw usageError((problem as Error).message);
     }
 }
+
+/** A flag's value as a whole number of at least `min`, or the CLI's usage error naming the flag. */
+export function readWholeNumber(
+    value: string | undefined,
+    flag: string,
+    min: number,
+    usageError: (message: string) => Error,
+): number {
+    const number = Number(value);
+    if (value === undefined || !Number.isInteger(number) || number < min)
+        throw usageError(`--${flag} must be a whole number of at least ${min}`);
+    return number;
+}

@@ -1,4 +1,4 @@
-import { parseCliOptions } from './parseCliOptions';
+import { parseCliOptions, readWholeNumber } from './parseCliOptions';
 import { runCli } from './runCli';
 import { runCrashSoak } from './soak/runCrashSoak';
 import { formatCrashSoak, judgeCrashSoak, sinkTableName } from './soak/judgeCrashSoak';
@@ -41,12 +41,17 @@ async function main(): Promise<number> {
         process.stdout.write(`${usage}\n`);
         return 0;
     }
-    const whole = (name: keyof typeof values, min: number) => {
-        const value = Number(values[name]);
-        if (!Number.isInteger(value) || value < min)
-            throw usageError(`--${name} must be a whole number of at least ${min}`);
-        return value;
-    };
+    const whole = (
+        name:
+            | 'host-kills'
+            | 'azurite-kills'
+            | 'rate'
+            | 'senders'
+            | 'large-every'
+            | 'queue-lease-seconds'
+            | 'drain-timeout',
+        min: number,
+    ) => readWholeNumber(values[name], name, min, usageError);
     const started = Date.now();
     const results = await runCrashSoak({
         hostKills: whole('host-kills', 1),

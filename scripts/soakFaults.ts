@@ -1,4 +1,4 @@
-import { parseCliOptions } from './parseCliOptions';
+import { parseCliOptions, readWholeNumber } from './parseCliOptions';
 import { runCli } from './runCli';
 import { faultPhases } from './soak/faultPhases';
 import { formatFaultSoak, judgeFaultSoak, runFaultSoak } from './soak/runFaultSoak';
@@ -46,12 +46,8 @@ async function main(): Promise<number> {
         process.stdout.write(`${usage}\n`);
         return 0;
     }
-    const whole = (name: 'requests' | 'rate' | 'senders' | 'large-every' | 'drain-timeout', min: number) => {
-        const value = Number(values[name]);
-        if (!Number.isInteger(value) || value < min)
-            throw usageError(`--${name} must be a whole number of at least ${min}`);
-        return value;
-    };
+    const whole = (name: 'requests' | 'rate' | 'senders' | 'large-every' | 'drain-timeout', min: number) =>
+        readWholeNumber(values[name], name, min, usageError);
     const names = values.phase ?? [];
     const unknown = names.filter((name) => !faultPhases.some((phase) => phase.name === name));
     if (unknown.length > 0) throw usageError(`Unknown --phase: ${unknown.join(', ')}`);

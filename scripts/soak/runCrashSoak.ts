@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
@@ -60,13 +60,13 @@ const rowsContainer = 'pbi-rows';
 /** EVENTHOUSE_QUEUE (its default): where a dual-write dataset's ingestions are queued first. */
 const eventhouseQueue = 'pbi-relay-eventhouse';
 /** Far above any soak, so that Power BI's hourly row limit and the 250,000-row cliff do not pace it. */
-export const generousRows = 10_000_000;
+const generousRows = 10_000_000;
 
 /**
  * The soak's config: `dataset` with the marker table and the plain table; with `dualWrite` delivered to the
  * Eventhouse too (database `dataset`, the default table, mapping and view names).
  */
-export function writeSoakConfig(folder: string, dataset = soakDataset, dualWrite = false): string {
+function writeSoakConfig(folder: string, dataset = soakDataset, dualWrite = false): string {
     const columns = [
         { name: idColumn, dataType: 'String', required: true },
         { name: 'Seq', dataType: 'Int64' },
@@ -94,6 +94,44 @@ export function writeSoakConfig(folder: string, dataset = soakDataset, dualWrite
     return path;
 }
 
+/**
+ * The soak's stack (startSoakStack) with the soak's config for `dataset` written into `folder`, Power BI's hourly row
+ * limit and 250,000-row cliff raised in the emulator and the relay so that they do not pace the soak, and every line
+ * the host prints read into `log` (and copied to `hostLog`).
+ */
+export function startUnpacedSoakStack(options: {
+    folder: string;
+    dataset: string;
+    dualWrite: boolean;
+    settings: Record<string, string>;
+    queueLeaseSeconds: number;
+    log: UnknownOutcomeLog;
+    hostLog?: WriteStream;
+}): Promise<SoakStack> {
+    return startSoakStack({
+        configPath: writeSoakConfig(options.folder, options.dataset, options.dualWrite),
+        kusto: options.dualWrite,
+        settings: {
+            PUSH_MAX_ROWS_PER_HOUR: String(generousRows),
+            PUSH_CLIFF_TABLE_ROWS: String(generousRows),
+            ...options.settings,
+        },
+        emulatorArgs: [
+            '--seed',
+            join(appRoot(), 'local', 'demo.seed.json'),
+            '--limit',
+            `maxRowsPerHour=${generousRows}`,
+            '--limit',
+            `slowdownTableRows=${generousRows}`,
+        ],
+        queueLeaseSeconds: options.queueLeaseSeconds,
+        onHostLine: (line, stream) => {
+            options.log.read(line, stream);
+            options.hostLog?.write(`${line}\n`);
+        },
+    });
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = ([low, high]: readonly [number, number]) => low + Math.random() * (high - low);
 
@@ -110,27 +148,14 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
     const progress = options.onProgress ?? (() => undefined);
     let stack: SoakStack | undefined;
     try {
-        stack = await startSoakStack({
-            configPath: writeSoakConfig(folder, soakDataset, options.dualWrite),
-            kusto: options.dualWrite ?? false,
-            settings: {
-                PUSH_MAX_ROWS_PER_HOUR: String(generousRows),
-                PUSH_CLIFF_TABLE_ROWS: String(generousRows),
-                ...options.relaySettings,
-            },
-            emulatorArgs: [
-                '--seed',
-                join(appRoot(), 'local', 'demo.seed.json'),
-                '--limit',
-                `maxRowsPerHour=${generousRows}`,
-                '--limit',
-                `slowdownTableRows=${generousRows}`,
-            ],
+        stack = await startUnpacedSoakStack({
+            folder,
+            dataset: soakDataset,
+            dualWrite: options.dualWrite ?? false,
+            settings: options.relaySettings ?? {},
             queueLeaseSeconds: options.queueLeaseSeconds,
-            onHostLine: (line, stream) => {
-                log.read(line, stream);
-                hostLog?.write(`${line}\n`);
-            },
+            log,
+            ...(hostLog ? { hostLog } : {}),
         });
         const running = stack;
         const traffic = (idPrefix: string): Omit<SoakTrafficOptions, 'maxRequests' | 'stop'> => ({

@@ -3,21 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { FaultInput } from '../../emulator';
-import { appRoot } from '../../src/config/appRoot';
 import type { FaultPhase } from './faultPhases';
 import { hasEventhouse, sinkTableName } from './judgeCrashSoak';
 import type { KustoEmulatorControl } from './kustoEmulatorControl';
 import {
     drain,
-    generousRows,
     type CrashSoakOptions,
     markedTable,
     soakIdColumn,
     soakTables,
-    writeSoakConfig,
+    startUnpacedSoakStack,
 } from './runCrashSoak';
 import { sendSoakTraffic } from './sendSoakTraffic';
-import { startSoakStack, type SoakStack } from './startSoakStack';
+import type { SoakStack } from './startSoakStack';
 import type { PoisonedIds } from './takePoisonedIds';
 import { tallySinks, type SinkTableTally } from './tallySinks';
 import { UnknownOutcomeLog } from './UnknownOutcomeLog';
@@ -99,30 +97,19 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
     const needKusto = options.phases.filter((phase) => phase.kustoFaults && !options.dualWrite);
     if (needKusto.length > 0) throw new Error(`${needKusto.map((phase) => phase.name).join(', ')}: need dual-write`);
     try {
-        stack = await startSoakStack({
-            configPath: writeSoakConfig(folder, faultSoakDataset, options.dualWrite),
-            kusto: options.dualWrite ?? false,
+        stack = await startUnpacedSoakStack({
+            folder,
+            dataset: faultSoakDataset,
+            dualWrite: options.dualWrite ?? false,
             settings: {
-                PUSH_MAX_ROWS_PER_HOUR: String(generousRows),
-                PUSH_CLIFF_TABLE_ROWS: String(generousRows),
                 POWERBI_TIMEOUT_MS: String(options.clientTimeoutMs),
                 // Back-off of a few seconds, so that a phase drains in seconds rather than minutes.
                 PUSH_RETRY_BASE_SECONDS: '1',
                 PUSH_RETRY_MAX_SECONDS: '4',
             },
-            emulatorArgs: [
-                '--seed',
-                join(appRoot(), 'local', 'demo.seed.json'),
-                '--limit',
-                `maxRowsPerHour=${generousRows}`,
-                '--limit',
-                `slowdownTableRows=${generousRows}`,
-            ],
             queueLeaseSeconds: 5,
-            onHostLine: (line, stream) => {
-                log.read(line, stream);
-                hostLog?.write(`${line}\n`);
-            },
+            log,
+            ...(hostLog ? { hostLog } : {}),
         });
         const running = stack;
         const emulatorUrl = running.emulatorUrl;

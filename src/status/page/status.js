@@ -183,18 +183,18 @@ function eventhouseCell(eventhouse) {
             el('span', { 'data-field': 'eventhouse-throttled' }, number(eventhouse.throttledLastHour)),
             ' 429s h',
         ),
-        eventhouse.lastError
-            ? el(
-                  'div',
-                  { class: 'error', 'data-field': 'eventhouse-last-error' },
-                  'Last error ' +
-                      time(eventhouse.lastError.at) +
-                      ': ' +
-                      [eventhouse.lastError.status, eventhouse.lastError.code].filter(Boolean).join(' ') +
-                      ' ' +
-                      eventhouse.lastError.message,
-              )
-            : null,
+        lastErrorLine(eventhouse.lastError, 'eventhouse-last-error'),
+    );
+}
+
+/** A sink's last failure, "Last error <time>: <status> <code> <message>", or nothing. */
+function lastErrorLine(lastError, field) {
+    if (!lastError) return null;
+    const what = [lastError.status, lastError.code].filter(Boolean).join(' ');
+    return el(
+        'div',
+        { class: 'error', 'data-field': field },
+        'Last error ' + time(lastError.at) + ': ' + what + ' ' + lastError.message,
     );
 }
 
@@ -228,23 +228,7 @@ function renderDataset(dataset) {
         el(
             'tr',
             { 'data-table': dataset.name + '/' + table.name },
-            el(
-                'td',
-                {},
-                el('b', {}, table.name),
-                table.lastError
-                    ? el(
-                          'div',
-                          { class: 'error', 'data-field': 'last-error' },
-                          'Last error ' +
-                              time(table.lastError.at) +
-                              ': ' +
-                              [table.lastError.status, table.lastError.code].filter(Boolean).join(' ') +
-                              ' ' +
-                              table.lastError.message,
-                      )
-                    : null,
-            ),
+            el('td', {}, el('b', {}, table.name), lastErrorLine(table.lastError, 'last-error')),
             el(
                 'td',
                 { class: 'num' },
