@@ -28,7 +28,8 @@ describe('crash soak (short)', () => {
                 drainTimeoutSeconds: 60,
                 // Packing off: a killed host's companions stay hidden for the call's deadline and 60 s of gathering
                 // (100 s or more), longer than this short run may drain; the full `npm run soak:crash` packs.
-                relaySettings: { PUSH_COALESCE_MESSAGES: '0' },
+                // A 10 s Power BI timeout: a call that may still be in flight is counted after its deadline (timeout + 30 s).
+                relaySettings: { PUSH_COALESCE_MESSAGES: '0', POWERBI_TIMEOUT_MS: '10000' },
             });
             const { header, rows } = formatCrashSoak(results);
             console.log(toMarkdownTable(header, rows));

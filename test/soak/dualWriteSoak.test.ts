@@ -39,7 +39,8 @@ describe('dual-write soaks (short)', () => {
             drainTimeoutSeconds: 120,
             dualWrite: true,
             // As in crashSoak.test.ts: with packing on, a killed host's companions stay hidden past this drain timeout.
-            relaySettings: { PUSH_COALESCE_MESSAGES: '0' },
+            // A 10 s Power BI timeout: a call that may still be in flight is counted after its deadline (timeout + 30 s).
+            relaySettings: { PUSH_COALESCE_MESSAGES: '0', POWERBI_TIMEOUT_MS: '10000' },
         });
         const { header, rows } = formatCrashSoak(results);
         console.log(toMarkdownTable(header, rows));
