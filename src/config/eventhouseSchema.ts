@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpsOrLoopbackUrl } from './isHttpsOrLoopbackUrl';
 
 /** Kusto's entity-name rules: letters, digits, `_`, `-`, `.` and spaces, 1-1024 characters. */
 export const kustoNameSchema = z
@@ -30,10 +31,9 @@ export const eventhouseSchema = z
     .strictObject({
         queryServiceUri: z
             .url()
-            .refine(
-                (url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url),
-                { error: 'must be https (http only for the local Kusto emulator on a loopback address)' },
-            )
+            .refine(isHttpsOrLoopbackUrl, {
+                error: 'must be https (http only for the local Kusto emulator on a loopback address)',
+            })
             .optional()
             .describe("The Eventhouse's query service URI; defaults to the EVENTHOUSE_QUERY_SERVICE_URI app setting"),
         database: kustoNameSchema.describe('The KQL database'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRefreshSchedule } from '../schedule/refreshSchedule';
 import { describeZodError } from './describeZodError';
+import { isHttpsOrLoopbackUrl } from './isHttpsOrLoopbackUrl';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -19,7 +20,7 @@ const optionalText = z
 export const settingsSchema = z.object({
     POWERBI_API_BASE_URL: z
         .url()
-        .refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url), {
+        .refine(isHttpsOrLoopbackUrl, {
             error: 'must be https (http only for the local emulator on 127.0.0.1, localhost or [::1])',
         })
         .default('https://api.powerbi.com/v1.0/myorg'),
@@ -100,10 +101,9 @@ export const settingsSchema = z.object({
         (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
         z
             .url()
-            .refine(
-                (url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url),
-                { error: 'must be https (http only for the local Kusto emulator on 127.0.0.1, localhost or [::1])' },
-            )
+            .refine(isHttpsOrLoopbackUrl, {
+                error: 'must be https (http only for the local Kusto emulator on 127.0.0.1, localhost or [::1])',
+            })
             .optional(),
     ),
     EVENTHOUSE_SCOPE: z.string().default('https://kusto.kusto.windows.net/.default'),
