@@ -260,7 +260,8 @@ export async function deliverRows(
                     maxBytes: deps.maxBytesPerPost - bytesTaken,
                     visibilitySeconds: deps.callDeadlineSeconds + gatherSeconds,
                     settlePending: async (companion, pendingCall) => {
-                        if (!tableConfig) return 'later';
+                        // Without its table in the config it cannot be counted: back at once, as before.
+                        if (!tableConfig) return 0;
                         const settled = await settlePart(
                             companion,
                             0,
@@ -273,7 +274,7 @@ export async function deliverRows(
                             received,
                             verdicts,
                         );
-                        return typeof settled === 'number' ? 'later' : settled;
+                        return settled;
                     },
                 }).catch(async (error: unknown) => {
                     // Storage failed while packing: give the slot's rows back before the host retries the message.

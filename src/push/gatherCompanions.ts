@@ -13,7 +13,8 @@ export interface GatherOptions {
      * Settles a companion left pending by a call whose outcome is unknown: in Power BI (`landed`), to be pushed
      * (`push`), or not known yet (`later`: it goes back to the queue, for its own delivery to count again).
      */
-    settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | 'later'>;
+    /** What became of a companion's pending call: landed, push it, or the seconds until it can be known. */
+    settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | number>;
     maxMessages: number;
     maxRows: number;
     maxBytes: number;
@@ -81,13 +82,14 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
             }
         }
         await Promise.all(returned);
-        barren = matching.length === 0 ? barren + 1 : 0;
+        const membersBefore = gathered.members.length;
         const loaded = await Promise.all(matching.map((entry) => load(entry.message, entry.received, options)));
         for (const [index, entry] of matching.entries()) {
             const result = loaded[index]!;
             if (result.kind === 'later') {
                 rowsLeft += entry.message.rowCount;
-                await sendBack(entry.received, entry.message, options);
+                // Back after the wait its settling asked for: sent back at once, the next receive would take it again.
+                await sendBack(entry.received, entry.message, options, result.seconds);
                 continue;
             }
             if (result.kind === 'pushed') {
@@ -112,6 +114,8 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
             bytesLeft -= member.bytes;
             gathered.members.push(member);
         }
+        // A receive that added no member is barren, also when its messages matched but must wait (pending calls).
+        barren = gathered.members.length === membersBefore ? barren + 1 : 0;
         if (received.length < receiveBatch || bytesLeft <= 0) break;
     }
     return gathered;
@@ -120,7 +124,7 @@ export async function gatherCompanions(first: RowsMessage, options: GatherOption
 type Loaded =
     | { kind: 'rows'; rows: PushRow[]; replacesIntent?: string }
     | { kind: 'pushed' }
-    | { kind: 'later' }
+    | { kind: 'later'; seconds: number }
     | { kind: 'missing'; reason: string };
 
 async function load(message: RowsMessage, received: ReceivedMessage, options: GatherOptions): Promise<Loaded> {
@@ -130,7 +134,7 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
         const pendingCall = parts.pending.get(0);
         const settled = pendingCall ? await options.settlePending(message, pendingCall) : 'push';
         if (settled === 'landed') return { kind: 'pushed' };
-        if (settled === 'later') return { kind: 'later' };
+        if (typeof settled === 'number') return { kind: 'later', seconds: settled };
         if (pendingCall) {
             const read = await readMessageRows(message, options.blobs);
             return read.kind === 'rows' ? { ...read, replacesIntent: pendingCall.etag ?? '*' } : read;
@@ -139,9 +143,14 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
     return readMessageRows(message, options.blobs);
 }
 
-async function sendBack(received: ReceivedMessage, message: RowsQueueMessage, options: GatherOptions): Promise<void> {
+async function sendBack(
+    received: ReceivedMessage,
+    message: RowsQueueMessage,
+    options: GatherOptions,
+    delaySeconds?: number,
+): Promise<void> {
     // A several-table message's children are always marked requeued (fanOutTables): it needs no mark itself.
-    await options.queue.send(isTablesMessage(message) ? message : { ...message, requeued: true });
+    await options.queue.send(isTablesMessage(message) ? message : { ...message, requeued: true }, delaySeconds);
     await received.complete();
 }
 

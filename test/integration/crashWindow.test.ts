@@ -1,4 +1,5 @@
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore, type IdempotencyStore } from '../../src/ingest/idempotencyStore';
 import { ingestRows } from '../../src/ingest/ingestRows';
@@ -299,6 +300,29 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         });
         const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
         expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 1, 2]);
+    });
+
+    it('companions whose calls may still be in flight go back for later, and gathering ends', async () => {
+        const { relay } = await bed.newRelay({ POWERBI_TIMEOUT_MS: '1000' }, configWith({ markerColumn: 'Batch' }));
+        await deliverRows(productMessage([product(0)]), relay.deliver, { dequeueCount: 1 });
+        // More than a receive brings (32), each with an intent of a call neither answered nor ended.
+        const waiting = Array.from({ length: 40 }, (_, index) =>
+            productMessage([product(100 + index)], { requeued: true }),
+        );
+        for (const companion of waiting) {
+            await relay.deliver.ledger.recordIntent([{ ingestionId: companion.ingestionId, part: 0, rows: 1 }], {
+                callId: `in-flight-${companion.ingestionId}`,
+                callRows: 1,
+            });
+            await relay.deliver.queue.send(companion);
+        }
+        const report = await deliverRows(productMessage([product(1)]), relay.deliver, { dequeueCount: 1 });
+        // Pushed alone: none of them was taken along (counted before its deadline, it could show none of its rows).
+        expect(report).toMatchObject({ calls: 1, rowsPushed: 1, packed: 0 });
+        // Each went back hidden until its call's deadline, not at once for the next receive to take again.
+        const queue = new QueueClient(bed.azurite.connectionString, relay.settings.ROWS_QUEUE);
+        expect((await queue.getProperties()).approximateMessagesCount).toBe(40);
+        expect(await bed.drain(relay.settings.ROWS_QUEUE)).toEqual([]);
     });
 
     it('a call left pending by an instance that may still run it is counted only after its deadline', async () => {
