@@ -16,9 +16,15 @@ app.hook.appStart(async () => {
     running = await startMetrics(settings);
 });
 // Counts tallied since the last flush are written, and metrics sent, before the host stops this instance
-// (scale-in, restart). The instance stops either way: a failure (Storage gone) is logged, at most a second of counts lost.
+// (scale-in, restart). The instance stops either way: a failure (Storage gone) is logged, at most a second of counts
+// lost. Terminate hooks run inside the host's termination grace period, whose length is not documented: the flush
+// gives up after a few seconds rather than wait out every Storage retry.
+const shutdownFlushMs = 5_000;
 app.hook.appTerminate(async () => {
-    const results = await Promise.allSettled([running?.stop(), getRelay().counters.flush()]);
+    const results = await Promise.allSettled([
+        running?.stop(),
+        getRelay().counters.flush({ abortSignal: AbortSignal.timeout(shutdownFlushMs) }),
+    ]);
     for (const result of results) {
         if (result.status === 'rejected') {
             console.warn(`pbi-relay shutdown: ${(result.reason as Error)?.message ?? String(result.reason)}`);

@@ -48,6 +48,8 @@ export class QueueTriggerListener {
     #running = false;
     #loop: Promise<void> | undefined;
     #wake: (() => void) | undefined;
+    /** Cancels the receive in progress when the listener stops, as the host's cancellation token does. */
+    readonly #stopping = new AbortController();
 
     constructor(options: QueueTriggerOptions) {
         this.#options = options;
@@ -75,6 +77,7 @@ export class QueueTriggerListener {
 
     async stop(): Promise<void> {
         this.#running = false;
+        this.#stopping.abort();
         this.#wake?.();
         await this.#loop;
         await this.#inFlight.drain();
@@ -93,9 +96,11 @@ export class QueueTriggerListener {
                 const response = await this.#queue!.receiveMessages({
                     numberOfMessages: batchSize,
                     visibilityTimeout: Math.ceil((this.#options.leaseMs ?? defaultLeaseMs) / 1000),
+                    abortSignal: this.#stopping.signal,
                 });
                 messages = response.receivedMessageItems;
             } catch (error) {
+                if (!this.#running) break;
                 this.#log(
                     'error',
                     `Polling queue "${this.queueName}" failed: ${describeError(error)}`,

@@ -10,6 +10,8 @@ import type { HostLogger } from './logger';
 export const listenerLockPeriodSeconds = 60;
 export const listenerLockRecoveryMs = 60_000;
 const renewEveryMs = (listenerLockPeriodSeconds * 1000) / 3;
+/** How long stopping tries to release the lease; one not released lapses within a lease period anyway. */
+const releaseOnStopMs = 2_000;
 
 /** The host's lock container, as in Azure (azure-webjobs-hosts/locks/<hostId>/<function>.Listener). */
 export const lockContainerName = 'azure-webjobs-hosts';
@@ -40,6 +42,8 @@ export class SingletonListener {
     #timer: NodeJS.Timeout | undefined;
     #stopped = false;
     #busy: Promise<void> = Promise.resolve();
+    /** Cancels the acquire or renewal in progress when the host stops, instead of waiting out its retries. */
+    readonly #stopping = new AbortController();
 
     constructor(options: SingletonListenerOptions) {
         this.#options = options;
@@ -66,6 +70,7 @@ export class SingletonListener {
     async stop(): Promise<void> {
         this.#stopped = true;
         clearTimeout(this.#timer);
+        this.#stopping.abort();
         await this.#busy;
         const listener = this.#listener;
         this.#listener = undefined;
@@ -73,7 +78,7 @@ export class SingletonListener {
             await listener.stop();
             await this.#blob
                 .getBlobLeaseClient(this.#leaseId)
-                .releaseLease()
+                .releaseLease({ abortSignal: AbortSignal.timeout(releaseOnStopMs) })
                 .catch(() => undefined);
         }
     }
@@ -92,8 +97,11 @@ export class SingletonListener {
 
     async #acquire(): Promise<void> {
         try {
-            await this.#blob.getBlobLeaseClient(this.#leaseId).acquireLease(listenerLockPeriodSeconds);
+            await this.#blob
+                .getBlobLeaseClient(this.#leaseId)
+                .acquireLease(listenerLockPeriodSeconds, { abortSignal: this.#stopping.signal });
         } catch (error) {
+            if (this.#stopped) return;
             if ((error as { statusCode?: number }).statusCode !== 409) {
                 this.#log('warning', `Could not take the singleton lock: ${describeError(error)}`);
             }
@@ -107,8 +115,9 @@ export class SingletonListener {
 
     async #renew(): Promise<void> {
         try {
-            await this.#blob.getBlobLeaseClient(this.#leaseId).renewLease();
+            await this.#blob.getBlobLeaseClient(this.#leaseId).renewLease({ abortSignal: this.#stopping.signal });
         } catch (error) {
+            if (this.#stopped) return;
             this.#log('warning', `Singleton lock lost, the timer stops on this host: ${describeError(error)}`);
             const listener = this.#listener;
             this.#listener = undefined;

@@ -50,8 +50,12 @@ export interface StatusCounters {
         deltas: CounterDeltas,
         facts?: { lastError?: CountedError; eventhouseLastError?: CountedError; datasetId?: string },
     ): void;
-    /** Writes what is tallied now (the timer does this by itself; tests and shutdown call it). */
-    flush(): Promise<void>;
+    /**
+     * Writes what is tallied now (the timer does this by itself; tests and shutdown call it). Shutdown passes an
+     * abort signal, so that with Storage gone it ends within the host's grace period instead of after every retry;
+     * what was not written is kept, as after any failed write.
+     */
+    flush(options?: { abortSignal?: AbortSignal }): Promise<void>;
 }
 
 interface Tally {
@@ -111,11 +115,12 @@ export function createStatusCounters(
         tally: Tally,
         deltas: CounterDeltas,
         facts: Record<string, unknown>,
+        abortSignal: AbortSignal | undefined,
     ): Promise<void> {
         for (let conflict = 0; ; conflict++) {
             let current: Record<string, unknown> | undefined;
             try {
-                current = await table.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+                current = await table.getEntity<Record<string, unknown>>(partitionKey, rowKey, { abortSignal });
             } catch (error) {
                 if (!isStorageStatus(error, 404)) throw error;
             }
@@ -132,8 +137,9 @@ export function createStatusCounters(
                 entity[name] = { value: before + (deltas[name] ?? 0), type: 'Double' };
             }
             try {
-                if (current) await table.updateEntity(entity, 'Merge', { etag: current.etag as string });
-                else await table.createEntity(entity);
+                if (current) {
+                    await table.updateEntity(entity, 'Merge', { etag: current.etag as string, abortSignal });
+                } else await table.createEntity(entity, { abortSignal });
                 return;
             } catch (error) {
                 if (!(isStorageStatus(error, 412) || isStorageStatus(error, 409))) throw error;
@@ -143,7 +149,7 @@ export function createStatusCounters(
         }
     }
 
-    async function purgeOld(partitionKey: string): Promise<void> {
+    async function purgeOld(partitionKey: string, abortSignal: AbortSignal | undefined): Promise<void> {
         const nowMs = now();
         if ((lastPurge.get(partitionKey) ?? 0) + purgeEveryMs > nowMs) return;
         lastPurge.set(partitionKey, nowMs);
@@ -154,12 +160,13 @@ export function createStatusCounters(
                     filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${'m'} and RowKey lt ${before}`,
                     select: ['RowKey'],
                 },
+                abortSignal,
             })
             .byPage({ maxPageSize: purgeBatch });
         for await (const page of old) {
             await Promise.all(
                 page.map((entity) =>
-                    table.deleteEntity(partitionKey, entity.rowKey ?? '').catch((error: unknown) => {
+                    table.deleteEntity(partitionKey, entity.rowKey ?? '', { abortSignal }).catch((error: unknown) => {
                         if (!isStorageStatus(error, 404)) throw error;
                     }),
                 ),
@@ -169,12 +176,17 @@ export function createStatusCounters(
         }
     }
 
-    async function write(key: string, tally: Tally): Promise<void> {
+    async function write(key: string, tally: Tally, abortSignal: AbortSignal | undefined): Promise<void> {
         await Promise.all(
             [...tally.minutes].map(async ([minute, deltas]) => {
-                await addToEntity(key, toMinuteRowKey(minute), tally, deltas, {
-                    minute: new Date(minute).toISOString(),
-                });
+                await addToEntity(
+                    key,
+                    toMinuteRowKey(minute),
+                    tally,
+                    deltas,
+                    { minute: new Date(minute).toISOString() },
+                    abortSignal,
+                );
                 tally.minutes.delete(minute);
             }),
         );
@@ -183,9 +195,9 @@ export function createStatusCounters(
             ...errorFields('lastError', tally.lastError),
             ...errorFields('eventhouseLastError', tally.eventhouseLastError),
         };
-        if (tally.total) await addToEntity(key, totalRowKey, tally, tally.total, facts);
+        if (tally.total) await addToEntity(key, totalRowKey, tally, tally.total, facts, abortSignal);
         tally.total = undefined;
-        await purgeOld(key);
+        await purgeOld(key, abortSignal);
     }
 
     /** Puts a tally that could not be written back, so its counts go with the next flush. */
@@ -206,7 +218,7 @@ export function createStatusCounters(
         current.datasetId ??= tally.datasetId;
     }
 
-    async function flushNow(): Promise<void> {
+    async function flushNow(abortSignal: AbortSignal | undefined): Promise<void> {
         const taken = tallies;
         tallies = new Map();
         if (taken.size === 0) return;
@@ -219,7 +231,7 @@ export function createStatusCounters(
         const failures: unknown[] = [];
         await Promise.all(
             [...taken].map(([key, tally]) =>
-                write(key, tally).catch((error: unknown) => {
+                write(key, tally, abortSignal).catch((error: unknown) => {
                     restore(key, tally);
                     failures.push(error);
                 }),
@@ -230,8 +242,11 @@ export function createStatusCounters(
 
     let chain: Promise<void> = Promise.resolve();
     /** One flush at a time per instance; a second waits for the first and then writes what came since. */
-    function flush(): Promise<void> {
-        const run = chain.then(flushNow);
+    function flush(flushOptions?: { abortSignal?: AbortSignal }): Promise<void> {
+        // Shutdown's flush does not queue behind one in progress, whose retries could outlast its signal: the two
+        // write tallies of their own, and the ETags keep their writes to one entity from overwriting each other.
+        if (flushOptions?.abortSignal) return flushNow(flushOptions.abortSignal);
+        const run = chain.then(() => flushNow(undefined));
         chain = run.catch(() => undefined);
         return run;
     }

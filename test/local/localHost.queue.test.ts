@@ -213,6 +213,15 @@ describe('startLocalHost: queue triggers', () => {
         host = undefined;
         expect((await work.getProperties()).approximateMessagesCount).toBe(0);
     });
+
+    it('close() cancels the poll in progress when Storage is gone, instead of waiting out its retries', async () => {
+        const gone = await startAzurite();
+        host = await startFixtureHost(gone.connectionString);
+        await gone.stop();
+        // The Storage SDK retries a refused receive for about half a minute (4 tries, 4 s back-off doubling).
+        await host.close();
+        host = undefined;
+    }, 10_000);
 });
 
 /** The largest number of invocations running at the same moment, from their recorded start and end times. */

@@ -206,6 +206,40 @@ describe('status counters in Table storage', () => {
         expect((await readTableCounters(table, 'Sales', 'Orders', start)).total.accepted).toBe(7);
     });
 
+    it('gives up a flush when its abort signal fires (shutdown) and keeps the counts for the next', async () => {
+        let hanging = false;
+        // Storage that never answers: each try waits until its request is aborted.
+        const table = TableClient.fromConnectionString(azurite.connectionString, `status${Date.now()}z`, {
+            allowInsecureConnection: true,
+            additionalPolicies: [
+                {
+                    position: 'perRetry',
+                    policy: {
+                        name: 'hang',
+                        sendRequest: (request, next) =>
+                            hanging
+                                ? new Promise((_, reject) =>
+                                      request.abortSignal?.addEventListener('abort', () =>
+                                          reject(new Error('aborted')),
+                                      ),
+                                  )
+                                : next(request),
+                    },
+                },
+            ],
+        });
+        const counters = createStatusCounters(table, { flushMs: 60_000, now: () => start });
+        counters.count('Sales', 'Orders', { accepted: 3 });
+        await counters.flush();
+        hanging = true;
+        counters.count('Sales', 'Orders', { accepted: 4 });
+        // Without the signal this flush would never end.
+        await expect(counters.flush({ abortSignal: AbortSignal.timeout(200) })).rejects.toThrow();
+        hanging = false;
+        await counters.flush();
+        expect((await readTableCounters(table, 'Sales', 'Orders', start)).total.accepted).toBe(7);
+    });
+
     it('reads only the last hour and deletes buckets older than two hours as it writes', async () => {
         const table = newTable();
         let nowMs = start - 3 * 60 * minuteMs;
