@@ -16,6 +16,14 @@ export interface StoredAnswer {
 }
 
 /**
+ * What a commit's outcome means for its key: the answer to store (and give a retry again); `release` when nothing
+ * was enqueued for certain (a rejection), so the key is free again; `keep` when the rows may have been enqueued
+ * (Storage did not confirm the send): the claim stays pending with its ingestion id, so a retry gets 409 until the
+ * claim is old enough to take over, and then enqueues under the same id, whose copy the push ledger drops.
+ */
+export type KeyOutcome = StoredAnswer | 'release' | 'keep';
+
+/**
  * The ingestion id a commit under a key enqueues under, kept in the key's pending claim. `resent`: the claim was
  * taken over from a claimer that died, maybe after it enqueued under this id, so the claim is kept when this commit
  * fails too. Every message under a key is marked requeued (commitRows): of two copies under one id, whichever the push
@@ -69,13 +77,14 @@ export function readRequestKey(
  * Runs `commit` once per key: the first request claims the key (an insert-if-absent, so of two instances racing on
  * one key only one commits), a retry with the same body within the retention is answered what the first was and
  * commits nothing, a retry with another body gets 422, and one that arrives while the first is still committing
- * gets 409 (inProgress). An outcome `toAnswer` does not store (a rejection, Storage down) gives the key up again.
+ * gets 409 (inProgress). What happens to the key when the commit does not succeed is `toAnswer`'s KeyOutcome; a
+ * commit that throws keeps the claim, as nobody knows how far it got.
  */
 export async function commitOnce<T>(
     store: IdempotencyStore,
     key: RequestKey | undefined,
     commit: (identity?: CommitIdentity) => Promise<T>,
-    toAnswer: (outcome: T) => StoredAnswer | undefined,
+    toAnswer: (outcome: T) => KeyOutcome,
     onUnrecorded: (error: unknown) => void,
 ): Promise<T | OnceOutcome> {
     if (key === undefined) return commit();
@@ -112,18 +121,12 @@ export async function commitOnce<T>(
         claimed.earlierIngestionId !== undefined
             ? { ingestionId: claimed.earlierIngestionId, resent: true }
             : { ingestionId, resent: false };
-    // A resent claim is not given up: its id may be enqueued, so a later retry must take it over with the same id.
-    const giveUp = () => (identity.resent ? Promise.resolve() : store.release(claimed.claim).catch(() => undefined));
-    let outcome: T;
-    try {
-        outcome = await commit(identity);
-    } catch (error) {
-        await giveUp();
-        throw error;
-    }
+    const outcome = await commit(identity);
     const answer = toAnswer(outcome);
-    if (answer === undefined) {
-        await giveUp();
+    if (answer === 'keep') return outcome;
+    if (answer === 'release') {
+        // A resent claim is not given up: its id may be enqueued, so a later retry must take it over with the same id.
+        if (!identity.resent) await store.release(claimed.claim).catch(() => undefined);
         return outcome;
     }
     try {

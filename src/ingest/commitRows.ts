@@ -162,41 +162,16 @@ export async function commitRows(
         };
     };
     const queue = dataset.sinks.includes('eventhouse') ? deps.eventhouseQueue : deps.queue;
+    let message: { text: string; claimCheck: boolean };
     try {
-        if (validated.length === 1) {
-            const [{ table, rows, exactColumns }] = validated as [ValidTable];
-            const envelope: RowsEnvelope = {
-                ...(exactColumns.length > 0 ? { version: 3 as const, exactColumns } : { version: 1 as const }),
-                ingestionId,
-                dataset: dataset.name,
-                table: table.name,
-                rowCount,
-                receivedAt,
-                part: 0,
-                attempt: 0,
-                // Under a key, another copy may come under the same id (a taken-over claim, delivered before or after
-                // this one), so whichever comes second finds the first's parts in the ledger: the push asks it first.
-                ...(identity !== undefined ? { requeued: true as const } : {}),
-            };
-            // The rows are serialised once: into the message when they fit, otherwise into the claim-check blob.
-            const rowsJson = JSON.stringify(rows);
-            const inlineText = toInlineQueueText(envelope, rowsJson);
-            if (inlineText !== undefined) {
-                await queue.sendText(inlineText);
-                return accepted(false);
-            }
-            const blob = `${ingestionId}.json`;
-            await deps.blobs.put(blob, rowsJson);
-            await queue.sendText(toQueueText({ ...envelope, blob }));
-            return accepted(true);
-        }
-        const version = validated.some((entry) => entry.exactColumns.length > 0) ? 4 : 2;
-        return accepted(
-            await commitTables({ version, ingestionId, dataset: dataset.name, receivedAt }, validated, {
-                queue,
-                blobs: deps.blobs,
-            }),
-        );
+        message = await toCommitMessage(validated, {
+            ingestionId,
+            dataset: dataset.name,
+            rowCount,
+            receivedAt,
+            requeued: identity !== undefined,
+            blobs: deps.blobs,
+        });
     } catch (error) {
         // Nothing was committed: a blob without its message is never read (and expires with the container's lifecycle rule).
         return {
@@ -205,18 +180,73 @@ export async function commitRows(
             detail: (error as Error).message,
         };
     }
+    try {
+        await queue.sendText(message.text);
+    } catch (error) {
+        // A send that failed without an answer (a timeout, a dropped connection) may have been stored all the same.
+        return {
+            kind: 'unavailable',
+            message:
+                'Storage did not confirm the enqueue, so the rows may or may not be enqueued; retry later (under the same Idempotency-Key or webhook-id they are enqueued once)',
+            detail: (error as Error).message,
+        };
+    }
+    return accepted(message.claimCheck);
 }
 
 /**
- * Sends the version 2 (or 4) message of several tables' rows; when they do not fit inline, the largest tables' rows
- * move into claim-check blobs (`<ingestionId>.<i>.json`, one per table, which the table's fanned-out message
- * keeps) until the message fits. Returns whether any blob was used.
+ * The one queue message of a commit. One table's rows are a version 1 message (3 with exact numbers), serialised
+ * once: into the message when they fit, otherwise into the claim-check blob `<ingestionId>.json`. Several tables'
+ * rows are a version 2 (or 4) message.
  */
-async function commitTables(
+async function toCommitMessage(
+    validated: readonly ValidTable[],
+    commit: {
+        ingestionId: string;
+        dataset: string;
+        rowCount: number;
+        receivedAt: string;
+        requeued: boolean;
+        blobs: RowsBlobs;
+    },
+): Promise<{ text: string; claimCheck: boolean }> {
+    const { ingestionId, dataset, rowCount, receivedAt, blobs } = commit;
+    if (validated.length > 1) {
+        const version = validated.some((entry) => entry.exactColumns.length > 0) ? 4 : 2;
+        return toTablesMessage({ version, ingestionId, dataset, receivedAt }, validated, blobs);
+    }
+    const [{ table, rows, exactColumns }] = validated as [ValidTable];
+    const envelope: RowsEnvelope = {
+        ...(exactColumns.length > 0 ? { version: 3 as const, exactColumns } : { version: 1 as const }),
+        ingestionId,
+        dataset,
+        table: table.name,
+        rowCount,
+        receivedAt,
+        part: 0,
+        attempt: 0,
+        // Under a key, another copy may come under the same id (a taken-over claim, delivered before or after
+        // this one), so whichever comes second finds the first's parts in the ledger: the push asks it first.
+        ...(commit.requeued ? { requeued: true as const } : {}),
+    };
+    const rowsJson = JSON.stringify(rows);
+    const inlineText = toInlineQueueText(envelope, rowsJson);
+    if (inlineText !== undefined) return { text: inlineText, claimCheck: false };
+    const blob = `${ingestionId}.json`;
+    await blobs.put(blob, rowsJson);
+    return { text: toQueueText({ ...envelope, blob }), claimCheck: true };
+}
+
+/**
+ * The version 2 (or 4) message of several tables' rows; when they do not fit inline, the largest tables' rows
+ * move into claim-check blobs (`<ingestionId>.<i>.json`, one per table, which the table's fanned-out message
+ * keeps) until the message fits.
+ */
+async function toTablesMessage(
     envelope: TablesEnvelope,
     tables: readonly ValidTable[],
-    deps: Pick<CommitDeps, 'queue' | 'blobs'>,
-): Promise<boolean> {
+    blobs: RowsBlobs,
+): Promise<{ text: string; claimCheck: boolean }> {
     const entries: TableRowsText[] = tables.map(({ table, rows, exactColumns }) => ({
         table: table.name,
         rowCount: rows.length,
@@ -226,20 +256,19 @@ async function commitTables(
     const largestFirst = entries
         .map((entry, index) => ({ index, chars: 'rowsJson' in entry ? entry.rowsJson.length : 0 }))
         .sort((a, b) => b.chars - a.chars);
-    const blobs: Promise<void>[] = [];
+    const puts: Promise<void>[] = [];
     let text = toTablesQueueText(envelope, entries);
     for (const { index } of largestFirst) {
         if (text !== undefined) break;
         const entry = entries[index]!;
         if (!('rowsJson' in entry)) continue;
         const blob = `${envelope.ingestionId}.${index}.json`;
-        blobs.push(deps.blobs.put(blob, entry.rowsJson));
+        puts.push(blobs.put(blob, entry.rowsJson));
         const { table, rowCount, exactColumns } = entry;
         entries[index] = { table, rowCount, ...(exactColumns && { exactColumns }), blob };
         text = toTablesQueueText(envelope, entries);
     }
-    await Promise.all(blobs);
+    await Promise.all(puts);
     // With every table's rows in a blob the message is names only: 75 tables of 100 characters fit in 64 KiB.
-    await deps.queue.sendText(text!);
-    return blobs.length > 0;
+    return { text: text!, claimCheck: puts.length > 0 };
 }

@@ -109,7 +109,10 @@ export async function ingestRows(
         deps.idempotency,
         key,
         (identity) => commitRows(datasetConfig, [{ table: tableConfig, rows: parsed.data.rows }], deps, identity),
-        (outcome) => (outcome.kind === 'accepted' ? { status: 202, body: toAcceptedBody(outcome) } : undefined),
+        (outcome) => {
+            if (outcome.kind === 'accepted') return { status: 202, body: toAcceptedBody(outcome) };
+            return outcome.kind === 'unavailable' ? 'keep' : 'release';
+        },
         onUnrecordedKey,
     );
 }

@@ -199,6 +199,54 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         expect(dataset.tables[0]!.rows?.map((row) => row.ProductID).sort()).toEqual([0, 1, 2, 3]);
     });
 
+    it('an enqueue Storage stored but did not confirm keeps the key: the retry enqueues under the same id, the rows arrive once', async () => {
+        const { relay, workspaceId } = await bed.newRelay({ IDEMPOTENCY_TABLE: `keys${Date.now()}` });
+        const table = TableClient.fromConnectionString(bed.azurite.connectionString, relay.settings.IDEMPOTENCY_TABLE, {
+            allowInsecureConnection: true,
+        });
+        const store = createIdempotencyStore(table, { retentionHours: 24, staleClaimSeconds: 60 });
+        const body = new TextEncoder().encode(JSON.stringify({ rows: [product(1), product(2)] }));
+        const send = (deps: Partial<typeof relay.ingest>) =>
+            ingestRows(
+                {
+                    dataset: 'SalesMarketing',
+                    table: 'Product',
+                    headers: { 'content-type': 'application/json', 'idempotency-key': 'order-batch-8' },
+                    body: [body],
+                },
+                { ...relay.ingest, idempotency: store, ...deps },
+            );
+        // The message is stored, and then the connection drops before Storage's answer arrives.
+        const queue = relay.ingest.queue;
+        const unconfirmed = {
+            ...relay.ingest,
+            queue: {
+                ...queue,
+                sendText: async (text: string) => {
+                    await queue.sendText(text);
+                    throw new Error('socket hang up');
+                },
+            },
+        };
+        expect(await send(unconfirmed)).toMatchObject({ kind: 'unavailable', message: /may or may not/ });
+        const [original] = (await bed.drain(relay.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+
+        // A retry while the claim is young is told to wait; nothing is enqueued.
+        expect(await send({})).toMatchObject({ kind: 'inProgress' });
+        expect(await bed.drain(relay.settings.ROWS_QUEUE)).toEqual([]);
+        // Once the claim is old enough to take over (60 s, here at once), the retry enqueues under the same id.
+        const later = createIdempotencyStore(table, { retentionHours: 24, staleClaimSeconds: 0 });
+        expect(await send({ idempotency: later })).toMatchObject({
+            kind: 'accepted',
+            ingestionId: original!.ingestionId,
+        });
+        const [copy] = (await bed.drain(relay.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+        expect(await deliverRows(original!, relay.deliver, { dequeueCount: 1 })).toMatchObject({ calls: 1 });
+        expect(await deliverRows(copy!, relay.deliver, { dequeueCount: 1 })).toMatchObject({ calls: 0 });
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(dataset.tables[0]!.rows?.map((row) => row.ProductID)).toEqual([1, 2]);
+    });
+
     it('quotes names and the call id as DAX does', () => {
         expect(toMarkerCountQuery("Bob's", 'a]b', 'x"y')).toBe(
             `EVALUATE ROW("rows", COUNTROWS(FILTER('Bob''s', 'Bob''s'[a]]b] = "x""y")))`,

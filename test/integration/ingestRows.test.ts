@@ -154,7 +154,10 @@ describe('ingestRows with a real queue and blob container', () => {
         });
         expect(outcome).toMatchObject({
             kind: 'unavailable',
-            message: 'Storage is unavailable, nothing was enqueued; retry later',
+            // A failed send may have been stored (a timeout, or one of the SDK's own tries): the answer does not say it was not.
+            message: expect.stringMatching(
+                /^Storage did not confirm the enqueue, so the rows may or may not be enqueued/,
+            ),
             detail: expect.stringContaining('127.0.0.1:9'),
         });
     });

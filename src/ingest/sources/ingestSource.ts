@@ -120,7 +120,8 @@ export async function ingestSource(
                 const { events, filtered, duplicates } = outcome;
                 return { status: 202, body: { ...toAcceptedBody(outcome), events, filtered, duplicates } };
             }
-            if (outcome.kind !== 'nothingToCommit') return undefined;
+            if (outcome.kind === 'unavailable') return 'keep';
+            if (outcome.kind !== 'nothingToCommit') return 'release';
             const { events, filtered, duplicates } = outcome;
             return { status: 200, body: { rows: 0, events, filtered, duplicates } };
         },

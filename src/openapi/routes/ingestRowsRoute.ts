@@ -76,7 +76,12 @@ function ingestOperation(dataset: DatasetConfig, table: TableConfig): Operation 
             ...requestKeyResponses,
             '413': errorResponse('The body is larger than INGEST_MAX_BODY_BYTES'),
             '415': errorResponse('Content-Type is not application/json'),
-            '503': { ...errorResponse('Storage is unavailable; nothing was enqueued'), headers: retryAfterHeader },
+            '503': {
+                ...errorResponse(
+                    'Storage is unavailable or did not confirm the enqueue; retry (under the same key a retry is enqueued once)',
+                ),
+                headers: retryAfterHeader,
+            },
         },
     };
 }
