@@ -59,8 +59,8 @@ export const toReplayedAnswer = (outcome: { status: number; body: unknown }) => 
 });
 
 /**
- * 409 while another request commits the same key or events, 503 while Storage is down: nothing was enqueued,
- * and Retry-After says when to send again.
+ * 409 while another request commits the same key or events (nothing was enqueued), 503 while Storage is down or
+ * did not confirm the enqueue (its message says which); Retry-After says when to send again.
  */
 export const toRetryLaterAnswer = (status: 409 | 503, code: string, message: string) => ({
     status,
