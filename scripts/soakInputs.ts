@@ -169,7 +169,12 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((error: unknown) => {
-    process.stderr.write(`soak:inputs failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-});
+main().then(
+    // The hosts run their worker in this process, and @azure/functions' HTTP stream proxy (enableHttpStream) keeps
+    // listening until the process ends (in Azure the host ends the worker process): so the script ends itself.
+    () => process.exit(),
+    (error: unknown) => {
+        process.stderr.write(`soak:inputs failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+    },
+);
