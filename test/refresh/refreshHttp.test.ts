@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +8,10 @@ import { startLocalHost, type HostLogEntry, type LocalHost } from '../../local/h
 import { waitFor } from '../support/waitFor';
 
 /**
- * The built app (dist/) in the local Functions host, against Azurite and the emulator running 60 times
- * faster than real time: a 2-minute refresh takes 2 real seconds and the poller checks every second.
+ * The built app (dist/, which `npm test` builds first) in the local Functions host, against Azurite and the emulator
+ * running 60 times faster than real time: a 2-minute refresh takes 2 real seconds and the poller checks every second.
+ * It does not build dist/ itself: other files load the app from dist/ at the same time, and a rebuild under them had
+ * one of them read a module tsc was rewriting (`createPushGovernor is not a function`).
  */
 const appRoot = join(__dirname, '..', '..');
 let emulator: RunningEmulator;
@@ -24,9 +25,6 @@ async function startHost(): Promise<LocalHost> {
 }
 
 beforeAll(async () => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(appRoot, 'tsconfig.json')], {
-        stdio: 'inherit',
-    });
     emulator = await startEmulator({ timeScale: 60 });
     azurite = await startAzurite();
     const { id: workspaceId } = await emulator.createWorkspace({
