@@ -4,7 +4,7 @@ import type { RelayConfig } from '../config/relayConfig';
 import { eventhouseNames } from '../eventhouse/kustoTableSchema';
 import type { PushLimits } from '../push/pushBudget';
 import type { RefreshDeps } from '../refresh/refreshDeps';
-import { peekPoisonQueue, peekRowsQueue, toTableKey } from './peekRowsQueues';
+import { peekPoisonQueue, peekRowsQueue, toTableKey, type RowsQueuePeek } from './peekRowsQueues';
 import { readPushBudget } from './readPushBudget';
 import { readRefreshTargets } from './readRefreshTargets';
 import { readTableCounters, type Counts } from './readTableCounters';
@@ -38,33 +38,55 @@ const toUnknownOutcomes = (read: (name: keyof Counts) => number): TableStatus['u
 const secondsSince = (date: Date | undefined, nowMs: number) =>
     date === undefined ? undefined : Math.max(0, (nowMs - date.getTime()) / 1000);
 
+/** A count in the last 60 s and in the last hour. */
+type Windowed = (name: keyof Counts) => { lastMinute: number; lastHour: number };
+
+/** A table's messages among those peeked in one queue: how many, and how old the oldest is. */
+function toQueuedStatus(
+    peek: RowsQueuePeek,
+    dataset: string,
+    table: string,
+    nowMs: number,
+): { oldestQueuedSeconds?: number; queuedMessagesPeeked: number } {
+    const queued = peek.byTable.get(toTableKey(dataset, table));
+    const oldest = secondsSince(queued?.oldestInsertedOn, nowMs);
+    return {
+        ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
+        queuedMessagesPeeked: queued?.messages ?? 0,
+    };
+}
+
+/** A queue as the report shows it: its name, approximate length, the age of its oldest visible message, and how many were peeked. */
+function toQueueStatus(name: string, peek: RowsQueuePeek, nowMs: number): StatusReport['queue'] {
+    const oldestVisible = secondsSince(peek.oldestInsertedOn, nowMs);
+    return {
+        name,
+        approximateMessages: peek.approximateMessages,
+        ...(oldestVisible !== undefined ? { oldestVisibleSeconds: oldestVisible } : {}),
+        peeked: peek.peeked,
+    };
+}
+
 /** The Eventhouse sink's side of a table: its counters, and its messages among those peeked in EVENTHOUSE_QUEUE. */
 function toEventhouseStatus(
     names: { table: string; view: string },
-    counts: {
-        all: Counts[];
-        total: Counts;
-        inLastMinute: (name: keyof Counts) => number;
-        lastError: CountedError | undefined;
-    },
-    queued: { oldestInsertedOn?: Date; messages: number } | undefined,
-    nowMs: number,
+    counts: { windowed: Windowed; sumOfHour: (name: keyof Counts) => number; total: Counts },
+    lastError: CountedError | undefined,
+    queued: ReturnType<typeof toQueuedStatus>,
 ): NonNullable<TableStatus['eventhouse']> {
-    const { all, total, inLastMinute } = counts;
-    const oldest = secondsSince(queued?.oldestInsertedOn, nowMs);
+    const { windowed, total } = counts;
     return {
         table: names.table,
         view: names.view,
-        ingested: { lastMinute: inLastMinute('eventhouseIngested'), lastHour: sum(all, 'eventhouseIngested') },
-        poisoned: { lastMinute: inLastMinute('eventhousePoisoned'), lastHour: sum(all, 'eventhousePoisoned') },
-        throttledLastHour: sum(all, 'eventhouseThrottled'),
+        ingested: windowed('eventhouseIngested'),
+        poisoned: windowed('eventhousePoisoned'),
+        throttledLastHour: counts.sumOfHour('eventhouseThrottled'),
         backlogRows: Math.max(
             0,
             total.accepted + total.eventhouseReplayed - total.eventhouseIngested - total.eventhousePoisoned,
         ),
-        ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
-        queuedMessagesPeeked: queued?.messages ?? 0,
-        ...(counts.lastError ? { lastError: counts.lastError } : {}),
+        ...queued,
+        ...(lastError ? { lastError } : {}),
     };
 }
 
@@ -132,21 +154,23 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                         Math.round(
                             (all.at(-1)?.[name] ?? 0) + (all.at(-2)?.[name] ?? 0) * (1 - (nowMs % minuteMs) / minuteMs),
                         );
+                    const sumOfHour = (name: keyof Counts) => sum(all, name);
+                    const windowed: Windowed = (name) => ({
+                        lastMinute: inLastMinute(name),
+                        lastHour: sumOfHour(name),
+                    });
                     const { total } = counters;
-                    const queued = queue.byTable.get(toTableKey(dataset.name, table.name));
                     const rows = budget?.tableRows[table.name] ?? table.existingRows ?? 0;
-                    const oldest = secondsSince(queued?.oldestInsertedOn, nowMs);
                     return {
                         name: table.name,
-                        accepted: { lastMinute: inLastMinute('accepted'), lastHour: sum(all, 'accepted') },
-                        pushed: { lastMinute: inLastMinute('pushed'), lastHour: sum(all, 'pushed') },
-                        poisoned: { lastMinute: inLastMinute('poisoned'), lastHour: sum(all, 'poisoned') },
-                        throttledLastHour: sum(all, 'throttled'),
+                        accepted: windowed('accepted'),
+                        pushed: windowed('pushed'),
+                        poisoned: windowed('poisoned'),
+                        throttledLastHour: sumOfHour('throttled'),
                         backlogRows: toPowerBi
                             ? Math.max(0, total.accepted + total.replayed - total.pushed - total.poisoned)
                             : 0,
-                        ...(oldest !== undefined ? { oldestQueuedSeconds: oldest } : {}),
-                        queuedMessagesPeeked: queued?.messages ?? 0,
+                        ...toQueuedStatus(queue, dataset.name, table.name, nowMs),
                         tableRows: {
                             used: rows,
                             limit: deps.limits.cliffTableRows,
@@ -161,7 +185,7 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                         unknownOutcomes: {
                             ambiguousOutcome: table.ambiguousOutcome,
                             ...(table.markerColumn !== undefined ? { markerColumn: table.markerColumn } : {}),
-                            lastHour: toUnknownOutcomes((name) => sum(all, name)),
+                            lastHour: toUnknownOutcomes(sumOfHour),
                             total: toUnknownOutcomes((name) => total[name]),
                         },
                         ...(counters.lastError ? { lastError: counters.lastError } : {}),
@@ -169,9 +193,9 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
                             ? {
                                   eventhouse: toEventhouseStatus(
                                       eventhouseNames(dataset, table.name),
-                                      { all, total, inLastMinute, lastError: counters.eventhouseLastError },
-                                      eventhouseQueue.byTable.get(toTableKey(dataset.name, table.name)),
-                                      nowMs,
+                                      { windowed, sumOfHour, total },
+                                      counters.eventhouseLastError,
+                                      toQueuedStatus(eventhouseQueue, dataset.name, table.name, nowMs),
                                   ),
                               }
                             : {}),
@@ -180,26 +204,14 @@ export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
             };
         }),
     );
-    const oldestVisible = secondsSince(queue.oldestInsertedOn, nowMs);
-    const ehOldestVisible = secondsSince(eventhouseQueue?.oldestInsertedOn, nowMs);
     return {
         generatedAt: now.toISOString(),
-        queue: {
-            name: deps.rowsQueue,
-            approximateMessages: queue.approximateMessages,
-            ...(oldestVisible !== undefined ? { oldestVisibleSeconds: oldestVisible } : {}),
-            peeked: queue.peeked,
-        },
+        queue: toQueueStatus(deps.rowsQueue, queue, nowMs),
         poison: { name: deps.poisonQueue, ...poison },
         ...(eventhouseQueue && eventhousePoison
             ? {
                   eventhouse: {
-                      queue: {
-                          name: deps.eventhouseQueue,
-                          approximateMessages: eventhouseQueue.approximateMessages,
-                          ...(ehOldestVisible !== undefined ? { oldestVisibleSeconds: ehOldestVisible } : {}),
-                          peeked: eventhouseQueue.peeked,
-                      },
+                      queue: toQueueStatus(deps.eventhouseQueue, eventhouseQueue, nowMs),
                       poison: { name: deps.eventhousePoisonQueue, ...eventhousePoison },
                   },
               }
