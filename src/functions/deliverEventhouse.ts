@@ -1,33 +1,22 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { z } from 'zod';
-import { describeZodError } from '../config/describeZodError';
 import { deliverEventhouseMessage } from '../eventhouse/deliverEventhouseMessage';
-import { rowsQueueMessageSchema, type RowsMessage } from '../queue/rowsMessage';
+import { readRowsQueueItem, toDequeueCount } from '../queue/readRowsQueueItem';
+import type { RowsMessage } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 import { countEventhouseDelivery } from '../status/countEventhouseDelivery';
 import { countPoisoned } from '../telemetry/relayMetrics';
 
-/** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
-const toDequeueCount = (metadata: unknown) =>
-    z.object({ dequeueCount: z.coerce.number().int().positive() }).safeParse(metadata).data?.dequeueCount ?? 2;
-
 export async function deliverEventhouseHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
     const { eventhouse, counters } = getRelay();
-    const parsed = rowsQueueMessageSchema.safeParse(queueItem);
-    if (!parsed.success) {
-        const message = `Not a pbi-relay rows message: ${describeZodError(parsed.error, { root: '(message)' })}`;
-        await eventhouse.queue.sendPoison({ raw: queueItem }, { message, at: new Date().toISOString() });
-        countPoisoned({}, 'NotARowsMessage');
-        context.error('pbi-relay eventhouse rows poisoned', { message });
-        return;
-    }
-    const outcome = await deliverEventhouseMessage(parsed.data, eventhouse, {
+    const parsed = await readRowsQueueItem(queueItem, eventhouse.queue, context, 'pbi-relay eventhouse rows');
+    if (!parsed) return;
+    const outcome = await deliverEventhouseMessage(parsed, eventhouse, {
         dequeueCount: toDequeueCount(context.triggerMetadata),
     });
     if (outcome.kind === 'fannedOut') {
         context.info('pbi-relay eventhouse rows fanned out to their tables', {
-            ingestionId: parsed.data.ingestionId,
-            dataset: parsed.data.dataset,
+            ingestionId: parsed.ingestionId,
+            dataset: parsed.dataset,
             forwardedToPowerBi: outcome.forwarded,
             tables: outcome.children.map((child) => ({
                 table: child.table,
@@ -38,7 +27,7 @@ export async function deliverEventhouseHandler(queueItem: unknown, context: Invo
         return;
     }
     const { report, forwarded } = outcome;
-    const message = parsed.data as RowsMessage;
+    const message = parsed as RowsMessage;
     countEventhouseDelivery(counters, message, report, new Date());
     const failure = report.lastFailure;
     const fields = {

@@ -1,32 +1,20 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { deliverRows } from '../push/deliverRows';
 import { fanOutTables } from '../push/fanOutTables';
-import { isTablesMessage, rowsQueueMessageSchema } from '../queue/rowsMessage';
+import { readRowsQueueItem, toDequeueCount } from '../queue/readRowsQueueItem';
+import { isTablesMessage } from '../queue/rowsMessage';
 import { getRelay } from '../runtime/relay';
 import { countDelivery } from '../status/countDelivery';
-import { countPoisoned } from '../telemetry/relayMetrics';
-import { describeZodError } from '../config/describeZodError';
-
-/** The host's count of deliveries of this message; unknown is taken as "delivered before", so the ledger is asked. */
-const toDequeueCount = (metadata: unknown) =>
-    z.object({ dequeueCount: z.coerce.number().int().positive() }).safeParse(metadata).data?.dequeueCount ?? 2;
 
 export async function pushRowsHandler(queueItem: unknown, context: InvocationContext): Promise<void> {
     const { deliver, counters } = getRelay();
-    const parsed = rowsQueueMessageSchema.safeParse(queueItem);
-    if (!parsed.success) {
-        const message = `Not a pbi-relay rows message: ${describeZodError(parsed.error, { root: '(message)' })}`;
-        await deliver.queue.sendPoison({ raw: queueItem }, { message, at: new Date().toISOString() });
-        countPoisoned({}, 'NotARowsMessage');
-        context.error('pbi-relay rows poisoned', { message });
-        return;
-    }
-    if (isTablesMessage(parsed.data)) {
-        const children = await fanOutTables(parsed.data, deliver.queue);
+    const parsed = await readRowsQueueItem(queueItem, deliver.queue, context, 'pbi-relay rows');
+    if (!parsed) return;
+    if (isTablesMessage(parsed)) {
+        const children = await fanOutTables(parsed, deliver.queue);
         context.info('pbi-relay rows fanned out to their tables', {
-            ingestionId: parsed.data.ingestionId,
-            dataset: parsed.data.dataset,
+            ingestionId: parsed.ingestionId,
+            dataset: parsed.dataset,
             tables: children.map((child) => ({
                 table: child.table,
                 ingestionId: child.ingestionId,
@@ -35,7 +23,7 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
         });
         return;
     }
-    const message = parsed.data;
+    const message = parsed;
     const report = await deliverRows(message, deliver, {
         dequeueCount: toDequeueCount(context.triggerMetadata),
         onUnknownOutcome: (outcome) =>

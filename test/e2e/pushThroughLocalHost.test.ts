@@ -3,7 +3,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostLogEntry } from '../../local/host/startLocalHost';
 import { startRelayLocally, type LocalRelay } from '../../local/startRelayLocally';
-import { fromQueueText } from '../../src/queue/rowsMessage';
+import { fromQueueText, toQueueText } from '../../src/queue/rowsMessage';
 import { waitFor } from '../support/waitFor';
 
 /** The same app, settings and demo workspace `npm start` runs, on free ports (the app is the build in dist/). */
@@ -165,5 +165,22 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
             failure: { status: 400, code: expect.any(String), message: expect.any(String) },
         });
         expect(await productRows('mismatch')).toEqual([]);
+    });
+
+    it('poisons at once, with the reason, a queue message that is not a rows message', async () => {
+        const rowsQueue = new QueueClient(local.azurite.connectionString, local.settings.ROWS_QUEUE);
+        const poison = new QueueClient(local.azurite.connectionString, `${local.settings.ROWS_QUEUE}-poison`);
+        await rowsQueue.sendMessage(toQueueText({ version: 1, marker: 'not rows' }));
+        const message = await waitFor(
+            async () => {
+                const peeked = await poison.peekMessages({ numberOfMessages: 32 }).catch(() => undefined);
+                return peeked?.peekedMessageItems
+                    .map((item) => fromQueueText(item.messageText) as { raw?: { marker?: string }; failure: object })
+                    .find((m) => m.raw?.marker === 'not rows');
+            },
+            { timeoutMs: 20_000, intervalMs: 200 },
+        );
+        expect(message.failure).toMatchObject({ message: expect.stringMatching(/^Not a pbi-relay rows message: /) });
+        expect(logs.some((entry) => entry.message.includes('pbi-relay rows poisoned'))).toBe(true);
     });
 });
