@@ -168,8 +168,9 @@ describe('rows posted to the webhook reach Power BI through the local host', () 
     });
 
     it('poisons at once, with the reason, a queue message that is not a rows message', async () => {
-        const rowsQueue = new QueueClient(local.azurite.connectionString, local.settings.ROWS_QUEUE);
-        const poison = new QueueClient(local.azurite.connectionString, `${local.settings.ROWS_QUEUE}-poison`);
+        const rowsQueueName = local.settings.ROWS_QUEUE!;
+        const rowsQueue = new QueueClient(local.azurite.connectionString, rowsQueueName);
+        const poison = new QueueClient(local.azurite.connectionString, `${rowsQueueName}-poison`);
         await rowsQueue.sendMessage(toQueueText({ version: 1, marker: 'not rows' }));
         const message = await waitFor(
             async () => {
