@@ -148,8 +148,12 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
             })();
             const [{ requests }] = await Promise.all([traffic, faulting]);
             // On a loaded machine the last calls may come after the traffic ended: the faults stay until one was met.
-            if (phase.faults.length > 0) await untilFaultMet(emulatorUrl);
-            if (kusto && (phase.kustoFaults ?? []).length > 0) await untilKustoFaultMet(kusto);
+            if (phase.faults.length > 0) {
+                await untilFaultMet(
+                    async () => requestLogSchema.parse(await control(emulatorUrl, 'GET', 'requests')).value,
+                );
+            }
+            if (kusto && (phase.kustoFaults ?? []).length > 0) await untilFaultMet(() => kusto.requests());
             await control(emulatorUrl, 'DELETE', 'faults');
             await kusto?.clearFaults();
             progress(`  ${requests.length} requests sent; faults cleared, draining`);
@@ -199,21 +203,11 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
     }
 }
 
-/** Waits (at most 30 s) until the emulator answered a call with one of the injected faults. */
-async function untilFaultMet(emulatorUrl: string): Promise<void> {
+/** Waits (at most 30 s) until an emulator's request log shows a call it answered with one of the injected faults. */
+async function untilFaultMet(requests: () => Promise<readonly { fault?: unknown }[]>): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-        const calls = requestLogSchema.parse(await control(emulatorUrl, 'GET', 'requests')).value;
-        if (calls.some((call) => call.fault !== undefined)) return;
-        await sleep(200);
-    }
-}
-
-/** The same for the Kusto emulator's injected faults. */
-async function untilKustoFaultMet(kusto: KustoEmulatorControl): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-        if ((await kusto.requests()).some((call) => call.fault !== undefined)) return;
+        if ((await requests()).some((call) => call.fault !== undefined)) return;
         await sleep(200);
     }
 }
