@@ -46,8 +46,18 @@ export type CommitOutcome =
           rowErrors: CommitRowError[];
           invalidRows: number;
       }
-    /** `detail` is the Storage error, for the log only: it names the storage host. */
-    | { kind: 'unavailable'; message: string; detail: string };
+    /**
+     * `detail` is the Storage error, for the log only: it names the storage host. `mayBeEnqueued`: Storage failed
+     * during the send, which it may have stored all the same (false: it failed before, and nothing was enqueued).
+     */
+    | { kind: 'unavailable'; message: string; detail: string; mayBeEnqueued: boolean };
+
+/**
+ * What an outcome that was not accepted means for a request key (commitOnce): kept while the rows may be enqueued,
+ * so a retry enqueues under the same id; given up when nothing was enqueued for certain.
+ */
+export const keyOutcomeOfRefusal = (outcome: { kind: string; mayBeEnqueued?: boolean }): 'keep' | 'release' =>
+    outcome.kind === 'unavailable' && outcome.mayBeEnqueued === true ? 'keep' : 'release';
 
 /** Rows validated between two turns of the event loop, so a 10,000-row request does not hold up small ones. */
 const rowsPerSlice = 1_000;
@@ -178,6 +188,7 @@ export async function commitRows(
             kind: 'unavailable',
             message: 'Storage is unavailable, nothing was enqueued; retry later',
             detail: (error as Error).message,
+            mayBeEnqueued: false,
         };
     }
     try {
@@ -189,6 +200,7 @@ export async function commitRows(
             message:
                 'Storage did not confirm the enqueue, so the rows may or may not be enqueued; retry later (under the same Idempotency-Key or webhook-id they are enqueued once)',
             detail: (error as Error).message,
+            mayBeEnqueued: true,
         };
     }
     return accepted(message.claimCheck);

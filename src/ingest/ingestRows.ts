@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RelayConfig } from '../config/relayConfig';
 import { commitOnce, readRequestKey, unsignedSender, type OnceOutcome } from './commitOnce';
-import { commitRows, type CommitDeps, type CommitOutcome } from './commitRows';
+import { commitRows, keyOutcomeOfRefusal, type CommitDeps, type CommitOutcome } from './commitRows';
 import { describeZodError } from '../config/describeZodError';
 import type { IdempotencyStore } from './idempotencyStore';
 import { readJsonBody, type JsonBodyRejection, type JsonBodyRequest } from './readJsonBody';
@@ -111,7 +111,7 @@ export async function ingestRows(
         (identity) => commitRows(datasetConfig, [{ table: tableConfig, rows: parsed.data.rows }], deps, identity),
         (outcome) => {
             if (outcome.kind === 'accepted') return { status: 202, body: toAcceptedBody(outcome) };
-            return outcome.kind === 'unavailable' ? 'keep' : 'release';
+            return keyOutcomeOfRefusal(outcome);
         },
         onUnrecordedKey,
     );

@@ -1,6 +1,6 @@
 import type { DatasetConfig, RelayConfig, TableConfig } from '../../config/relayConfig';
 import type { SourceConfig } from '../../config/sourceSchema';
-import { commitRows, type CommitOutcome } from '../commitRows';
+import { commitRows, keyOutcomeOfRefusal, type CommitOutcome } from '../commitRows';
 import { commitOnce, readRequestKey, unsignedSender, type CommitIdentity, type OnceOutcome } from '../commitOnce';
 import type { Claim } from '../idempotencyStore';
 import { quoteName, type IngestDeps } from '../ingestRows';
@@ -120,8 +120,7 @@ export async function ingestSource(
                 const { events, filtered, duplicates } = outcome;
                 return { status: 202, body: { ...toAcceptedBody(outcome), events, filtered, duplicates } };
             }
-            if (outcome.kind === 'unavailable') return 'keep';
-            if (outcome.kind !== 'nothingToCommit') return 'release';
+            if (outcome.kind !== 'nothingToCommit') return keyOutcomeOfRefusal(outcome);
             const { events, filtered, duplicates } = outcome;
             return { status: 200, body: { rows: 0, events, filtered, duplicates } };
         },
@@ -179,6 +178,7 @@ async function commitEvents(
             kind: 'unavailable',
             message: 'Storage is unavailable, nothing was enqueued; retry later',
             detail: (error as Error).message,
+            mayBeEnqueued: false,
         };
     }
     if (inProgress) {
