@@ -7,10 +7,12 @@ const sweepBudgetMs = 60_000;
 export async function sweepPushLedgerHandler(timer: Timer, context: InvocationContext): Promise<void> {
     const { deliver, eventhouse, settings } = getRelay();
     const pushedBefore = new Date(Date.now() - settings.PUSH_LEDGER_RETENTION_DAYS * 24 * 60 * 60 * 1000);
-    const deleted = await deliver.ledger.sweep(pushedBefore, Date.now() + sweepBudgetMs);
+    // Both ledgers share the run's budget: the Eventhouse sink's gets what the push ledger's sweep left.
+    const stopAtMs = Date.now() + sweepBudgetMs;
+    const deleted = await deliver.ledger.sweep(pushedBefore, stopAtMs);
     // The Eventhouse sink's ledger of ingested parts, kept as long (only a config with an eventhouse writes it).
     const deletedEventhouse = eventhouse.config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'))
-        ? await eventhouse.ledger.sweep(pushedBefore, Date.now() + sweepBudgetMs)
+        ? await eventhouse.ledger.sweep(pushedBefore, stopAtMs)
         : 0;
     context.info('pbi-relay push ledger swept', {
         deleted,

@@ -262,7 +262,7 @@ export async function deliverRows(
                     settlePending: async (companion, pendingCall) => {
                         // Without its table in the config it cannot be counted: back at once, as before.
                         if (!tableConfig) return 0;
-                        const settled = await settlePart(
+                        return settlePart(
                             companion,
                             0,
                             companion.rowCount,
@@ -274,7 +274,6 @@ export async function deliverRows(
                             received,
                             verdicts,
                         );
-                        return settled;
                     },
                 }).catch(async (error: unknown) => {
                     // Storage failed while packing: give the slot's rows back before the host retries the message.

@@ -11,9 +11,8 @@ export interface GatherOptions {
     ledger: PushLedger;
     /**
      * Settles a companion left pending by a call whose outcome is unknown: in Power BI (`landed`), to be pushed
-     * (`push`), or not known yet (`later`: it goes back to the queue, for its own delivery to count again).
+     * (`push`), or not known yet: the seconds until it can be, after which it comes back from the queue.
      */
-    /** What became of a companion's pending call: landed, push it, or the seconds until it can be known. */
     settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | number>;
     maxMessages: number;
     maxRows: number;
