@@ -9,7 +9,7 @@ import { readEventhouseSetupState } from '../eventhouse/readEventhouseSetupState
 import { toEventhouseSetupTargets } from '../eventhouse/toEventhouseSetupTargets';
 import type { PowerBiCredential } from '../powerbi/powerBiCredential';
 import type { DoctorCheck } from './DoctorCheck';
-import { decodeTokenClaims } from './decodeTokenClaims';
+import { decodeTokenClaims, isUserToken } from './decodeTokenClaims';
 
 const setupFix =
     'Run `npm run fabric-setup` (as a database Admin: Admin, Member or Contributor of the Fabric workspace); `-- --dry-run` shows the commands first.';
@@ -42,10 +42,14 @@ export async function checkEventhouse(
     let clientId: string | undefined;
     let tenantId: string | undefined;
     try {
-        const token = await credential.getToken(settings.EVENTHOUSE_SCOPE);
+        const token = await credential.getToken(settings.EVENTHOUSE_SCOPE, {
+            abortSignal: AbortSignal.timeout(settings.POWERBI_TIMEOUT_MS),
+        });
         if (!token) throw new Error('no token returned');
         const claims = decodeTokenClaims(token.token);
-        clientId = settings.AZURE_CLIENT_ID ?? claims?.appid ?? claims?.azp;
+        // A user's token (`doctor --azd`) names the app the user signed in through, not the relay's identity.
+        const appOfToken = claims && !isUserToken(claims) ? (claims.appid ?? claims.azp) : undefined;
+        clientId = settings.AZURE_CLIENT_ID ?? appOfToken;
         tenantId = claims?.tid;
         checks.push({
             name: 'An Eventhouse token can be obtained',
