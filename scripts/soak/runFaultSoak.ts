@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { FaultInput } from '../../emulator';
 import type { FaultPhase } from './faultPhases';
 import { hasEventhouse, sinkTableName } from './judgeCrashSoak';
-import type { KustoEmulatorControl } from './kustoEmulatorControl';
 import {
     drain,
     type CrashSoakOptions,
