@@ -396,7 +396,7 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
     // unknown, and the intent stays for the retry to settle.
     if (failure.kind !== 'transient') await deps.ledger.clearIntent(entries);
     // The call is over (the client gave up on it): the retry may count it at once. Unmarked, it waits out the deadline.
-    else await deps.ledger.endIntent(entries).catch(() => undefined);
+    else await deps.ledger.endIntent(entries, callId).catch(() => undefined);
     await grant
         .release({
             pushedRows: 0,

@@ -21,10 +21,11 @@ export interface PushLedger {
      */
     recordIntent(entries: readonly IntentEntry[], call: PendingCall): Promise<IntentEntry[]>;
     /**
-     * Marks the intent of a call that ended without an answer (timed out, reset, 5xx): it is no longer in flight,
-     * so its parts may be counted at once. A part another call took over meanwhile is left as it is.
+     * Marks the intent of call `callId`, which ended without an answer (timed out, reset, 5xx): it is no longer in
+     * flight, so its parts may be counted at once. A part another call took over meanwhile stays in flight: the mark
+     * names the call it ends, and counts only on that call's intent.
      */
-    endIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
+    endIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[], callId: string): Promise<void>;
     /** Removes the intent of a call Power BI answered with a definite failure (nothing was stored). */
     clearIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[]): Promise<void>;
     /**
@@ -171,11 +172,11 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                 callId?: string;
                 callRows?: number;
                 pushedAt?: string;
-                ended?: boolean;
+                endedCallId?: string;
             }>({
                 queryOptions: {
                     filter: odata`PartitionKey eq ${shardOf(ingestionId)} and RowKey ge ${prefix} and RowKey lt ${`${idKey(ingestionId)};`}`,
-                    select: ['RowKey', 'state', 'callId', 'callRows', 'pushedAt', 'ended'],
+                    select: ['RowKey', 'state', 'callId', 'callRows', 'pushedAt', 'endedCallId'],
                 },
             });
             for await (const entity of entities) {
@@ -186,7 +187,7 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                         callRows: entity.callRows ?? 0,
                         etag: entity.etag,
                         ...(entity.pushedAt === undefined ? {} : { recordedAt: entity.pushedAt }),
-                        ...(entity.ended === true ? { ended: true } : {}),
+                        ...(entity.endedCallId === entity.callId ? { ended: true } : {}),
                     });
                 } else {
                     parts.add(part);
@@ -230,9 +231,11 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
             }
             return taken;
         },
-        async endIntent(entries) {
+        async endIntent(entries, callId) {
             await ensureTable();
-            await submitByShard(entries, (entry) => ['update', { ...entityKey(entry), ended: true }, 'Merge']);
+            // A merge, not a conditional write: a late mark (a stalled instance) on an intent another call recorded since
+            // names a call that is not that intent's, and changes nothing; a part that was cleared or pushed is not pending.
+            await submitByShard(entries, (entry) => ['update', { ...entityKey(entry), endedCallId: callId }, 'Merge']);
         },
         async clearIntent(entries) {
             await ensureTable();

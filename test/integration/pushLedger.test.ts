@@ -57,6 +57,31 @@ describe('the push ledger', () => {
         expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('third');
     });
 
+    it('a late end of a call does not end the intent another call recorded for the part since', async () => {
+        const ledger = createPushLedger(newTable());
+        const ingestionId = randomUUID();
+        const entry = { ingestionId, part: 0, rows: 1 };
+        await ledger.recordIntent([entry], { callId: 'stalled', callRows: 1 });
+        // The part was settled as not stored and claimed by a second call, which is in flight now.
+        const read = (await ledger.partsOf(ingestionId)).pending.get(0)!.etag!;
+        expect(await ledger.recordIntent([{ ...entry, replaces: read }], { callId: 'second', callRows: 1 })).toEqual(
+            [],
+        );
+        // The first call's instance wakes up and ends its call.
+        await ledger.endIntent([entry], 'stalled');
+        const afterLateEnd = (await ledger.partsOf(ingestionId)).pending.get(0)!;
+        expect(afterLateEnd.callId).toBe('second');
+        expect(afterLateEnd.ended).toBeUndefined();
+        await ledger.endIntent([entry], 'second');
+        expect((await ledger.partsOf(ingestionId)).pending.get(0)).toMatchObject({ callId: 'second', ended: true });
+        // A part that was cleared meanwhile is not written again.
+        const cleared = { ingestionId: randomUUID(), part: 0, rows: 1 };
+        await ledger.recordIntent([cleared], { callId: 'third', callRows: 1 });
+        await ledger.clearIntent([cleared]);
+        await ledger.endIntent([cleared], 'third');
+        expect((await ledger.partsOf(cleared.ingestionId)).pending.size).toBe(0);
+    });
+
     it('keys ingestion ids with characters Table storage forbids in row keys', async () => {
         const ledger = createPushLedger(newTable());
         const id = 'source/event#1?x\\y';
