@@ -63,7 +63,9 @@ export async function pushRowsHandler(queueItem: unknown, context: InvocationCon
             ? "pbi-relay rows went with another invocation's call"
             : report.rescheduled.paced
               ? 'pbi-relay rows waiting for a call slot'
-              : 'pbi-relay rows delivered';
+              : report.rescheduled.inFlight
+                ? 'pbi-relay rows waiting for the deadline of a call that may be in flight'
+                : 'pbi-relay rows delivered';
         context.info(outcome, fields);
     }
 }

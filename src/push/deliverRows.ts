@@ -67,8 +67,11 @@ export interface DeliveryReport {
     /** The parts of such calls and the rows they carry, by verdict, for the status counters. */
     unknownOutcomes: Partial<Record<UnknownOutcomeVerdict, { parts: number; rows: number }>>;
     requestIds: string[];
-    /** Messages sent back to the queue to wait (for a slot, Retry-After or back-off), by reason. */
-    rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized', number>>;
+    /**
+     * Messages sent back to the queue to wait, by reason: for a slot, Retry-After, back-off, or the deadline of a call
+     * that may still be in flight (`inFlight`: another instance's, or one that died).
+     */
+    rescheduled: Partial<Record<'paced' | 'throttled' | 'transient' | 'unauthorized' | 'inFlight', number>>;
     delaySeconds?: number;
     poisoned: PoisonReason[];
     /** Rows the poisoned messages hold (from their first part not pushed), for the status counters. */
@@ -166,10 +169,10 @@ export async function deliverRows(
                     verdicts,
                 );
                 if (settled === 'landed') pushed.add(part);
-                if (typeof settled === 'number') {
+                if (typeof settled === 'object') {
                     // Count again later rather than guess: the message waits, from this part on.
                     const piece: Member = { ...triggerMember(message, deps), part, rows: [], bytes: 0, last: true };
-                    await reschedule(piece, settled, 'transient', report);
+                    await reschedule(piece, settled.seconds, settled.reason, report);
                     return report;
                 }
             }
@@ -261,7 +264,7 @@ export async function deliverRows(
                     visibilitySeconds: deps.callDeadlineSeconds + gatherSeconds,
                     settlePending: async (companion, pendingCall) => {
                         // Without its table in the config it cannot be counted: back at once, as before.
-                        if (!tableConfig) return 0;
+                        if (!tableConfig) return { seconds: 0 };
                         return settlePart(
                             companion,
                             0,
@@ -426,8 +429,9 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
 
 /**
  * Settles one part of a call whose outcome the relay never learnt: `landed` (its rows are in Power BI, now
- * recorded as pushed, so nobody asks again), `push` (they are not, or the policy says to send them), or the
- * seconds after which to count again.
+ * recorded as pushed, so nobody asks again), `push` (they are not, or the policy says to send them), or when to
+ * count again: after the call's deadline (`inFlight`: it may still run, which is no failure) or after a count that
+ * failed or was throttled (`transient`).
  */
 async function settlePart(
     { ingestionId, dataset }: Pick<RowsMessage, 'ingestionId' | 'dataset'>,
@@ -440,12 +444,12 @@ async function settlePart(
     report: DeliveryReport,
     received: Received,
     verdicts: Verdicts,
-): Promise<'landed' | 'push' | number> {
+): Promise<'landed' | 'push' | { seconds: number; reason: 'inFlight' | 'transient' }> {
     // A call that may still be in flight (its instance lost this message's lease but runs on) is counted only after
     // its deadline: counted earlier, it could show none of rows it is about to store.
     const recordedMs = pendingCall.recordedAt === undefined ? Number.NaN : Date.parse(pendingCall.recordedAt);
     const inFlightMs = recordedMs + deps.callDeadlineSeconds * 1000 - deps.now().getTime();
-    if (!pendingCall.ended && inFlightMs > 0) return Math.ceil(inFlightMs / 1000);
+    if (!pendingCall.ended && inFlightMs > 0) return { seconds: Math.ceil(inFlightMs / 1000), reason: 'inFlight' };
     let counting = verdicts.get(pendingCall.callId);
     if (!counting) {
         counting = settleUnknownCall(pendingCall, table, target, deps.client);
@@ -454,7 +458,7 @@ async function settlePart(
     const verdict = await counting;
     if (verdict.failure)
         report.lastFailure = { kind: 'transient', message: `Call ${pendingCall.callId}: ${verdict.failure}` };
-    if (verdict.kind === 'later') return verdict.seconds;
+    if (verdict.kind === 'later') return { seconds: verdict.seconds, reason: 'transient' };
     if (verdict.confirmed) report.verifiedParts += 1;
     else report.unconfirmedParts += 1;
     const counted = toUnknownOutcomeVerdict(verdict);

@@ -13,7 +13,7 @@ export interface GatherOptions {
      * Settles a companion left pending by a call whose outcome is unknown: in Power BI (`landed`), to be pushed
      * (`push`), or not known yet: the seconds until it can be, after which it comes back from the queue.
      */
-    settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | number>;
+    settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | { seconds: number }>;
     maxMessages: number;
     maxRows: number;
     maxBytes: number;
@@ -133,7 +133,7 @@ async function load(message: RowsMessage, received: ReceivedMessage, options: Ga
         const pendingCall = parts.pending.get(0);
         const settled = pendingCall ? await options.settlePending(message, pendingCall) : 'push';
         if (settled === 'landed') return { kind: 'pushed' };
-        if (typeof settled === 'number') return { kind: 'later', seconds: settled };
+        if (typeof settled === 'object') return { kind: 'later', seconds: settled.seconds };
         if (pendingCall) {
             const read = await readMessageRows(message, options.blobs);
             return read.kind === 'rows' ? { ...read, replacesIntent: pendingCall.etag ?? '*' } : read;

@@ -384,7 +384,7 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
         });
         await bed.emulator.clearRequests();
         const report = await deliverRows(message, relay.deliver, { dequeueCount: 2 });
-        expect(report).toMatchObject({ calls: 0, verifiedParts: 0, rescheduled: { transient: 1 } });
+        expect(report).toMatchObject({ calls: 0, verifiedParts: 0, rescheduled: { inFlight: 1 } });
         expect(report.delaySeconds).toBeGreaterThan(relay.deliver.callDeadlineSeconds - 5);
         expect(report.delaySeconds).toBeLessThanOrEqual(relay.deliver.callDeadlineSeconds);
         expect(await bed.emulator.requests()).toEqual([]);
