@@ -24,7 +24,8 @@ export interface StoredAnswer {
 export type KeyOutcome = StoredAnswer | 'release' | 'keep';
 
 /**
- * The ingestion id a commit under a key enqueues under, kept in the key's pending claim. `resent`: the claim was
+ * The ingestion id a commit under a key enqueues under, kept in the key's pending claim (or, for a source's events
+ * without a key, derived from their ids: toEventsIdentity). `resent`: the claim was
  * taken over from a claimer that died, maybe after it enqueued under this id, so the claim is kept when this commit
  * fails too. Every message under a key is marked requeued (commitRows): of two copies under one id, whichever the push
  * takes second finds the first's parts in the ledger.

@@ -111,7 +111,7 @@ interface ValidTable {
  * Validates the rows of every table completely, then commits them with a single queue message, so they are
  * enqueued whole or not at all: one table's rows as a version 1 message, several tables' as a version 2 message
  * (tables given no rows are left out), or versions 3 and 4 when rows hold exact numbers. Under a request key the
- * ingestion id is the key's (commitOnce); a several-table message needs no requeued mark (its children always have it). Rows travel inline, or in claim-check blobs when too large. The webhook and
+ * ingestion id is the key's (commitOnce), or the one a source derives from its event ids; a several-table message needs no requeued mark (its children always have it). Rows travel inline, or in claim-check blobs when too large. The webhook and
  * the sources both take this one path. Given several tables, row errors and dropped columns name their table.
  */
 export async function commitRows(
@@ -198,7 +198,7 @@ export async function commitRows(
         return {
             kind: 'unavailable',
             message:
-                'Storage did not confirm the enqueue, so the rows may or may not be enqueued; retry later (under the same Idempotency-Key or webhook-id they are enqueued once)',
+                'Storage did not confirm the enqueue, so the rows may or may not be enqueued; retry later (under the same Idempotency-Key or webhook-id, or with the same event ids, they are enqueued once)',
             detail: (error as Error).message,
             mayBeEnqueued: true,
         };

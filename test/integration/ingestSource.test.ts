@@ -5,6 +5,8 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore } from '../../src/ingest/idempotencyStore';
 import { ingestSource, type SourceRequest } from '../../src/ingest/sources/ingestSource';
+import { deliverRows } from '../../src/push/deliverRows';
+import { rowsMessageSchema } from '../../src/queue/rowsMessage';
 import type { Relay } from '../../src/runtime/relay';
 import { startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
@@ -584,6 +586,57 @@ describe('the idempotency store', () => {
         const left: unknown[] = [];
         for await (const entity of client.listEntities()) left.push(entity);
         expect(left).toEqual([]);
+    });
+
+    it('an enqueue Storage stored but did not confirm keeps the event ids: the retry enqueues the same events under the same id, and they arrive once', async () => {
+        const { relay: own, workspaceId } = await bed.newRelay(
+            { IDEMPOTENCY_TABLE: `idem${Date.now()}kept`, GITHUB_WEBHOOK_SECRET: 'It is a secret to everybody' },
+            config,
+        );
+        const table = TableClient.fromConnectionString(bed.azurite.connectionString, own.settings.IDEMPOTENCY_TABLE, {
+            allowInsecureConnection: true,
+        });
+        const batch = request('device-telemetry', fixture('device-telemetry-batch.json'), {
+            'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+        });
+        // The message is stored, and then the connection drops before Storage's answer arrives.
+        const queue = own.sources.queue;
+        const unconfirmed = {
+            ...own.sources,
+            queue: {
+                ...queue,
+                sendText: async (text: string) => {
+                    await queue.sendText(text);
+                    throw new Error('socket hang up');
+                },
+            },
+        };
+        expect(await ingestSource(batch, unconfirmed)).toMatchObject({
+            kind: 'unavailable',
+            message: /may or may not/,
+        });
+        const [original] = (await bed.drain(own.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+        expect(original).toMatchObject({ rowCount: 2, requeued: true });
+
+        // A retry while the event ids' claims are young is told to wait; nothing is enqueued.
+        expect(await ingestSource(batch, own.sources)).toMatchObject({ kind: 'inProgress' });
+        expect(await bed.drain(own.settings.ROWS_QUEUE)).toEqual([]);
+        // Once they are old enough to take over (60 s, here at once), the retry enqueues under the same id.
+        const later = createIdempotencyStore(table, { retentionHours: 24, staleClaimSeconds: 0 });
+        expect(await ingestSource(batch, { ...own.sources, idempotency: later })).toMatchObject({
+            kind: 'accepted',
+            ingestionId: original!.ingestionId,
+            duplicates: 0,
+        });
+        const [copy] = (await bed.drain(own.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
+        expect(await deliverRows(copy!, own.deliver, { dequeueCount: 1 })).toMatchObject({ calls: 1, rowsPushed: 2 });
+        expect(await deliverRows(original!, own.deliver, { dequeueCount: 1 })).toMatchObject({ calls: 0 });
+        const dataset = (await bed.emulator.datasets()).find(
+            (d) => d.workspaceId === workspaceId && d.name === 'Devices',
+        );
+        expect(dataset!.tables[0]!.rows?.map((row) => row.DeviceId)).toEqual(['sensor-01', 'sensor-02']);
+        // The events are committed now: a later copy enqueues nothing.
+        expect(await ingestSource(batch, own.sources)).toMatchObject({ kind: 'nothingToCommit', duplicates: 2 });
     });
 
     it('answers inProgress (409 at the endpoint) while another request holds an event, and enqueues nothing', async () => {

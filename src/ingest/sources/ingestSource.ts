@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DatasetConfig, RelayConfig, TableConfig } from '../../config/relayConfig';
 import type { SourceConfig } from '../../config/sourceSchema';
 import { commitRows, keyOutcomeOfRefusal, type CommitOutcome } from '../commitRows';
@@ -198,9 +199,11 @@ async function commitEvents(
     });
     const outcome: CommitOutcome | { kind: 'nothingToCommit' } = rows.every((entry) => entry.rows.length === 0)
         ? { kind: 'nothingToCommit' }
-        : await commitRows(dataset, rows, deps, identity);
+        : await commitRows(dataset, rows, deps, identity ?? toEventsIdentity(scope, fresh, body.bytes));
     if (outcome.kind === 'rejected' || outcome.kind === 'unavailable') {
-        await releaseAll();
+        // Kept while the rows may be enqueued: the sender's retry takes the claims over once they are stale (60 s)
+        // and enqueues the same events under the same id (toEventsIdentity), of which the push keeps one copy.
+        if (keyOutcomeOfRefusal(outcome) === 'release') await releaseAll();
         return outcome.kind === 'rejected'
             ? { ...outcome, message: `Source "${source.name}": ${outcome.message}` }
             : outcome;
@@ -209,4 +212,24 @@ async function commitEvents(
     const recorded = await Promise.allSettled(claims.map((claim) => deps.idempotency.complete(claim, result)));
     if (outcome.kind === 'nothingToCommit') return { ...outcome, ...counts };
     return { ...outcome, ...counts, unrecordedClaims: recorded.filter((r) => r.status === 'rejected').length };
+}
+
+/**
+ * The ingestion id of a commit of events with ids and no request key, derived from the source, the ids of the events
+ * it commits and the body: a retry of the same request after a 503 that may have enqueued it enqueues under the same
+ * id, and since the message is marked requeued (commitRows, as under a request key), the push ledger lets one copy
+ * through, whichever it takes first. Another body or another set of fresh events (some committed meanwhile) gets
+ * another id, so rows that differ never share one (the ledger would take one for the other). Undefined when no event
+ * has an id: the same body sent twice is then two requests.
+ */
+function toEventsIdentity(scope: string, fresh: readonly MappedEvent[], bytes: Uint8Array): CommitIdentity | undefined {
+    const ids = fresh.flatMap((event) => (event.id === undefined ? [] : [event.id]));
+    if (ids.length === 0) return undefined;
+    const hex = createHash('sha256')
+        .update(JSON.stringify([scope, ids]))
+        .update(bytes)
+        .digest('hex');
+    // UUID-shaped (version 8, RFC 9562's custom layout), like the random ids of other commits.
+    const ingestionId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return { ingestionId, resent: false };
 }
