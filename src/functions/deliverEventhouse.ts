@@ -28,7 +28,7 @@ export async function deliverEventhouseHandler(queueItem: unknown, context: Invo
     }
     const { report, forwarded } = outcome;
     const message = parsed as RowsMessage;
-    countEventhouseDelivery(counters, message, report, new Date());
+    countEventhouseDelivery(counters, message, report, eventhouse.now());
     const failure = report.lastFailure;
     const fields = {
         ingestionId: message.ingestionId,
