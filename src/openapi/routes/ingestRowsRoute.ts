@@ -4,15 +4,7 @@ import { addRowsBodySchema } from '../../ingest/ingestRows';
 import { toRowSchema } from '../../ingest/toRowSchema';
 import type { DataType } from '../../config/dataTypes';
 import type { HttpRoute } from '../httpRoute';
-import {
-    componentRef,
-    errorResponse,
-    jsonContent,
-    retryAfterHeader,
-    toJsonSchema,
-    type Examples,
-    type Operation,
-} from '../openApiParts';
+import { componentRef, errorResponse, jsonContent, toJsonSchema, type Examples, type Operation } from '../openApiParts';
 import {
     requestKeyParameters,
     requestKeyResponses,
@@ -76,12 +68,6 @@ function ingestOperation(dataset: DatasetConfig, table: TableConfig): Operation 
             ...requestKeyResponses,
             '413': errorResponse('The body is larger than INGEST_MAX_BODY_BYTES'),
             '415': errorResponse('Content-Type is not application/json'),
-            '503': {
-                ...errorResponse(
-                    'Storage is unavailable or did not confirm the enqueue; retry (under the same key a retry is enqueued once)',
-                ),
-                headers: retryAfterHeader,
-            },
         },
     };
 }

@@ -136,12 +136,6 @@ function postOperation(source: SourceConfig): Operation {
             },
             '413': errorResponse('The body is larger than INGEST_MAX_BODY_BYTES'),
             '415': errorResponse('A Content-Type the source does not accept'),
-            '503': {
-                ...errorResponse(
-                    'Storage is unavailable or did not confirm the enqueue; retry (under the same key a retry is enqueued once)',
-                ),
-                headers: retryAfterHeader,
-            },
         },
     };
 }

@@ -18,7 +18,7 @@ export const requestKeyParameters: Parameter[] = [
     },
 ];
 
-/** The answers of a keyed request besides the route's own. */
+/** The answers of a keyed request (and the 503 of every enqueue) besides the route's own. */
 export const requestKeyResponses: Record<string, Response> = {
     '409': {
         ...errorResponse(
@@ -27,6 +27,12 @@ export const requestKeyResponses: Record<string, Response> = {
         headers: retryAfterHeader,
     },
     '422': errorResponse('This idempotency key was already used with a different body (IdempotencyKeyReused)'),
+    '503': {
+        ...errorResponse(
+            'Storage is unavailable or did not confirm the enqueue; retry (under the same key, or for a source with the same event ids, a retry is enqueued once)',
+        ),
+        headers: retryAfterHeader,
+    },
 };
 
 /** Standard Webhooks' signature headers, required on a route signed by webhook senders. */
