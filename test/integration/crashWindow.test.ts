@@ -6,6 +6,7 @@ import { ingestRows } from '../../src/ingest/ingestRows';
 import { rowsMessageSchema } from '../../src/queue/rowsMessage';
 import { deliverRows, type UnknownOutcome } from '../../src/push/deliverRows';
 import { toMarkerCountQuery } from '../../src/push/settleUnknownCall';
+import { withUnconfirmedSends } from '../support/unconfirmedSends';
 import { waitFor } from '../support/waitFor';
 import { productConfig, productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
@@ -217,18 +218,10 @@ describe('a call whose answer never came (timeout after Power BI stored it, or a
                 { ...relay.ingest, idempotency: store, ...deps },
             );
         // The message is stored, and then the connection drops before Storage's answer arrives.
-        const queue = relay.ingest.queue;
-        const unconfirmed = {
-            ...relay.ingest,
-            queue: {
-                ...queue,
-                sendText: async (text: string) => {
-                    await queue.sendText(text);
-                    throw new Error('socket hang up');
-                },
-            },
-        };
-        expect(await send(unconfirmed)).toMatchObject({ kind: 'unavailable', message: /may or may not/ });
+        expect(await send(withUnconfirmedSends(relay.ingest))).toMatchObject({
+            kind: 'unavailable',
+            message: /may or may not/,
+        });
         const [original] = (await bed.drain(relay.settings.ROWS_QUEUE)).map((m) => rowsMessageSchema.parse(m));
 
         // A retry while the claim is young is told to wait; nothing is enqueued.

@@ -8,6 +8,7 @@ import { ingestSource, type SourceRequest } from '../../src/ingest/sources/inges
 import { deliverRows } from '../../src/push/deliverRows';
 import { rowsMessageSchema } from '../../src/queue/rowsMessage';
 import type { Relay } from '../../src/runtime/relay';
+import { withUnconfirmedSends } from '../support/unconfirmedSends';
 import { startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
 const root = join(__dirname, '..', '..');
@@ -600,18 +601,7 @@ describe('the idempotency store', () => {
             'content-type': 'application/cloudevents-batch+json; charset=utf-8',
         });
         // The message is stored, and then the connection drops before Storage's answer arrives.
-        const queue = own.sources.queue;
-        const unconfirmed = {
-            ...own.sources,
-            queue: {
-                ...queue,
-                sendText: async (text: string) => {
-                    await queue.sendText(text);
-                    throw new Error('socket hang up');
-                },
-            },
-        };
-        expect(await ingestSource(batch, unconfirmed)).toMatchObject({
+        expect(await ingestSource(batch, withUnconfirmedSends(own.sources))).toMatchObject({
             kind: 'unavailable',
             message: /may or may not/,
         });
