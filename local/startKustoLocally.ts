@@ -1,6 +1,6 @@
 import type { RunningEmulator } from '../emulator';
 import { startKustoEmulator, type RunningKustoEmulator } from '../kusto-emulator';
-import type { RelayConfig } from '../src/config/relayConfig';
+import { hasEventhouseSink, type RelayConfig } from '../src/config/relayConfig';
 import { setUpKustoDatabases } from './setUpKustoDatabases';
 
 export interface LocalKusto {
@@ -22,7 +22,7 @@ export async function startKustoLocally(options: {
     relayClientId: string;
     scope: string;
 }): Promise<LocalKusto | undefined> {
-    if (!options.config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'))) return undefined;
+    if (!hasEventhouseSink(options.config)) return undefined;
     const kusto = await startKustoEmulator({
         port: options.port,
         tokenSigningKey: options.powerBi.tokenSigningKey,

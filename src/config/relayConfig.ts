@@ -258,6 +258,10 @@ export type DatasetConfig = RelayConfig['datasets'][number];
 export type TableConfig = DatasetConfig['tables'][number];
 export type ColumnConfig = TableConfig['columns'][number];
 
+/** Whether any dataset writes to a Fabric Eventhouse: only then does the relay have its queues, ledger and emulator. */
+export const hasEventhouseSink = (config: RelayConfig) =>
+    config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'));
+
 export class RelayConfigError extends Error {
     override name = 'RelayConfigError';
 }

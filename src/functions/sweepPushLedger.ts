@@ -1,5 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getRelay } from '../runtime/relay';
+import { hasEventhouseSink } from '../config/relayConfig';
 
 /** One run deletes for at most this long, so a large backlog of old entries is worked off over several runs. */
 const sweepBudgetMs = 60_000;
@@ -11,7 +12,7 @@ export async function sweepPushLedgerHandler(timer: Timer, context: InvocationCo
     const stopAtMs = Date.now() + sweepBudgetMs;
     const deleted = await deliver.ledger.sweep(pushedBefore, stopAtMs);
     // The Eventhouse sink's ledger of ingested parts, kept as long (only a config with an eventhouse writes it).
-    const deletedEventhouse = eventhouse.config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'))
+    const deletedEventhouse = hasEventhouseSink(eventhouse.config)
         ? await eventhouse.ledger.sweep(pushedBefore, stopAtMs)
         : 0;
     context.info('pbi-relay push ledger swept', {

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import type { RelayConfig } from '../config/relayConfig';
+import { hasEventhouseSink, type RelayConfig } from '../config/relayConfig';
 import { eventhouseNames } from '../eventhouse/kustoTableSchema';
 import type { PushLimits } from '../push/pushBudget';
 import type { RefreshDeps } from '../refresh/refreshDeps';
@@ -99,7 +99,7 @@ function toEventhouseStatus(
 export async function readStatus(deps: StatusDeps): Promise<StatusReport> {
     const now = deps.now();
     const nowMs = now.getTime();
-    const withEventhouse = deps.config.datasets.some((dataset) => dataset.sinks.includes('eventhouse'));
+    const withEventhouse = hasEventhouseSink(deps.config);
     const [queue, poison, eventhouseQueue, eventhousePoison, refreshTargets, datasets] = await Promise.all([
         peekRowsQueue(deps.queueService, deps.rowsQueue),
         peekPoisonQueue(deps.queueService, deps.poisonQueue),
