@@ -1,6 +1,7 @@
 import type { DeliveryReport } from '../push/deliverRows';
 import type { RowsMessage } from '../queue/rowsMessage';
 import type { StatusCounters } from './statusCounters';
+import { toCountedError } from './toCountedError';
 
 /**
  * Tallies what one push invocation did, from its report: rows pushed and poisoned (every message of a call is
@@ -10,12 +11,7 @@ import type { StatusCounters } from './statusCounters';
 export function countDelivery(counters: StatusCounters, message: RowsMessage, report: DeliveryReport, at: Date): void {
     const failure = report.lastFailure;
     const { stored, notStored, unconfirmed } = report.unknownOutcomes;
-    const poisoned = report.poisoned.at(-1);
-    const lastError = poisoned
-        ? { at: poisoned.at, status: poisoned.status, code: poisoned.code, message: poisoned.message }
-        : failure
-          ? { at: at.toISOString(), status: failure.status, code: failure.code, message: failure.message }
-          : undefined;
+    const lastError = toCountedError(report.poisoned.at(-1), failure, at);
     counters.count(
         message.dataset,
         message.table,

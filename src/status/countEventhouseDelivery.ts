@@ -1,20 +1,7 @@
 import type { EventhouseReport } from '../eventhouse/deliverToEventhouse';
 import type { RowsMessage } from '../queue/rowsMessage';
-import type { CountedError, StatusCounters } from './statusCounters';
-
-/** Why the delivery poisoned its message, or the failure it last met; none when it succeeded. */
-function lastErrorOf(report: EventhouseReport, at: Date): CountedError | undefined {
-    const source = report.poisoned ?? report.lastFailure;
-    if (!source) return undefined;
-    const status = 'status' in source ? source.status : undefined;
-    const code = 'code' in source ? source.code : undefined;
-    return {
-        at: report.poisoned?.at ?? at.toISOString(),
-        message: source.message,
-        ...(status !== undefined ? { status } : {}),
-        ...(code !== undefined ? { code } : {}),
-    };
-}
+import type { StatusCounters } from './statusCounters';
+import { toCountedError } from './toCountedError';
 
 /**
  * Tallies what one Eventhouse delivery did, from its report: rows ingested and poisoned, a 429 (an invocation stops
@@ -26,7 +13,7 @@ export function countEventhouseDelivery(
     report: EventhouseReport,
     at: Date,
 ): void {
-    const eventhouseLastError = lastErrorOf(report, at);
+    const eventhouseLastError = toCountedError(report.poisoned, report.lastFailure, at);
     counters.count(
         message.dataset,
         message.table,
