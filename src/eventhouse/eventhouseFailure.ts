@@ -9,7 +9,7 @@ import { parseRetryAfter } from '../powerbi/powerBiFailure';
  * (outcomeUnknown: no answer, so the rows may or may not have been committed).
  */
 export type EventhouseFailure =
-    | { kind: 'throttled'; status: number; retryAfterMs: number; code?: string; message: string; activityId?: string }
+    | { kind: 'throttled'; status: number; retryAfterSeconds: number; code?: string; message: string; activityId?: string }
     | { kind: 'transient'; status?: number; code?: string; message: string; activityId?: string }
     | { kind: 'unauthorized'; status: number; code?: string; message: string; activityId?: string }
     | { kind: 'notFound'; status: number; code?: string; message: string; activityId?: string }
@@ -38,7 +38,7 @@ export const oneApiErrorSchema = z.looseObject({
 });
 
 /** Used when a 429 carries no Retry-After (whether the service sends one is unconfirmed). */
-const defaultThrottleMs = 10_000;
+const defaultThrottleSeconds = 10;
 
 function describe(
     status: number,
@@ -77,7 +77,7 @@ export function classifyEventhouseResponse(
         return {
             kind: 'throttled',
             status,
-            retryAfterMs: seconds === undefined ? defaultThrottleMs : seconds * 1000,
+            retryAfterSeconds: seconds ?? defaultThrottleSeconds,
             code,
             message,
             activityId,

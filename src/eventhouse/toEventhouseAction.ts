@@ -14,7 +14,7 @@ export type EventhouseAction = { kind: 'wait'; seconds: number } | { kind: 'retr
 export function toEventhouseAction(failure: EventhouseFailure): EventhouseAction {
     switch (failure.kind) {
         case 'throttled':
-            return { kind: 'wait', seconds: Math.ceil(failure.retryAfterMs / 1000) };
+            return { kind: 'wait', seconds: failure.retryAfterSeconds };
         case 'transient':
         case 'outcomeUnknown':
         case 'unauthorized':

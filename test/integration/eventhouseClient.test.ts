@@ -149,7 +149,7 @@ describe('the Eventhouse client against the Kusto emulator', () => {
             expect(await failureOf(ingestProducts(['t:0']))).toMatchObject({
                 kind: 'throttled',
                 status: 429,
-                retryAfterMs: 7_000,
+                retryAfterSeconds: 7,
             });
             expect(await bed.kusto.rows(db, 'Product')).toEqual([]);
         });

@@ -109,7 +109,7 @@ describe('status counters in Table storage', () => {
             {
                 ...eventhouseReport,
                 rescheduled: { reason: 'throttled', delaySeconds: 5, attempt: 1 },
-                lastFailure: { kind: 'throttled', status: 429, retryAfterMs: 5_000, message: 'Throttled' },
+                lastFailure: { kind: 'throttled', status: 429, retryAfterSeconds: 5, message: 'Throttled' },
             },
             at,
         );
