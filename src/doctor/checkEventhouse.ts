@@ -115,12 +115,7 @@ export async function checkEventhouse(
         });
         const plan = planEventhouseSetup(state, desired);
         for (const table of desired.tables) {
-            const items = plan.items.filter(
-                (item) =>
-                    item.what !== 'role' &&
-                    (item.subject.endsWith(`'${table.table.name}'`) ||
-                        item.subject === `materialized view '${table.view}'`),
-            );
+            const items = plan.items.filter((item) => item.table === table.table.name);
             checks.push(toTableCheck(table.table.name, table.source, items));
         }
         if (desired.identity) checks.push(toRoleCheck(desired.database, desired.identity.clientId, state, plan.items));
