@@ -153,6 +153,8 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
     const credential = deps.credential ?? deployerCredential(nonEmpty(env.AZURE_TENANT_ID), 'the Eventhouse');
     const httpClient = deps.httpClient ? { httpClient: deps.httpClient } : {};
     let fabric: FabricClient | undefined;
+    // The workspace's Eventhouses and KQL databases, listed once for every database the config names.
+    let workspaceItems: Promise<WorkspaceItems> | undefined;
     const counts: Record<SetupItemResult, number> = { ok: 0, planned: 0, applied: 0, blocked: 0, failed: 0 };
     let failedDatabases = 0;
     for (const target of targets) {
@@ -160,12 +162,15 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
         let queryServiceUri = target.queryServiceUri;
         try {
             if (queryServiceUri === undefined) {
+                const workspace = options.workspace;
+                if (!workspace) throw new Error(noQueryServiceUri);
                 fabric ??= createFabricClient({
                     baseUrl: nonEmpty(env.FABRIC_API_BASE_URL),
                     credential,
                     ...httpClient,
                 });
-                queryServiceUri = await findQueryServiceUri(fabric, options.workspace, options.eventhouse, database);
+                workspaceItems ??= listWorkspaceItems(fabric, workspace);
+                queryServiceUri = findQueryServiceUri(await workspaceItems, workspace, options.eventhouse, database);
             }
         } catch (problem) {
             error(`database '${database}': ${(problem as Error).message}`);
@@ -206,37 +211,23 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
     return failedDatabases > 0 ? 1 : 0;
 }
 
-/** The query service URI of the Eventhouse that holds `database`, through the Fabric REST API. */
-async function findQueryServiceUri(
-    fabric: FabricClient,
-    workspace: string | undefined,
-    eventhouse: string | undefined,
-    database: string,
-): Promise<string> {
-    if (!workspace) {
-        throw new Error(
-            'no query service URI: set eventhouse.queryServiceUri in the config, EVENTHOUSE_QUERY_SERVICE_URI or ' +
-                '--query-service-uri, or give --workspace (FABRIC_WORKSPACE_ID) to find it through the Fabric API',
-        );
-    }
+const noQueryServiceUri =
+    'no query service URI: set eventhouse.queryServiceUri in the config, EVENTHOUSE_QUERY_SERVICE_URI or ' +
+    '--query-service-uri, or give --workspace (FABRIC_WORKSPACE_ID) to find it through the Fabric API';
+
+interface WorkspaceItems {
+    eventhouses: Awaited<ReturnType<FabricClient['listEventhouses']>>;
+    databases: Awaited<ReturnType<FabricClient['listKqlDatabases']>>;
+}
+
+/** The workspace's Eventhouses and KQL databases, through the Fabric REST API; its refusals explained. */
+async function listWorkspaceItems(fabric: FabricClient, workspace: string): Promise<WorkspaceItems> {
     try {
-        const [eventhouses, databases] = [
-            await fabric.listEventhouses(workspace),
-            await fabric.listKqlDatabases(workspace),
-        ];
-        const holding = databases.find((candidate) => candidate.displayName === database);
-        const matching = eventhouses.filter((candidate) =>
-            eventhouse === undefined
-                ? holding === undefined || candidate.id === holding.properties.parentEventhouseItemId
-                : candidate.displayName === eventhouse || candidate.id.toLowerCase() === eventhouse.toLowerCase(),
-        );
-        if (matching.length === 1) return matching[0]!.properties.queryServiceUri;
-        const names = eventhouses.map((candidate) => `'${candidate.displayName}'`).join(', ') || 'none';
-        throw new Error(
-            matching.length === 0
-                ? `workspace ${workspace} holds no Eventhouse ${eventhouse ? `'${eventhouse}'` : `with KQL database '${database}'`} (Eventhouses: ${names}); create it in Fabric first`
-                : `workspace ${workspace} holds several Eventhouses (${names}); name one with --eventhouse (FABRIC_EVENTHOUSE)`,
-        );
+        const [eventhouses, databases] = await Promise.all([
+            fabric.listEventhouses(workspace),
+            fabric.listKqlDatabases(workspace),
+        ]);
+        return { eventhouses, databases };
     } catch (problem) {
         if (!(problem instanceof FabricApiError)) throw problem;
         const hint =
@@ -249,6 +240,28 @@ async function findQueryServiceUri(
         const answer = [problem.status, problem.errorCode].filter(Boolean).join(' ');
         throw new Error(`the Fabric API refused to list the workspace's items (${answer}): ${problem.message}${hint}`);
     }
+}
+
+/** The query service URI of the Eventhouse in the workspace that holds `database`. */
+function findQueryServiceUri(
+    { eventhouses, databases }: WorkspaceItems,
+    workspace: string,
+    eventhouse: string | undefined,
+    database: string,
+): string {
+    const holding = databases.find((candidate) => candidate.displayName === database);
+    const matching = eventhouses.filter((candidate) =>
+        eventhouse === undefined
+            ? holding === undefined || candidate.id === holding.properties.parentEventhouseItemId
+            : candidate.displayName === eventhouse || candidate.id.toLowerCase() === eventhouse.toLowerCase(),
+    );
+    if (matching.length === 1) return matching[0]!.properties.queryServiceUri;
+    const names = eventhouses.map((candidate) => `'${candidate.displayName}'`).join(', ') || 'none';
+    throw new Error(
+        matching.length === 0
+            ? `workspace ${workspace} holds no Eventhouse ${eventhouse ? `'${eventhouse}'` : `with KQL database '${database}'`} (Eventhouses: ${names}); create it in Fabric first`
+            : `workspace ${workspace} holds several Eventhouses (${names}); name one with --eventhouse (FABRIC_EVENTHOUSE)`,
+    );
 }
 
 if (require.main === module) runCli(() => main(process.argv.slice(2), { env: process.env }));
