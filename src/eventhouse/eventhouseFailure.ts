@@ -9,7 +9,14 @@ import { parseRetryAfter } from '../powerbi/powerBiFailure';
  * (outcomeUnknown: no answer, so the rows may or may not have been committed).
  */
 export type EventhouseFailure =
-    | { kind: 'throttled'; status: number; retryAfterSeconds: number; code?: string; message: string; activityId?: string }
+    | {
+          kind: 'throttled';
+          status: number;
+          retryAfterSeconds: number;
+          code?: string;
+          message: string;
+          activityId?: string;
+      }
     | { kind: 'transient'; status?: number; code?: string; message: string; activityId?: string }
     | { kind: 'unauthorized'; status: number; code?: string; message: string; activityId?: string }
     | { kind: 'notFound'; status: number; code?: string; message: string; activityId?: string }
