@@ -104,6 +104,7 @@ describe('azure.yaml', () => {
     it.each([
         [0, 'wait-for-storage-access'],
         [1, 'grant-powerbi-access'],
+        [2, 'fabric-setup'],
     ])('postprovision hook %i runs npm run %s on both platforms, without stopping azd', (index, script) => {
         const hook = postprovision[index]!;
         expect(scripts[script], `package.json has no ${script} script`).toBeDefined();
@@ -123,6 +124,13 @@ describe('azure.yaml', () => {
             const run = String(postprovision[1]![platform]!.run);
             expect(run).toContain('POWERBI_WORKSPACE_ID');
             expect(run).toContain('PBI_RELAY_GRANT_POWERBI_ACCESS');
+        }
+    });
+
+    it('has the Eventhouse setup skippable, last', () => {
+        expect(postprovision).toHaveLength(3);
+        for (const platform of ['posix', 'windows']) {
+            expect(String(postprovision[2]![platform]!.run)).toContain('PBI_RELAY_FABRIC_SETUP');
         }
     });
 
