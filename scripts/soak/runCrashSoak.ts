@@ -5,7 +5,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { appRoot } from '../../src/config/appRoot';
 import { sendSoakTraffic, type SoakRequest, type SoakTrafficOptions } from './sendSoakTraffic';
 import { startSoakStack, type SoakStack } from './startSoakStack';
-import { takePoisonedIds, type PoisonedIds } from './takePoisonedIds';
+import { emptyPoisonedIds, takePoisonedIds, type PoisonedIds } from './takePoisonedIds';
 import { tallySinks, type SinkTableTally } from './tallySinks';
 import { UnknownOutcomeLog } from './UnknownOutcomeLog';
 
@@ -209,8 +209,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<PhaseResu
             requests: SoakRequest[],
             outcomesFrom: number,
         ): Promise<PhaseResult> {
-            const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
-            const eventhousePoisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
+            const poisoned = emptyPoisonedIds();
+            const eventhousePoisoned = emptyPoisonedIds();
             progress(`  ${requests.length} requests sent; draining`);
             const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned, eventhousePoisoned);
             progress(drainSeconds === undefined ? '  drain timed out' : `  drained in ${drainSeconds.toFixed(1)} s`);
@@ -255,15 +255,7 @@ export async function drain(
     while (Date.now() - started < timeoutSeconds * 1000) {
         let messages = 0;
         for (const [queueName, into] of watched) {
-            const taken = await takePoisonedIds(stack.storage, { rowsQueue: queueName, rowsContainer, idColumn });
-            for (const [table, ids] of taken.byTable) {
-                const all = into.byTable.get(table) ?? new Set<string>();
-                for (const id of ids) all.add(id);
-                into.byTable.set(table, all);
-            }
-            into.unreadable += taken.unreadable;
-            for (const [reason, rows] of taken.reasons)
-                into.reasons.set(reason, (into.reasons.get(reason) ?? 0) + rows);
+            await takePoisonedIds(stack.storage, { rowsQueue: queueName, rowsContainer, idColumn }, into);
             const queue = new QueueClient(stack.storage, queueName);
             if (await queue.exists()) messages += (await queue.getProperties()).approximateMessagesCount ?? 0;
         }

@@ -15,7 +15,7 @@ import {
 } from './runCrashSoak';
 import { sendSoakTraffic } from './sendSoakTraffic';
 import type { SoakStack } from './startSoakStack';
-import type { PoisonedIds } from './takePoisonedIds';
+import { emptyPoisonedIds } from './takePoisonedIds';
 import { tallySinks, type SinkTableTally } from './tallySinks';
 import { UnknownOutcomeLog } from './UnknownOutcomeLog';
 
@@ -156,8 +156,8 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultPhas
             await control(emulatorUrl, 'DELETE', 'faults');
             await kusto?.clearFaults();
             progress(`  ${requests.length} requests sent; faults cleared, draining`);
-            const poisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
-            const eventhousePoisoned: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
+            const poisoned = emptyPoisonedIds();
+            const eventhousePoisoned = emptyPoisonedIds();
             const drainSeconds = await drain(running, options.drainTimeoutSeconds, poisoned, eventhousePoisoned);
             progress(drainSeconds === undefined ? '  drain timed out' : `  drained in ${drainSeconds.toFixed(1)} s`);
             const tables = await tallySinks(requests, soakTables, {

@@ -12,26 +12,28 @@ export interface PoisonedIds {
     reasons: Map<string, number>;
 }
 
+export const emptyPoisonedIds = (): PoisonedIds => ({ byTable: new Map(), unreadable: 0, reasons: new Map() });
+
 const failureSchema = z.looseObject({
     failure: z.looseObject({ status: z.number().optional(), code: z.string().optional(), message: z.string() }),
 });
 
 /**
- * Takes every message out of the relay's poison queue (`<rowsQueue>-poison`) and collects the ids (column `idColumn`)
- * of the rows they hold, inline or in their claim-check blob, so each phase of a soak counts only its own.
+ * Takes every message out of the relay's poison queue (`<rowsQueue>-poison`) and adds the ids (column `idColumn`)
+ * of the rows they hold, inline or in their claim-check blob, to `taken`, so each phase of a soak counts only its own.
  */
 export async function takePoisonedIds(
     storage: string,
     settings: { rowsQueue: string; rowsContainer: string; idColumn: string },
-): Promise<PoisonedIds> {
+    taken: PoisonedIds,
+): Promise<void> {
     const poison = new QueueClient(storage, `${settings.rowsQueue}-poison`);
     const blobs = createRowsBlobs(BlobServiceClient.fromConnectionString(storage), settings.rowsContainer);
-    const taken: PoisonedIds = { byTable: new Map(), unreadable: 0, reasons: new Map() };
-    if (!(await poison.exists())) return taken;
+    if (!(await poison.exists())) return;
     for (;;) {
         const received = (await poison.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 }))
             .receivedMessageItems;
-        if (received.length === 0) return taken;
+        if (received.length === 0) return;
         for (const item of received) {
             const json = readJson(item.messageText);
             const parsed = rowsQueueMessageSchema.safeParse(json);

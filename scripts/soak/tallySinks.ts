@@ -2,7 +2,7 @@ import { kustoSinkProbe } from './kustoSinkProbe';
 import { powerBiSinkProbe } from './powerBiSinkProbe';
 import type { SoakRequest } from './sendSoakTraffic';
 import type { SoakStack } from './startSoakStack';
-import type { PoisonedIds } from './takePoisonedIds';
+import { emptyPoisonedIds, type PoisonedIds } from './takePoisonedIds';
 import { tallyRows, type TableTally } from './tallyRows';
 import type { UnknownOutcomeLog } from './UnknownOutcomeLog';
 
@@ -49,7 +49,7 @@ export async function tallySinks(
         verified: log.rows(tally.table, 'stored', outcomesFrom) + log.rows(tally.table, 'notStored', outcomesFrom),
     }));
     if (!stack.kusto) return tallies;
-    const eventhousePoisoned = options.eventhousePoisoned ?? { byTable: new Map(), unreadable: 0, reasons: new Map() };
+    const eventhousePoisoned = options.eventhousePoisoned ?? emptyPoisonedIds();
     const dedup = await tallyRows(
         requests,
         tables,
