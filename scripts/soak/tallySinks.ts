@@ -1,4 +1,4 @@
-import { kustoSinkProbe } from './kustoSinkProbe';
+import { kustoSinkProbes } from './kustoSinkProbes';
 import { powerBiSinkProbe } from './powerBiSinkProbe';
 import type { SoakRequest } from './sendSoakTraffic';
 import type { SoakStack } from './startSoakStack';
@@ -50,18 +50,9 @@ export async function tallySinks(
     }));
     if (!stack.kusto) return tallies;
     const eventhousePoisoned = options.eventhousePoisoned ?? emptyPoisonedIds();
-    const dedup = await tallyRows(
-        requests,
-        tables,
-        kustoSinkProbe(stack.kusto, dataset, idColumn, 'dedup'),
-        eventhousePoisoned,
-    );
-    const raw = await tallyRows(
-        requests,
-        tables,
-        kustoSinkProbe(stack.kusto, dataset, idColumn, 'raw'),
-        eventhousePoisoned,
-    );
+    const probes = kustoSinkProbes(stack.kusto, dataset, idColumn);
+    const dedup = await tallyRows(requests, tables, probes.dedup, eventhousePoisoned);
+    const raw = await tallyRows(requests, tables, probes.raw, eventhousePoisoned);
     return [
         ...tallies,
         ...dedup.map((tally, index) => ({
