@@ -14,7 +14,7 @@ import { toChecklist } from '../src/doctor/toChecklist';
 import { readLocalSettingsFile } from '../local/localSettingsFile';
 import { readAzdEnv } from './grantPowerBiAccess';
 import { runCli } from './runCli';
-import { parseCliOptions } from './parseCliOptions';
+import { parseCliOptions, UsageError } from './parseCliOptions';
 
 export interface DoctorCliOptions {
     settings?: string;
@@ -28,10 +28,6 @@ const usage = `Usage: npm run doctor [-- --settings <local.settings.json> | --az
 Checks the app settings, the config file, the Eventhouse side (when a dataset has the eventhouse sink), the Power BI
 token, the workspace and the identity's role in it, the configured push datasets and the refresh targets, and prints
 the fix for each failure.`;
-
-export class UsageError extends Error {
-    override name = 'UsageError';
-}
 
 export function parseDoctorArgs(argv: readonly string[]): DoctorCliOptions {
     const values = parseCliOptions(

@@ -30,7 +30,7 @@ import type { RelayIdentity, SetupItem } from '../src/eventhouse/planEventhouseS
 import { toEventhouseSetupTargets } from '../src/eventhouse/toEventhouseSetupTargets';
 import { deployerCredential } from './deployerToken';
 import { readAzdEnv } from './grantPowerBiAccess';
-import { parseCliOptions } from './parseCliOptions';
+import { nonEmpty, parseCliOptions, UsageError } from './parseCliOptions';
 import { runCli } from './runCli';
 
 const usage = `Usage: npm run fabric-setup [-- --config <file>] [--dry-run] [--query-service-uri <uri> | --workspace <id> [--eventhouse <name or id>]]
@@ -38,13 +38,7 @@ const usage = `Usage: npm run fabric-setup [-- --config <file>] [--dry-run] [--q
 Creates or checks the Eventhouse tables, JSON mappings, dedup views and the managed identity's Ingestor and Viewer
 roles for every dataset with the eventhouse sink, as the signed-in user (az login). --dry-run prints the plan only.`;
 
-export class UsageError extends Error {
-    override name = 'UsageError';
-}
-
 const guid = z.guid();
-const nonEmpty = (value: string | undefined): string | undefined =>
-    value === undefined || value.trim() === '' ? undefined : value.trim();
 const settingsPart = settingsSchema.pick({
     PBI_RELAY_CONFIG: true,
     EVENTHOUSE_QUERY_SERVICE_URI: true,

@@ -25,7 +25,7 @@ import type { WorkspaceUser } from '../src/powerbi/schemas';
 import { deployerCredential } from './deployerToken';
 import { describeZodError } from '../src/config/describeZodError';
 import { runCli } from './runCli';
-import { parseCliOptions } from './parseCliOptions';
+import { nonEmpty, parseCliOptions } from './parseCliOptions';
 
 export const grantableRoles = ['Member', 'Contributor', 'Admin'] as const;
 export type GrantableRole = (typeof grantableRoles)[number];
@@ -240,9 +240,6 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         help: values.help,
     };
 }
-
-const nonEmpty = (value: string | undefined): string | undefined =>
-    value === undefined || value.trim() === '' ? undefined : value.trim();
 
 /** Builds the request from flags and environment; a role's case is forgiven (member -> Member). */
 export function resolveRequest(options: CliOptions, env: Record<string, string | undefined>): GrantRequest {

@@ -1,5 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+/** Bad flags or inputs of a CLI: it prints the message with its usage and exits 2. */
+export class UsageError extends Error {
+    override name = 'UsageError';
+}
+
+/** A flag's or setting's value, trimmed; undefined when it is missing or blank. */
+export const nonEmpty = (value: string | undefined): string | undefined =>
+    value === undefined || value.trim() === '' ? undefined : value.trim();
+
 /**
  * The flags of a CLI that takes no positionals, parsed strictly by node:util's parseArgs; a flag it does not
  * know or a missing value becomes the CLI's own usage error.
