@@ -1,3 +1,11 @@
-/** An https URL, or an http one on a loopback address (127.0.0.1, localhost or [::1]), where a local emulator listens. */
-export const isHttpsOrLoopbackUrl = (url: string): boolean =>
-    url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(url);
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** A loopback address (127.0.0.1, localhost or [::1], as URL.hostname gives it), where a local emulator listens. */
+export const isLoopbackHost = (hostname: string): boolean => loopbackHosts.has(hostname.toLowerCase());
+
+/** An https URL, or an http one on a loopback address. */
+export function isHttpsOrLoopbackUrl(url: string): boolean {
+    if (!URL.canParse(url)) return false;
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(hostname));
+}

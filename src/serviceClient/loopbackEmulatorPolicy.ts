@@ -5,10 +5,7 @@ import {
     type PipelinePolicy,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-export const isLoopbackHost = (hostname: string): boolean => loopbackHosts.has(hostname.toLowerCase());
+import { isLoopbackHost } from '../config/isHttpsOrLoopbackUrl';
 
 /**
  * Lets the SDK's bearer policy talk to a local emulator (Power BI, Kusto), which serves plain http on a loopback
