@@ -21,7 +21,7 @@ import { createEventhouseClient, type EventhouseClient } from '../src/eventhouse
 import { kustoName, kustoString } from '../src/eventhouse/kustoLiterals';
 import { eventhouseNames } from '../src/eventhouse/kustoTableSchema';
 import { createPowerBiClient, type PowerBiClient } from '../src/powerbi/powerBiClient';
-import { toRowCountQuery } from '../src/push/settleUnknownCall';
+import { readRowCount, toRowCountQuery } from '../src/push/settleUnknownCall';
 import { deployerCredential } from './deployerToken';
 import { parseCliOptions } from './parseCliOptions';
 import { runCli } from './runCli';
@@ -68,10 +68,7 @@ async function countPush(client: PowerBiClient, workspaceId: string, datasetId: 
     if (datasetId === undefined) return 'no push dataset';
     const counted = await client.executeQuery(workspaceId, datasetId, toRowCountQuery(table));
     if (!counted.ok) return `failed: ${counted.failure.message}`;
-    const value = counted.value[0]?.['[rows]'];
-    // COUNTROWS of an empty table is blank, not 0.
-    if (value === null) return 0;
-    return Number.isFinite(Number(value)) ? Number(value) : 'failed: the count query answered no number';
+    return readRowCount(counted.value) ?? 'failed: the count query answered no number';
 }
 
 async function countKusto(client: EventhouseClient, database: string, csl: string) {

@@ -24,6 +24,17 @@ export function toRowCountQuery(table: string): string {
     return `EVALUATE ROW("rows", COUNTROWS(${daxName(table, "'", "'")}))`;
 }
 
+/**
+ * The number a count query (toRowCountQuery, toMarkerCountQuery) answered; COUNTROWS over no row is blank, which is 0.
+ * Undefined when the answer holds no number.
+ */
+export function readRowCount(rows: readonly Record<string, unknown>[]): number | undefined {
+    const value = rows[0]?.['[rows]'];
+    if (value === null) return 0;
+    const count = Number(value);
+    return value === undefined || !Number.isFinite(count) ? undefined : count;
+}
+
 /** The DAX that counts the rows one call carried, by the id the relay put in the table's marker column. */
 export function toMarkerCountQuery(table: string, column: string, callId: string): string {
     const quoted = daxName(table, "'", "'");
@@ -58,7 +69,7 @@ export async function settleUnknownCall(
         // Refused for good (no Build permission, DAX not served on this dataset): the policy decides.
         return { ...policy, failure: `the count query failed: ${failure.message}` };
     }
-    const rows = Number(counted.value[0]?.['[rows]']);
-    if (!Number.isFinite(rows)) return { ...policy, failure: 'the count query answered no number' };
+    const rows = readRowCount(counted.value);
+    if (rows === undefined) return { ...policy, failure: 'the count query answered no number' };
     return { kind: 'settled', landed: rows > 0, confirmed: true };
 }
