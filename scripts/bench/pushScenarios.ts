@@ -6,6 +6,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { devStoreAccountKey, devStoreAccountName } from '../../local/startAzurite';
 import { toQueueText } from '../../src/queue/rowsMessage';
 import { appRoot } from '../../src/config/appRoot';
+import { kustoEmulatorControl } from '../soak/kustoEmulatorControl';
 import { EmulatorProbe, type AddRowsCall } from './emulatorProbe';
 import { sendRequests, type SendResult } from './sendRequests';
 import { startRelayProcess, type RelayProcess } from './startRelayProcess';
@@ -204,9 +205,12 @@ async function summariseEventhouse(
     expectedIds: readonly number[],
 ): Promise<ScenarioResult> {
     const rows = await eventhouseRows(kustoUrl);
-    const byEventId = new Map(rows.map((row) => [row.values.EventId, row]));
+    const byEventId = new Map(rows.map((row) => [String(row.values.EventId), row]));
     const counts = new Map<number, number>();
-    for (const row of byEventId.values()) counts.set(row.values.ProductID, (counts.get(row.values.ProductID) ?? 0) + 1);
+    for (const row of byEventId.values()) {
+        const id = Number(row.values.ProductID);
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
     let duplicates = 0;
     let missing = 0;
     for (const id of expectedIds) {
@@ -238,16 +242,7 @@ async function summariseEventhouse(
     };
 }
 
-interface EventhouseRow {
-    values: { EventId: string; ProductID: number };
-    ingestionTime: string;
-}
-
-async function eventhouseRows(kustoUrl: string): Promise<EventhouseRow[]> {
-    const response = await fetch(`${kustoUrl}/_emulator/tables?db=${dataset}&table=${table}`);
-    const body = (await response.json()) as { value: { rows: EventhouseRow[] }[] };
-    return body.value[0]?.rows ?? [];
-}
+const eventhouseRows = (kustoUrl: string) => kustoEmulatorControl(kustoUrl).storedRows(dataset, table);
 
 /** Waits until the Eventhouse holds `rows` distinct EventIds (or the time is up). */
 async function waitForEventhouseRows(kustoUrl: string, rows: number, timeoutMs: number): Promise<void> {

@@ -8,9 +8,10 @@ const tokenSchema = z.object({
     expires_on: z.number(),
     resource: z.string(),
 });
-const tablesSchema = z.object({
-    value: z.array(z.object({ rows: z.array(z.object({ values: z.record(z.string(), z.unknown()) })) })),
-});
+const storedRowSchema = z.object({ values: z.record(z.string(), z.unknown()), ingestionTime: z.string() });
+const tablesSchema = z.object({ value: z.array(z.object({ rows: z.array(storedRowSchema) })) });
+
+export type StoredKustoRow = z.infer<typeof storedRowSchema>;
 const requestsSchema = z.object({
     value: z.array(z.object({ status: z.number(), operation: z.string().optional(), fault: z.string().optional() })),
 });
@@ -20,6 +21,8 @@ export interface KustoEmulatorControl extends KustoEmulatorSetupHandle {
     clearFaults(): Promise<void>;
     /** The stored rows of one table (GET /_emulator/tables?db=&table=), raw: before the dedup view. */
     rows(database: string, table: string): Promise<Record<string, unknown>[]>;
+    /** The same with the ingestion time the emulator stamped on each. */
+    storedRows(database: string, table: string): Promise<StoredKustoRow[]>;
     requests(): Promise<z.infer<typeof requestsSchema>['value']>;
     clearRequests(): Promise<void>;
 }
@@ -37,6 +40,11 @@ export function kustoEmulatorControl(url: string): KustoEmulatorControl {
         if (!response.ok) throw new Error(`${method} ${url}/_emulator/${path}: ${response.status} ${text}`);
         return text === '' ? undefined : (JSON.parse(text) as unknown);
     };
+    const storedRows = async (database: string, table: string): Promise<StoredKustoRow[]> => {
+        const query = new URLSearchParams({ db: database, table });
+        const { value } = tablesSchema.parse(await call('GET', `tables?${query.toString()}`));
+        return value.flatMap((snapshot) => snapshot.rows);
+    };
     return {
         url,
         async issueToken(input: KustoTokenInput): Promise<IssuedKustoToken> {
@@ -52,10 +60,9 @@ export function kustoEmulatorControl(url: string): KustoEmulatorControl {
         async clearFaults() {
             await call('DELETE', 'faults');
         },
+        storedRows,
         async rows(database, table) {
-            const query = new URLSearchParams({ db: database, table });
-            const { value } = tablesSchema.parse(await call('GET', `tables?${query.toString()}`));
-            return value.flatMap((snapshot) => snapshot.rows.map((row) => row.values));
+            return (await storedRows(database, table)).map((row) => row.values);
         },
         async requests() {
             return requestsSchema.parse(await call('GET', 'requests')).value;
