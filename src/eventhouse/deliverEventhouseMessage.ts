@@ -19,7 +19,8 @@ export async function deliverEventhouseMessage(
 ): Promise<EventhouseOutcome> {
     const forwarded = await forwardToPowerBi(message, deps);
     if (isTablesMessage(message)) {
-        return { kind: 'fannedOut', forwarded, children: await fanOutTables(message, deps.queue) };
+        const children = await fanOutTables(message, deps.queue, { forwarded: true });
+        return { kind: 'fannedOut', forwarded, children };
     }
     return { kind: 'delivered', forwarded, report: await deliverToEventhouse(message, deps, received) };
 }

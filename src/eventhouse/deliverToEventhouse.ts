@@ -70,7 +70,10 @@ export async function deliverToEventhouse(
     const poison = async (reason: Omit<PoisonReason, 'at'>, fromRow: number) => {
         report.poisoned = { ...reason, at: deps.now().toISOString() };
         report.poisonedRows = message.rowCount - fromRow;
-        await deps.queue.sendPoison(message, report.poisoned);
+        // Marked forwarded: the push had its copy before this sink took the message (deliverEventhouseMessage), so a
+        // replay sends the rows to the Eventhouse alone. The host's own poison copies (a forward that kept failing)
+        // have no mark: their replay forwards, and the push's ledger keeps a copy it already pushed from going twice.
+        await deps.queue.sendPoison({ ...message, forwarded: true }, report.poisoned);
     };
     const dataset = deps.config.datasets.find((candidate) => candidate.name === message.dataset);
     const queryServiceUri = dataset?.eventhouse?.queryServiceUri ?? deps.defaultQueryServiceUri;
@@ -140,7 +143,7 @@ export async function deliverToEventhouse(
                 return report;
             }
             const delaySeconds = action.kind === 'wait' ? action.seconds : retryDelaySeconds(attempt, deps.retry);
-            await deps.queue.send({ ...message, part, attempt, requeued: true }, delaySeconds);
+            await deps.queue.send({ ...message, part, attempt, requeued: true, forwarded: true }, delaySeconds);
             report.rescheduled = { reason: action.kind === 'wait' ? 'throttled' : 'retry', delaySeconds, attempt };
             return report;
         }

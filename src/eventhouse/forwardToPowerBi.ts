@@ -17,8 +17,10 @@ export async function forwardToPowerBi(
     deps: { config: RelayConfig; rowsQueue: RowsQueue; blobs: RowsBlobs },
 ): Promise<boolean> {
     const dataset = deps.config.datasets.find((candidate) => candidate.name === message.dataset);
-    // Sent again by the Eventhouse sink itself (a retry, a fanned-out table): forwarded before that.
-    if (!dataset?.sinks.includes('powerBi') || ('requeued' in message && message.requeued)) return false;
+    // Sent again by the Eventhouse sink itself (a retry, a fanned-out table, a poisoned message replayed): forwarded
+    // before that. A message marked requeued alone (committed under a request key or event ids) is forwarded: its
+    // copy is marked requeued too, so the push's ledger keeps a second copy from pushing anything twice.
+    if (!dataset?.sinks.includes('powerBi') || ('forwarded' in message && message.forwarded)) return false;
     if (isTablesMessage(message)) {
         const tables = await Promise.all(
             message.tables.map(async (entry) =>

@@ -29,10 +29,14 @@ export function toTableMessages(message: TablesMessage): RowsMessage[] {
  * Turns a several-table ingestion into one message per table before any row is pushed, so each table is then
  * delivered (paced, packed, retried, poisoned) as any single-table ingestion is. The parent is deleted by the
  * host only when this returns, that is after every child is enqueued; a failure throws and the host delivers
- * the parent again.
+ * the parent again. The Eventhouse sink marks its children `forwarded`: the parent's copy went to the push.
  */
-export async function fanOutTables(message: TablesMessage, queue: RowsQueue): Promise<RowsMessage[]> {
-    const children = toTableMessages(message);
+export async function fanOutTables(
+    message: TablesMessage,
+    queue: RowsQueue,
+    mark: { forwarded?: true } = {},
+): Promise<RowsMessage[]> {
+    const children = toTableMessages(message).map((child) => ({ ...child, ...mark }));
     await Promise.all(children.map((child) => queue.send(child)));
     return children;
 }

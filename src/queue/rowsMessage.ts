@@ -39,6 +39,11 @@ const tableMessageShape = {
      * its parts. A message that is neither this nor received before (dequeue count 1) cannot have been pushed.
      */
     requeued: z.literal(true).optional(),
+    /**
+     * On the Eventhouse queue: its copy for the push was sent before (a dual-write dataset's ingestion rescheduled
+     * or poisoned by the Eventhouse sink, or one of its fanned-out tables), so forwardToPowerBi sends none.
+     */
+    forwarded: z.literal(true).optional(),
 };
 
 /**

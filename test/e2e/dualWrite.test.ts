@@ -30,13 +30,14 @@ beforeAll(async () => {
 
 afterAll(() => relay?.stop());
 
-async function postRows(): Promise<void> {
+async function postRows(headers: Record<string, string> = {}): Promise<Response> {
     const response = await fetch(`${relayUrl}/api/datasets/SalesMarketing/tables/Product/rows`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...headers },
         body,
     });
     expect(response.status).toBe(202);
+    return response;
 }
 
 async function pushedRowCount(): Promise<number | undefined> {
@@ -159,5 +160,18 @@ describe('npm start with the dual-write example config', () => {
         } finally {
             await browser.close();
         }
+    });
+
+    it('a request under an Idempotency-Key, sent twice: its rows once in each sink', async () => {
+        const key = { 'Idempotency-Key': `dual-write-${Date.now()}` };
+        const first = (await (await postRows(key)).json()) as { ingestionId: string };
+        const again = (await (await postRows(key)).json()) as { ingestionId: string };
+        expect(again.ingestionId).toBe(first.ingestionId);
+        await waitFor(async () => (await pushedRowCount()) === 6 && (await rawRowCount()) === 8, {
+            timeoutMs: 20_000,
+            intervalMs: 200,
+            description: 'six pushed rows, eight raw rows',
+        });
+        expect(await viewRowCount()).toBe(6);
     });
 });

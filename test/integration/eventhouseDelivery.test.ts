@@ -5,11 +5,19 @@ import { startKustoEmulator, type RunningKustoEmulator } from '../../kusto-emula
 import { applyEventhouseSetup } from '../../src/eventhouse/applyEventhouseSetup';
 import { deliverEventhouseMessage } from '../../src/eventhouse/deliverEventhouseMessage';
 import { toEventhouseSetupTargets } from '../../src/eventhouse/toEventhouseSetupTargets';
+import type { CommitIdentity } from '../../src/ingest/commitOnce';
 import { commitRows } from '../../src/ingest/commitRows';
 import { deliverRows } from '../../src/push/deliverRows';
 import { replayPoison } from '../../src/push/replayPoison';
 import { createStorageClients } from '../../src/storage/storageClients';
-import { rowsMessageSchema, rowsQueueMessageSchema } from '../../src/queue/rowsMessage';
+import type { TableConfig } from '../../src/config/relayConfig';
+import { fanOutTables } from '../../src/push/fanOutTables';
+import {
+    isTablesMessage,
+    rowsMessageSchema,
+    rowsQueueMessageSchema,
+    type TablesMessage,
+} from '../../src/queue/rowsMessage';
 import type { Relay } from '../../src/runtime/relay';
 import { waitFor } from '../support/waitFor';
 import { productConfig, relayClientId, startRelayTestBed, type RelayTestBed } from './relayTestBed';
@@ -66,9 +74,9 @@ async function relayWith(sinks: string[], settings: Record<string, string> = {},
     return { relay, workspaceId, database };
 }
 
-async function commit(relay: Relay, rows: Record<string, unknown>[]) {
+async function commit(relay: Relay, rows: Record<string, unknown>[], identity?: CommitIdentity) {
     const dataset = relay.config.datasets[0]!;
-    const outcome = await commitRows(dataset, [{ table: dataset.tables[0]!, rows }], relay.ingest);
+    const outcome = await commitRows(dataset, [{ table: dataset.tables[0]!, rows }], relay.ingest, identity);
     expect(outcome.kind).toBe('accepted');
     return outcome.kind === 'accepted' ? outcome.ingestionId : '';
 }
@@ -130,6 +138,85 @@ describe('the Eventhouse sink', () => {
         expect(rows[1]!.values.EventId).toBe(`${ingestionId}:1`);
     });
 
+    it('dual-write under a request key or event ids (a message marked requeued): forwarded to the push, its rows once in each sink', async () => {
+        const { relay, workspaceId, database } = await relayWith(['powerBi', 'eventhouse']);
+        const identity = { ingestionId: randomUUID(), resent: false };
+        await commit(relay, [product(4), product(5)], identity);
+        const first = await deliverAll(relay);
+        expect(first.outcomes).toEqual([
+            expect.objectContaining({ forwarded: true, report: expect.objectContaining({ rowsIngested: 2 }) }),
+        ]);
+        expect(first.pushed.map((report) => report.rowsPushed)).toEqual([2]);
+        // A second copy under the same id (a claim taken over): forwarded too, and each sink's ledger keeps it out.
+        await commit(relay, [product(4), product(5)], { ...identity, resent: true });
+        const second = await deliverAll(relay);
+        expect(second.outcomes).toEqual([
+            expect.objectContaining({ forwarded: true, report: expect.objectContaining({ rowsIngested: 0 }) }),
+        ]);
+        expect(second.pushed.map((report) => report.rowsPushed)).toEqual([0]);
+        expect((await pushedRows(workspaceId)).map((row) => row.ProductID)).toEqual([4, 5]);
+        expect((await kusto.rows(database, 'Product')).map((row) => row.values.ProductID)).toEqual([4, 5]);
+    });
+
+    it('dual-write of several tables: one copy to the push, the Eventhouse children marked forwarded, each row once in each sink', async () => {
+        const dataset = productConfig.datasets[0]!;
+        const store = { name: 'Store', columns: [{ name: 'StoreID', dataType: 'Int64', required: true }] };
+        const { relay, workspaceId, database } = await relayWith(
+            ['powerBi', 'eventhouse'],
+            {},
+            {
+                ...dataset,
+                tables: [...dataset.tables, store],
+            },
+        );
+        const [productTable, storeTable] = relay.config.datasets[0]!.tables as [TableConfig, TableConfig];
+        const committed = await commitRows(
+            relay.config.datasets[0]!,
+            [
+                { table: productTable, rows: [product(1)] },
+                { table: storeTable, rows: [{ StoreID: 7 }, { StoreID: 8 }] },
+            ],
+            relay.ingest,
+        );
+        expect(committed.kind).toBe('accepted');
+        const [parent] = await drain(relay.settings.EVENTHOUSE_QUEUE);
+        const fannedOut = await deliverEventhouseMessage(rowsQueueMessageSchema.parse(parent), relay.eventhouse, {
+            dequeueCount: 1,
+        });
+        expect(fannedOut).toMatchObject({ kind: 'fannedOut', forwarded: true });
+        const children = (await drain(relay.settings.EVENTHOUSE_QUEUE)).map((body) =>
+            rowsQueueMessageSchema.parse(body),
+        );
+        expect(children).toEqual([
+            expect.objectContaining({ table: 'Product', forwarded: true }),
+            expect.objectContaining({ table: 'Store', forwarded: true }),
+        ]);
+        for (const child of children) {
+            expect(await deliverEventhouseMessage(child, relay.eventhouse, { dequeueCount: 1 })).toMatchObject({
+                kind: 'delivered',
+                forwarded: false,
+            });
+        }
+        const [copy] = (await drain(relay.settings.ROWS_QUEUE)).map((body) => rowsQueueMessageSchema.parse(body));
+        expect(copy && isTablesMessage(copy)).toBe(true);
+        await fanOutTables(copy as TablesMessage, relay.deliver.queue);
+        for (const body of await drain(relay.settings.ROWS_QUEUE)) {
+            await deliverRows(
+                rowsMessageSchema.parse(body),
+                { ...relay.deliver, packMessages: 0 },
+                { dequeueCount: 1 },
+            );
+        }
+        expect(await drain(relay.settings.ROWS_QUEUE)).toEqual([]);
+        const pushed = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId)!;
+        expect(pushed.tables.map((table) => [table.name, table.rows?.length])).toEqual([
+            ['Product', 1],
+            ['Store', 2],
+        ]);
+        expect((await kusto.rows(database, 'Product')).length).toBe(1);
+        expect((await kusto.rows(database, 'Store')).length).toBe(2);
+    });
+
     it('["powerBi"] alone leaves the push path as it was: the rows queue, nothing in Kusto', async () => {
         const { relay, workspaceId, database } = await relayWith(['powerBi']);
         await commit(relay, [product(7)]);
@@ -165,7 +252,7 @@ describe('the Eventhouse sink', () => {
         expect(first.pushed.map((report) => report.rowsPushed)).toEqual([1]);
         await kusto.injectFaults({ operation: 'ingest', kind: 'applied', then: 'reset', database });
         const resent = await next(relay.settings.EVENTHOUSE_QUEUE);
-        expect(resent).toMatchObject({ requeued: true, attempt: 0 });
+        expect(resent).toMatchObject({ requeued: true, forwarded: true, attempt: 0 });
         const second = await deliverEventhouseMessage(resent, relay.eventhouse, { dequeueCount: 1 });
         expect(second).toMatchObject({
             forwarded: false,
@@ -185,11 +272,14 @@ describe('the Eventhouse sink', () => {
     });
 
     it('poisons rows Kusto refuses for good on its own poison queue, with the reason, and replays them to the Eventhouse alone', async () => {
-        const { relay, database } = await relayWith(['eventhouse']);
+        const { relay, workspaceId, database } = await relayWith(['powerBi', 'eventhouse']);
         await commit(relay, [product(1)]);
         await kusto.injectFaults({ operation: 'ingest', kind: 'status', status: 400, database });
-        const { outcomes } = await deliverAll(relay);
-        expect(outcomes).toEqual([expect.objectContaining({ report: expect.objectContaining({ poisonedRows: 1 }) })]);
+        const { outcomes, pushed } = await deliverAll(relay);
+        expect(outcomes).toEqual([
+            expect.objectContaining({ forwarded: true, report: expect.objectContaining({ poisonedRows: 1 }) }),
+        ]);
+        expect(pushed.map((report) => report.rowsPushed)).toEqual([1]);
         const [entry] = await replayPoison(
             createStorageClients(relay.settings).queueService,
             relay.settings.EVENTHOUSE_QUEUE,
@@ -206,6 +296,7 @@ describe('the Eventhouse sink', () => {
             expect.objectContaining({ forwarded: false, report: expect.objectContaining({ rowsIngested: 1 }) }),
         ]);
         expect(replayed.pushed).toEqual([]);
+        expect((await pushedRows(workspaceId)).length).toBe(1);
         expect((await kusto.rows(database, 'Product')).length).toBe(1);
     });
 
