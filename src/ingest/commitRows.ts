@@ -281,6 +281,6 @@ async function toTablesMessage(
         text = toTablesQueueText(envelope, entries);
     }
     await Promise.all(puts);
-    // With every table's rows in a blob the message is names only: 75 tables of 100 characters fit in 64 KiB.
+    // With every table's rows in a blob the message is names only: 75 tables of 100 characters fit in 61 KiB.
     return { text: text!, claimCheck: puts.length > 0 };
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
-/** Azure Storage queues take at most 64 KiB per message, measured on the encoded text. */
+/** Azure Storage queues take at most 64 KiB per message, measured on the encoded text (Azurite refuses one more). */
 export const maxQueueMessageBytes = 64 * 1024;
+
+/**
+ * What the relay may add to a committed message when it sends it again (requeued, forwarded, a larger part and
+ * attempt, a claim-check copy's name) or poisons it (its failure, whose texts sendPoison bounds): a committed
+ * message leaves this much of the 64 KiB free, so that no resend or poisoning of it is ever too large to store.
+ */
+export const resendRoomBytes = 3 * 1024;
 
 const rowValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const rowsSchema = z.array(z.record(z.string(), rowValueSchema));
@@ -183,13 +190,17 @@ export function toTablesQueueText(envelope: TablesEnvelope, tables: readonly Tab
     return withinQueueMessage(pieces);
 }
 
-/** The base64 queue text of the JSON made of `pieces`, or undefined when it exceeds a queue message. */
+/**
+ * The base64 queue text of the JSON made of `pieces`, or undefined when it exceeds a queue message less the room
+ * its resends and poisoning take (resendRoomBytes).
+ */
 function withinQueueMessage(pieces: readonly string[]): string | undefined {
+    const limit = maxQueueMessageBytes - resendRoomBytes;
     // UTF-8 needs at least one byte per UTF-16 unit, so most oversized messages are recognised before anything is encoded.
     const chars = pieces.reduce((sum, piece) => sum + piece.length, 0);
-    if (base64Length(chars) > maxQueueMessageBytes) return undefined;
+    if (base64Length(chars) > limit) return undefined;
     const text = Buffer.from(pieces.join(''), 'utf8').toString('base64');
-    return text.length <= maxQueueMessageBytes ? text : undefined;
+    return text.length <= limit ? text : undefined;
 }
 
 /** Base64 makes 4 characters of every 3 bytes. */

@@ -93,7 +93,23 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
         },
         async sendPoison(message, reason) {
             await ensurePoison();
-            await poison.sendMessage(toQueueText({ ...message, failure: reason }), { messageTimeToLive: -1 });
+            await poison.sendMessage(toQueueText({ ...message, failure: toStoredReason(reason) }), {
+                messageTimeToLive: -1,
+            });
         },
+    };
+}
+
+/**
+ * A reason as a poison message stores it: its texts bounded (a service's error text can be long), so a committed
+ * message and its reason stay within the room it leaves for them (resendRoomBytes): 500 characters take at most
+ * 1,500 bytes of UTF-8 (a character outside the BMP counts as two).
+ */
+function toStoredReason(reason: PoisonReason): PoisonReason {
+    return {
+        ...reason,
+        message: reason.message.slice(0, 500),
+        ...(reason.code === undefined ? {} : { code: reason.code.slice(0, 100) }),
+        ...(reason.requestId === undefined ? {} : { requestId: reason.requestId.slice(0, 100) }),
     };
 }

@@ -1,0 +1,81 @@
+import { QueueServiceClient } from '@azure/storage-queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import {
+    fromQueueText,
+    maxQueueMessageBytes,
+    resendRoomBytes,
+    rowsMessageSchema,
+    toInlineQueueText,
+    toQueueText,
+} from '../../src/queue/rowsMessage';
+import { createRowsQueue } from '../../src/queue/rowsQueue';
+
+let azurite: RunningAzurite;
+let queueService: QueueServiceClient;
+beforeAll(async () => {
+    azurite = await startAzurite();
+    queueService = QueueServiceClient.fromConnectionString(azurite.connectionString);
+});
+afterAll(async () => {
+    await azurite?.stop();
+});
+
+const envelope = {
+    version: 1 as const,
+    ingestionId: '0f8e2b1c-4a5d-4e6f-9a0b-1c2d3e4f5a6b',
+    dataset: 'SalesMarketing',
+    table: 'Product',
+    receivedAt: '2024-05-01T00:00:00.000Z',
+    part: 0,
+    attempt: 0,
+};
+
+/** The largest inline message of rows with `name`: one more row goes to a claim-check blob. */
+function largestInline(name: string): string {
+    const rows: { ProductID: number; Name: string }[] = [];
+    let text: string | undefined;
+    for (;;) {
+        const next = [...rows, { ProductID: rows.length, Name: name }];
+        const candidate = toInlineQueueText({ ...envelope, rowCount: next.length }, JSON.stringify(next));
+        if (candidate === undefined) return text!;
+        rows.push(next.at(-1)!);
+        text = candidate;
+    }
+}
+
+describe('room a committed message leaves under 64 KiB', () => {
+    it('Azurite refuses one byte over a queue message, as Azure Storage does', async () => {
+        const queue = queueService.getQueueClient('room-limit');
+        await queue.create();
+        await queue.sendMessage('A'.repeat(maxQueueMessageBytes));
+        await expect(queue.sendMessage('A'.repeat(maxQueueMessageBytes + 1))).rejects.toMatchObject({
+            statusCode: 413,
+        });
+    });
+
+    it('the largest inline message, sent again with every mark and poisoned with a long reason, is stored', async () => {
+        const text = largestInline('é'.repeat(40));
+        expect(text.length).toBeLessThanOrEqual(maxQueueMessageBytes - resendRoomBytes);
+        expect(text.length).toBeGreaterThan(maxQueueMessageBytes - resendRoomBytes - 200);
+        const message = rowsMessageSchema.parse(fromQueueText(text));
+        const queue = createRowsQueue(queueService, 'room-rows');
+        const resent = { ...message, part: 12_345, attempt: 99, requeued: true as const, forwarded: true as const };
+        expect(toQueueText(resent).length).toBeLessThanOrEqual(maxQueueMessageBytes);
+        await queue.send(resent, 0);
+        await queue.sendPoison(resent, {
+            status: 400,
+            code: 'InvalidRequest'.repeat(100),
+            message: `Gave up after 99 attempts: ${'𝄞é'.repeat(5_000)}`,
+            requestId: 'r'.repeat(1_000),
+            at: new Date().toISOString(),
+        });
+        const [stored] = (await queueService.getQueueClient('room-rows-poison').receiveMessages()).receivedMessageItems;
+        const poisoned = fromQueueText(stored!.messageText) as { failure: Record<string, unknown>; rows: unknown[] };
+        expect(poisoned.rows).toHaveLength(message.rowCount);
+        expect(poisoned.failure).toMatchObject({ status: 400 });
+        expect((poisoned.failure.message as string).length).toBe(500);
+        expect((poisoned.failure.code as string).length).toBe(100);
+        expect((poisoned.failure.requestId as string).length).toBe(100);
+    });
+});
