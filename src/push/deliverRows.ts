@@ -9,7 +9,7 @@ import type { PoisonReason, RowsQueue } from '../queue/rowsQueue';
 import type { DatasetResolver } from './datasetResolver';
 import { gatherCompanions } from './gatherCompanions';
 import type { Member } from './member';
-import { mayHaveBeenPushed, type PendingCall, type PushLedger } from './pushLedger';
+import { mayHaveBeenPushed, type PendingCall, type PushLedger, type RecordedIntents } from './pushLedger';
 import { settleUnknownCall, toUnknownOutcomeVerdict, type UnknownCallVerdict } from './settleUnknownCall';
 import type { CallGrant, PushGovernor } from './pushGovernor';
 import type { Leader, SlotLine } from './slotLine';
@@ -354,16 +354,16 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
     // The intent goes first: if this process dies after Power BI stored the rows, the next delivery finds the
     // call pending and settles it (settleUnknownCall) instead of pushing the rows again blindly. It is a claim: a
     // part another call holds (a copy of its message delivered again while the first still ran) stays out.
-    let taken: ReturnType<typeof toEntry>[];
+    let intents: RecordedIntents;
     try {
         const proposedRows = proposed.reduce((sum, member) => sum + member.rows.length, 0);
-        taken = await deps.ledger.recordIntent(proposed.map(toEntry), { callId, callRows: proposedRows });
+        intents = await deps.ledger.recordIntent(proposed.map(toEntry), { callId, callRows: proposedRows });
     } catch (error) {
         await release(grant, { pushedRows: 0 }, report);
         throw error;
     }
     const isTaken = (member: Member) =>
-        taken.some((entry) => entry.ingestionId === member.message.ingestionId && entry.part === member.part);
+        intents.taken.some((entry) => entry.ingestionId === member.message.ingestionId && entry.part === member.part);
     const held = proposed.filter(isTaken);
     // Delivered again once the other call is settled, when the ledger knows what it did.
     await inChunks(held, (member) => member.resend({ ...member.message, part: member.part }, deps.callDeadlineSeconds));
@@ -397,7 +397,7 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
     const { failure } = result;
     // An answer that says nothing was stored ends the intent; after a timeout, a reset or a 5xx the outcome is
     // unknown, and the intent stays for the retry to settle.
-    if (failure.kind !== 'transient') await deps.ledger.clearIntent(entries);
+    if (failure.kind !== 'transient') await deps.ledger.clearIntent(intents.recorded);
     // The call is over (the client gave up on it): the retry may count it at once. Unmarked, it waits out the deadline.
     else await deps.ledger.endIntent(entries, callId).catch(() => undefined);
     await grant

@@ -11,7 +11,7 @@ export interface GatherOptions {
     ledger: PushLedger;
     /**
      * Settles a companion left pending by a call whose outcome is unknown: in Power BI (`landed`), to be pushed
-     * (`push`), or not known yet: the seconds until it can be, after which it comes back from the queue.
+     * (`push`), or not known yet (`{ seconds }` until it can be, after which it comes back from the queue).
      */
     settlePending(message: RowsMessage, call: PendingCall): Promise<'landed' | 'push' | { seconds: number }>;
     maxMessages: number;

@@ -41,17 +41,25 @@ describe('the push ledger', () => {
             held.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })),
             { callId: 'first', callRows: 2 },
         );
-        const taken = await ledger.recordIntent(
+        const { taken, recorded } = await ledger.recordIntent(
             ids.map((ingestionId) => ({ ingestionId, part: 0, rows: 1 })),
             { callId: 'second', callRows: 300 },
         );
         expect(taken.map((entry) => entry.ingestionId).sort()).toEqual([...held].sort());
+        // Those it wrote, each with its version (of the first transactions and of the one-by-one claims alike).
+        expect(recorded).toHaveLength(298);
+        expect(recorded.every((entry) => typeof entry.etag === 'string')).toBe(true);
         expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('first');
         expect((await ledger.partsOf(ids[8]!)).pending.get(0)?.callId).toBe('second');
         // Two deliverers that settled the pending entry as not stored: the first to replace the version read claims it.
         const read = (await ledger.partsOf(ids[7]!)).pending.get(0)!.etag!;
-        const replacing = (callId: string) =>
-            ledger.recordIntent([{ ingestionId: ids[7]!, part: 0, rows: 1, replaces: read }], { callId, callRows: 1 });
+        const replacing = async (callId: string) =>
+            (
+                await ledger.recordIntent([{ ingestionId: ids[7]!, part: 0, rows: 1, replaces: read }], {
+                    callId,
+                    callRows: 1,
+                })
+            ).taken;
         expect(await replacing('third')).toEqual([]);
         expect(await replacing('fourth')).toHaveLength(1);
         expect((await ledger.partsOf(ids[7]!)).pending.get(0)?.callId).toBe('third');
@@ -64,9 +72,9 @@ describe('the push ledger', () => {
         await ledger.recordIntent([entry], { callId: 'stalled', callRows: 1 });
         // The part was settled as not stored and claimed by a second call, which is in flight now.
         const read = (await ledger.partsOf(ingestionId)).pending.get(0)!.etag!;
-        expect(await ledger.recordIntent([{ ...entry, replaces: read }], { callId: 'second', callRows: 1 })).toEqual(
-            [],
-        );
+        expect(
+            (await ledger.recordIntent([{ ...entry, replaces: read }], { callId: 'second', callRows: 1 })).taken,
+        ).toEqual([]);
         // The first call's instance wakes up and ends its call.
         await ledger.endIntent([entry], 'stalled');
         const afterLateEnd = (await ledger.partsOf(ingestionId)).pending.get(0)!;
@@ -76,10 +84,28 @@ describe('the push ledger', () => {
         expect((await ledger.partsOf(ingestionId)).pending.get(0)).toMatchObject({ callId: 'second', ended: true });
         // A part that was cleared meanwhile is not written again.
         const cleared = { ingestionId: randomUUID(), part: 0, rows: 1 };
-        await ledger.recordIntent([cleared], { callId: 'third', callRows: 1 });
-        await ledger.clearIntent([cleared]);
+        const { recorded } = await ledger.recordIntent([cleared], { callId: 'third', callRows: 1 });
+        await ledger.clearIntent(recorded);
         await ledger.endIntent([cleared], 'third');
         expect((await ledger.partsOf(cleared.ingestionId)).pending.size).toBe(0);
+    });
+
+    it('a late clear of a call does not remove the intent another call recorded for the part since', async () => {
+        const ledger = createPushLedger(newTable());
+        const ingestionId = randomUUID();
+        const entry = { ingestionId, part: 0, rows: 1 };
+        const stalled = await ledger.recordIntent([entry], { callId: 'stalled', callRows: 1 });
+        // Past its deadline the part was settled as not stored and claimed by a second call, in flight now.
+        const read = (await ledger.partsOf(ingestionId)).pending.get(0)!.etag!;
+        const second = await ledger.recordIntent([{ ...entry, replaces: read }], { callId: 'second', callRows: 1 });
+        expect(second.taken).toEqual([]);
+        // The first call's instance wakes up with Power BI's definite refusal and clears its intent: the second's stays.
+        await ledger.clearIntent(stalled.recorded);
+        expect((await ledger.partsOf(ingestionId)).pending.get(0)?.callId).toBe('second');
+        // The second call's own clear removes it; a part already gone is no failure.
+        await ledger.clearIntent(second.recorded);
+        expect((await ledger.partsOf(ingestionId)).pending.size).toBe(0);
+        await ledger.clearIntent(second.recorded);
     });
 
     it('keys ingestion ids with characters Table storage forbids in row keys', async () => {
