@@ -20,7 +20,7 @@ import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
 import { appRoot } from '../src/config/appRoot';
-import { loadRelayConfig } from '../src/config/relayConfig';
+import { hasEventhouseSink, loadRelayConfig, type RelayConfig } from '../src/config/relayConfig';
 import { resolveConfigPath } from '../src/config/resolveConfigPath';
 import { settingsSchema } from '../src/config/settings';
 import { applyEventhouseSetup, describeSetupError, type SetupItemResult } from '../src/eventhouse/applyEventhouseSetup';
@@ -70,6 +70,7 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
     const log = deps.log ?? ((line: string) => console.log(line));
     const error = deps.error ?? ((line: string) => console.error(line));
     let env = deps.env;
+    let config: RelayConfig;
     let options;
     try {
         const values = parseCliOptions(
@@ -101,6 +102,18 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
             Object.fromEntries(Object.entries(env).filter(([, value]) => nonEmpty(value))),
         );
         if (!settings.success) throw new UsageError(`Invalid settings: ${z.prettifyError(settings.error)}`);
+        const configPath = resolveConfigPath(values.config ?? settings.data.PBI_RELAY_CONFIG, appRoot());
+        try {
+            config = loadRelayConfig(configPath);
+        } catch (problem) {
+            error((problem as Error).message);
+            return 2;
+        }
+        // Before the identity is asked for: with no eventhouse sink there is nothing to set up, and nothing is needed.
+        if (!hasEventhouseSink(config)) {
+            log(`pbi-relay fabric-setup: no dataset in ${configPath} has the eventhouse sink; nothing to set up.`);
+            return 0;
+        }
         const clientId = nonEmpty(values['client-id'] ?? env.MANAGED_IDENTITY_CLIENT_ID);
         const tenantId = nonEmpty(values['tenant-id'] ?? env.AZURE_TENANT_ID);
         if (!values['skip-roles'] && !guid.safeParse(clientId).success) {
@@ -111,7 +124,6 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
         if (tenantId !== undefined && !guid.safeParse(tenantId).success)
             throw new UsageError('--tenant-id must be a GUID');
         options = {
-            configPath: resolveConfigPath(values.config ?? settings.data.PBI_RELAY_CONFIG, appRoot()),
             dryRun: values['dry-run'],
             queryServiceUri: nonEmpty(values['query-service-uri']) ?? settings.data.EVENTHOUSE_QUERY_SERVICE_URI,
             workspace: nonEmpty(values.workspace ?? env.FABRIC_WORKSPACE_ID),
@@ -129,19 +141,11 @@ export async function main(argv: readonly string[], deps: FabricSetupDependencie
 
     let targets;
     try {
-        targets = toEventhouseSetupTargets(
-            loadRelayConfig(options.configPath),
-            options.queryServiceUri,
-            options.identity,
-        );
+        targets = toEventhouseSetupTargets(config, options.queryServiceUri, options.identity);
     } catch (problem) {
-        // An invalid config, or two Power BI tables that give one Kusto table different shapes.
+        // Two Power BI tables that give one Kusto table different shapes.
         error((problem as Error).message);
         return 2;
-    }
-    if (targets.length === 0) {
-        log(`pbi-relay fabric-setup: no dataset in ${options.configPath} has the eventhouse sink; nothing to set up.`);
-        return 0;
     }
 
     const credential = deps.credential ?? deployerCredential(nonEmpty(env.AZURE_TENANT_ID), 'the Eventhouse');

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -132,6 +134,49 @@ describe('azure.yaml', () => {
         for (const platform of ['posix', 'windows']) {
             expect(String(postprovision[2]![platform]!.run)).toContain('PBI_RELAY_FABRIC_SETUP');
         }
+    });
+
+    /** Runs a posix hook with sh in a folder whose `npm` only records what it was asked. */
+    function runPosixHook(index: number, env: Record<string, string>): { out: string; npm: string } {
+        const folder = mkdtempSync(path.join(tmpdir(), 'pbi-azd-hook-'));
+        try {
+            mkdirSync(path.join(folder, 'node_modules'));
+            mkdirSync(path.join(folder, 'bin'));
+            writeFileSync(path.join(folder, 'bin', 'npm'), '#!/bin/sh\necho "npm $*" >> "$NPM_CALLS"\n', {
+                mode: 0o755,
+            });
+            const calls = path.join(folder, 'npm-calls');
+            writeFileSync(calls, '');
+            const out = execFileSync('sh', ['-c', String(postprovision[index]!.posix!.run)], {
+                cwd: folder,
+                env: { PATH: `${path.join(folder, 'bin')}:${process.env.PATH}`, NPM_CALLS: calls, ...env },
+                encoding: 'utf8',
+            });
+            return { out, npm: readFileSync(calls, 'utf8') };
+        } finally {
+            rmSync(folder, { recursive: true, force: true });
+        }
+    }
+
+    it.each(['false', 'False', 'FALSE'])(
+        'the posix hooks skip with %s, whatever its case (as pwsh compares)',
+        (off) => {
+            const fabric = runPosixHook(2, { PBI_RELAY_FABRIC_SETUP: off });
+            expect(fabric).toEqual({
+                out: 'pbi-relay: skipping the Eventhouse setup (PBI_RELAY_FABRIC_SETUP=false).\n',
+                npm: '',
+            });
+            const grant = runPosixHook(1, { POWERBI_WORKSPACE_ID: 'ws', PBI_RELAY_GRANT_POWERBI_ACCESS: off });
+            expect(grant.npm).toBe('');
+            expect(grant.out).toMatch(/^pbi-relay: skipping the Power BI workspace grant/);
+        },
+    );
+
+    it('the posix hooks run their script when not skipped (and without a workspace id, the grant skips)', () => {
+        expect(runPosixHook(2, {}).npm).toBe('npm run fabric-setup\n');
+        expect(runPosixHook(2, { PBI_RELAY_FABRIC_SETUP: 'true' }).npm).toBe('npm run fabric-setup\n');
+        expect(runPosixHook(1, { POWERBI_WORKSPACE_ID: 'ws' }).npm).toBe('npm run grant-powerbi-access\n');
+        expect(runPosixHook(1, {}).npm).toBe('');
     });
 
     it('names only npm scripts that package.json has', () => {

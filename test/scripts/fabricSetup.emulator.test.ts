@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,10 +55,10 @@ beforeEach(async () => {
     await bed.kusto.reset();
 });
 
-async function run(argv: string[], env: Record<string, string> = {}, as = adminClientId) {
+async function run(argv: string[], env: Record<string, string> = {}, as = adminClientId, config = configPath) {
     const out: string[] = [];
     const err: string[] = [];
-    const exitCode = await main(['--config', configPath, ...argv], {
+    const exitCode = await main(['--config', config, ...argv], {
         env: { MANAGED_IDENTITY_CLIENT_ID: relayClientId, AZURE_TENANT_ID: tenantId, ...env },
         credential: deployer(as),
         readAzdEnv: async () => ({}),
@@ -114,14 +114,30 @@ describe('npm run fabric-setup against the Kusto emulator', () => {
         await bed.kusto.createEventhouse({
             workspaceId: workspace.id,
             displayName: 'Relay',
-            databases: [{ name: db }],
+            databases: [{ name: db }, { name: `${db}Ops` }],
         });
-        const result = await run(['--workspace', workspace.id], { FABRIC_API_BASE_URL: bed.kusto.url });
+        // Two datasets in two databases of the Eventhouse.
+        const twoDatabases = join(scratch, 'two-databases.config.json');
+        const [dataset] = (JSON.parse(readFileSync(configPath, 'utf8')) as { datasets: Record<string, unknown>[] })
+            .datasets;
+        writeFileSync(
+            twoDatabases,
+            JSON.stringify({
+                datasets: [dataset, { ...dataset, name: 'Operations', eventhouse: { database: `${db}Ops` } }],
+            }),
+        );
+        const result = await run(
+            ['--workspace', workspace.id],
+            { FABRIC_API_BASE_URL: bed.kusto.url },
+            adminClientId,
+            twoDatabases,
+        );
         expect(result).toMatchObject({ exitCode: 0, err: '' });
         expect(result.out).toContain(`database '${db}' at ${bed.kusto.url}`);
-        expect(result.out).toMatch(/5 done/);
+        expect(result.out).toContain(`database '${db}Ops' at ${bed.kusto.url}`);
+        expect(result.out).toMatch(/10 done/);
         const fabric = (await bed.kusto.requests()).filter((entry) => entry.operation === 'fabric');
-        // Both lists at once, and once for the whole run.
+        // Both lists at once, and once for the whole run (two databases).
         expect(fabric.map((entry) => entry.path).sort()).toEqual([
             `/v1/workspaces/${workspace.id}/eventhouses`,
             `/v1/workspaces/${workspace.id}/kqlDatabases`,
@@ -156,5 +172,33 @@ describe('npm run fabric-setup against the Kusto emulator', () => {
         });
         expect(noIdentity).toBe(2);
         expect(out.join('\n')).toContain("The managed identity's client id is needed for its roles");
+    });
+
+    it('with no dataset on the eventhouse sink: nothing to set up, exit 0, without asking for the identity', async () => {
+        const powerBiOnly = join(scratch, 'power-bi-only.config.json');
+        writeFileSync(
+            powerBiOnly,
+            JSON.stringify({
+                datasets: [
+                    {
+                        name: 'SalesMarketing',
+                        tables: [{ name: 'Product', columns: [{ name: 'Id', dataType: 'Int64' }] }],
+                    },
+                ],
+            }),
+        );
+        const out: string[] = [];
+        const code = await main(['--config', powerBiOnly], {
+            env: {},
+            credential: deployer(adminClientId),
+            readAzdEnv: async () => ({}),
+            log: (line) => out.push(line),
+            error: (line) => out.push(line),
+        });
+        expect(code).toBe(0);
+        expect(out).toEqual([
+            `pbi-relay fabric-setup: no dataset in ${powerBiOnly} has the eventhouse sink; nothing to set up.`,
+        ]);
+        expect(await bed.kusto.requests()).toEqual([]);
     });
 });
