@@ -1,5 +1,6 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
-import { fromQueueText, isTablesMessage, rowsQueueMessageSchema, toQueueText } from '../queue/rowsMessage';
+import { fromQueueText, isTablesMessage, toQueueText } from '../queue/rowsMessage';
+import { splitPoisonBody } from '../queue/splitPoisonBody';
 
 export interface ReplayOptions {
     /** List what would be replayed, change nothing. */
@@ -83,8 +84,7 @@ async function replayVisible(
                 leave();
                 continue;
             }
-            const { failure, ...rest } = body as { failure?: unknown };
-            const parsed = rowsQueueMessageSchema.safeParse(rest);
+            const { failure, message: parsed } = splitPoisonBody(body);
             if (!parsed.success) {
                 settled({ outcome: 'skipped', failure, reason: 'not a rows message' });
                 leave();
