@@ -31,7 +31,9 @@ export async function forwardToPowerBi(
         return true;
     }
     const blob = message.blob === undefined ? {} : { blob: await copyBlob(message.blob, deps.blobs) };
-    await deps.rowsQueue.send({ ...message, ...blob, requeued: true });
+    // From its first part and attempt: the Eventhouse sink's parts (4 MB of MultiJSON) are not the push's, and a
+    // message it sent again before the forwarded mark existed may carry its own; the push's ledger skips what it pushed.
+    await deps.rowsQueue.send({ ...message, ...blob, part: 0, attempt: 0, requeued: true });
     return true;
 }
 

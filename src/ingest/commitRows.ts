@@ -198,7 +198,7 @@ export async function commitRows(
         return {
             kind: 'unavailable',
             message:
-                'Storage did not confirm the enqueue, so the rows may or may not be enqueued; retry later (under the same Idempotency-Key or webhook-id, or for a source the identical body with the same event ids, they are enqueued once)',
+                'Storage did not confirm the enqueue, so the rows may or may not be enqueued; retry later (under the same Idempotency-Key or webhook-id, or, for a source, with the identical body and the same event ids, they are enqueued once)',
             detail: (error as Error).message,
             mayBeEnqueued: true,
         };

@@ -100,16 +100,22 @@ export function createRowsQueue(queueService: QueueServiceClient, queueName: str
     };
 }
 
+/** The JSON of a stored reason fits in this many bytes, within the room a committed message leaves (resendRoomBytes). */
+const maxReasonBytes = 2 * 1024;
+
 /**
- * A reason as a poison message stores it: its texts bounded (a service's error text can be long), so a committed
- * message and its reason stay within the room it leaves for them (resendRoomBytes): 500 characters take at most
- * 1,500 bytes of UTF-8 (a character outside the BMP counts as two).
+ * A reason as a poison message stores it: its texts bounded (a service's error text can be long, and escaped control
+ * characters take six bytes each), so a committed message and its reason stay within a queue message.
  */
 function toStoredReason(reason: PoisonReason): PoisonReason {
-    return {
+    let stored: PoisonReason = {
         ...reason,
         message: reason.message.slice(0, 500),
         ...(reason.code === undefined ? {} : { code: reason.code.slice(0, 100) }),
         ...(reason.requestId === undefined ? {} : { requestId: reason.requestId.slice(0, 100) }),
     };
+    // A code and a request id of 100 characters take at most 600 bytes each: the message is shortened until it fits.
+    while (Buffer.byteLength(JSON.stringify(stored)) > maxReasonBytes)
+        stored = { ...stored, message: stored.message.slice(0, Math.floor(stored.message.length / 2)) };
+    return stored;
 }

@@ -136,20 +136,17 @@ describe('azure.yaml', () => {
         }
     });
 
-    /** Runs a posix hook with sh in a folder whose `npm` only records what it was asked. */
+    /** Runs a posix hook with sh in a folder, `npm` a shell function that only records what it was asked. */
     function runPosixHook(index: number, env: Record<string, string>): { out: string; npm: string } {
         const folder = mkdtempSync(path.join(tmpdir(), 'pbi-azd-hook-'));
         try {
             mkdirSync(path.join(folder, 'node_modules'));
-            mkdirSync(path.join(folder, 'bin'));
-            writeFileSync(path.join(folder, 'bin', 'npm'), '#!/bin/sh\necho "npm $*" >> "$NPM_CALLS"\n', {
-                mode: 0o755,
-            });
             const calls = path.join(folder, 'npm-calls');
             writeFileSync(calls, '');
-            const out = execFileSync('sh', ['-c', String(postprovision[index]!.posix!.run)], {
+            const npm = `npm() { printf 'npm %s\\n' "$*" >> "$NPM_CALLS"; }\n`;
+            const out = execFileSync('sh', ['-c', npm + String(postprovision[index]!.posix!.run)], {
                 cwd: folder,
-                env: { PATH: `${path.join(folder, 'bin')}:${process.env.PATH}`, NPM_CALLS: calls, ...env },
+                env: { PATH: process.env.PATH, NPM_CALLS: calls, ...env },
                 encoding: 'utf8',
             });
             return { out, npm: readFileSync(calls, 'utf8') };

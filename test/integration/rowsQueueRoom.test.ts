@@ -63,19 +63,27 @@ describe('room a committed message leaves under 64 KiB', () => {
         const resent = { ...message, part: 12_345, attempt: 99, requeued: true as const, forwarded: true as const };
         expect(toQueueText(resent).length).toBeLessThanOrEqual(maxQueueMessageBytes);
         await queue.send(resent, 0);
-        await queue.sendPoison(resent, {
-            status: 400,
-            code: 'InvalidRequest'.repeat(100),
-            message: `Gave up after 99 attempts: ${'𝄞é'.repeat(5_000)}`,
-            requestId: 'r'.repeat(1_000),
-            at: new Date().toISOString(),
-        });
-        const [stored] = (await queueService.getQueueClient('room-rows-poison').receiveMessages()).receivedMessageItems;
-        const poisoned = fromQueueText(stored!.messageText) as { failure: Record<string, unknown>; rows: unknown[] };
-        expect(poisoned.rows).toHaveLength(message.rowCount);
-        expect(poisoned.failure).toMatchObject({ status: 400 });
-        expect((poisoned.failure.message as string).length).toBe(500);
-        expect((poisoned.failure.code as string).length).toBe(100);
-        expect((poisoned.failure.requestId as string).length).toBe(100);
+        // The longest texts in bytes: three-byte characters, and control characters JSON escapes in six.
+        for (const text of ['€', '\u0001']) {
+            await queue.sendPoison(resent, {
+                status: 400,
+                code: text.repeat(1_000),
+                message: `Gave up after 99 attempts: ${text.repeat(10_000)}`,
+                requestId: text.repeat(1_000),
+                at: new Date().toISOString(),
+            });
+        }
+        const stored = (await queueService.getQueueClient('room-rows-poison').receiveMessages({ numberOfMessages: 2 }))
+            .receivedMessageItems;
+        expect(stored).toHaveLength(2);
+        for (const item of stored) {
+            const poisoned = fromQueueText(item.messageText) as { failure: Record<string, unknown>; rows: unknown[] };
+            expect(poisoned.rows).toHaveLength(message.rowCount);
+            expect(poisoned.failure).toMatchObject({ status: 400 });
+            expect((poisoned.failure.message as string).startsWith('Gave up after 99 attempts: ')).toBe(true);
+            expect((poisoned.failure.code as string).length).toBe(100);
+            expect((poisoned.failure.requestId as string).length).toBe(100);
+            expect(Buffer.byteLength(JSON.stringify(poisoned.failure))).toBeLessThanOrEqual(2 * 1024);
+        }
     });
 });

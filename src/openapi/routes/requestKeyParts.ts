@@ -29,7 +29,7 @@ export const requestKeyResponses: Record<string, Response> = {
     '422': errorResponse('This idempotency key was already used with a different body (IdempotencyKeyReused)'),
     '503': {
         ...errorResponse(
-            'Storage is unavailable or did not confirm the enqueue; retry (under the same key, or for a source the identical body with the same event ids, a retry is enqueued once)',
+            'Storage is unavailable or did not confirm the enqueue; retry (under the same key, or, for a source, with the identical body and the same event ids, a retry is enqueued once)',
         ),
         headers: retryAfterHeader,
     },
