@@ -69,6 +69,19 @@ async function run(argv: string[], env: Record<string, string> = {}, as = adminC
     return { exitCode, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** A run with no settings at all (no identity, no azd environment): its output and errors as one list of lines. */
+async function runWithoutEnv(config: string) {
+    const out: string[] = [];
+    const exitCode = await main(['--config', config], {
+        env: {},
+        credential: deployer(adminClientId),
+        readAzdEnv: async () => ({}),
+        log: (line) => out.push(line),
+        error: (line) => out.push(line),
+    });
+    return { exitCode, out };
+}
+
 const changes = async () =>
     (await bed.kusto.requests()).filter((entry) => entry.operation === 'mgmt' && !/^\.show/i.test(entry.csl ?? ''));
 
@@ -162,16 +175,9 @@ describe('npm run fabric-setup against the Kusto emulator', () => {
         const noUri = await run([]);
         expect(noUri.exitCode).toBe(1);
         expect(noUri.err).toContain('no query service URI: set eventhouse.queryServiceUri');
-        const out: string[] = [];
-        const noIdentity = await main(['--config', configPath], {
-            env: {},
-            credential: deployer(adminClientId),
-            readAzdEnv: async () => ({}),
-            log: (line) => out.push(line),
-            error: (line) => out.push(line),
-        });
-        expect(noIdentity).toBe(2);
-        expect(out.join('\n')).toContain("The managed identity's client id is needed for its roles");
+        const noIdentity = await runWithoutEnv(configPath);
+        expect(noIdentity.exitCode).toBe(2);
+        expect(noIdentity.out.join('\n')).toContain("The managed identity's client id is needed for its roles");
     });
 
     it('with no dataset on the eventhouse sink: nothing to set up, exit 0, without asking for the identity', async () => {
@@ -187,15 +193,8 @@ describe('npm run fabric-setup against the Kusto emulator', () => {
                 ],
             }),
         );
-        const out: string[] = [];
-        const code = await main(['--config', powerBiOnly], {
-            env: {},
-            credential: deployer(adminClientId),
-            readAzdEnv: async () => ({}),
-            log: (line) => out.push(line),
-            error: (line) => out.push(line),
-        });
-        expect(code).toBe(0);
+        const { exitCode, out } = await runWithoutEnv(powerBiOnly);
+        expect(exitCode).toBe(0);
         expect(out).toEqual([
             `pbi-relay fabric-setup: no dataset in ${powerBiOnly} has the eventhouse sink; nothing to set up.`,
         ]);
