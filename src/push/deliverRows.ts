@@ -397,7 +397,7 @@ async function postMembers(proposed: Member[], grant: CallGrant, call: CallConte
     const { failure } = result;
     // An answer that says nothing was stored ends the intent; after a timeout, a reset or a 5xx the outcome is
     // unknown, and the intent stays for the retry to settle.
-    if (failure.kind !== 'transient') await deps.ledger.clearIntent(intents.recorded);
+    if (failure.kind !== 'transient') await deps.ledger.clearIntent(intents.recorded, callId);
     // The call is over (the client gave up on it): the retry may count it at once. Unmarked, it waits out the deadline.
     else await deps.ledger.endIntent(entries, callId).catch(() => undefined);
     await grant

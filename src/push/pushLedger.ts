@@ -28,11 +28,12 @@ export interface PushLedger {
      */
     endIntent(entries: readonly Pick<LedgerEntry, 'ingestionId' | 'part'>[], callId: string): Promise<void>;
     /**
-     * Removes the intent of a call Power BI answered with a definite failure (nothing was stored): each entry only
-     * in the version this call recorded, so a late clear (a stalled instance) leaves the intent of a call that took
-     * the part over since, which may be in flight. An entry recorded without a known version is left to be settled.
+     * Removes the intent of call `callId`, which Power BI answered with a definite failure (nothing was stored): each
+     * entry only in the version this call recorded, so a late clear (a stalled instance) leaves the intent of a call
+     * that took the part over since, which may be in flight. An entry whose version is unknown or changed is read
+     * once and removed if it is still this call's pending intent.
      */
-    clearIntent(entries: readonly RecordedIntent[]): Promise<void>;
+    clearIntent(entries: readonly RecordedIntent[], callId: string): Promise<void>;
     /**
      * Deletes entries pushed before `pushedBefore`, partition by partition in batches of 100, until none is
      * left or `stopAtMs` has passed; returns how many it deleted. The next run goes on where this
@@ -182,6 +183,23 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
         ]);
     }
 
+    /** Deletes an entity in one version: deleted, gone (404), or changed since (412); throws any other failure. */
+    async function deleteInVersion(
+        partitionKey: string,
+        rowKey: string,
+        etag: string,
+    ): Promise<'deleted' | 'gone' | 'changed'> {
+        try {
+            await table.deleteEntity(partitionKey, rowKey, { etag });
+            return 'deleted';
+        } catch (error) {
+            const status = (error as { statusCode?: unknown }).statusCode;
+            if (status === 404) return 'gone';
+            if (status === 412) return 'changed';
+            throw error;
+        }
+    }
+
     return {
         async partsOf(ingestionId) {
             await ensureTable();
@@ -263,24 +281,30 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
             // that read the old one wait out the deadline); a part that was cleared or pushed is not pending.
             await submitByShard(entries, (entry) => ['update', { ...entityKey(entry), endedCallId: callId }, 'Merge']);
         },
-        async clearIntent(entries) {
+        async clearIntent(entries, callId) {
             await ensureTable();
             // One conditional delete each, not an entity group transaction: Azurite ignores If-Match on a transaction's
             // deletes (Azure Storage honours it), so only single deletes are proven by the tests. A definite failure is
-            // rare (the pacing keeps 429s away), so the extra requests are few. 404 or 412: the part is another call's
-            // now, or gone.
-            const known = entries.filter((entry) => entry.etag !== undefined);
-            for (let start = 0; start < known.length; start += maxBatch) {
-                await Promise.all(
-                    known.slice(start, start + maxBatch).map(async (entry) => {
-                        const { partitionKey, rowKey } = entityKey(entry);
-                        try {
-                            await table.deleteEntity(partitionKey, rowKey, { etag: entry.etag });
-                        } catch (error) {
-                            if (!isConflict(error)) throw error;
-                        }
-                    }),
-                );
+            // rare (the pacing keeps 429s away), so the extra requests are few.
+            const clear = async (entry: RecordedIntent) => {
+                const { partitionKey, rowKey } = entityKey(entry);
+                if (entry.etag !== undefined && (await deleteInVersion(partitionKey, rowKey, entry.etag)) !== 'changed')
+                    return;
+                // Its version unknown, or changed: another call's now, or still this call's in a newer version (a
+                // stalled call's late end mark merged into it). Read which, once.
+                const current = await table
+                    .getEntity<{ state?: string; callId?: string }>(partitionKey, rowKey, {
+                        queryOptions: { select: ['state', 'callId'] },
+                    })
+                    .catch((error: unknown) => {
+                        if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+                        throw error;
+                    });
+                if (current?.state === 'pending' && current.callId === callId && current.etag)
+                    await deleteInVersion(partitionKey, rowKey, current.etag);
+            };
+            for (let start = 0; start < entries.length; start += maxBatch) {
+                await Promise.all(entries.slice(start, start + maxBatch).map(clear));
             }
         },
         async sweep(pushedBefore, stopAtMs) {

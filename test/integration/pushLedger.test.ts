@@ -85,7 +85,7 @@ describe('the push ledger', () => {
         // A part that was cleared meanwhile is not written again.
         const cleared = { ingestionId: randomUUID(), part: 0, rows: 1 };
         const { recorded } = await ledger.recordIntent([cleared], { callId: 'third', callRows: 1 });
-        await ledger.clearIntent(recorded);
+        await ledger.clearIntent(recorded, 'third');
         await ledger.endIntent([cleared], 'third');
         expect((await ledger.partsOf(cleared.ingestionId)).pending.size).toBe(0);
     });
@@ -100,12 +100,29 @@ describe('the push ledger', () => {
         const second = await ledger.recordIntent([{ ...entry, replaces: read }], { callId: 'second', callRows: 1 });
         expect(second.taken).toEqual([]);
         // The first call's instance wakes up with Power BI's definite refusal and clears its intent: the second's stays.
-        await ledger.clearIntent(stalled.recorded);
+        await ledger.clearIntent(stalled.recorded, 'stalled');
         expect((await ledger.partsOf(ingestionId)).pending.get(0)?.callId).toBe('second');
         // The second call's own clear removes it; a part already gone is no failure.
-        await ledger.clearIntent(second.recorded);
+        await ledger.clearIntent(second.recorded, 'second');
         expect((await ledger.partsOf(ingestionId)).pending.size).toBe(0);
-        await ledger.clearIntent(second.recorded);
+        await ledger.clearIntent(second.recorded, 'second');
+    });
+
+    it("clears its call's intent also in a newer version (a stalled call's late end mark), or recorded without one", async () => {
+        const ledger = createPushLedger(newTable());
+        const entry = { ingestionId: randomUUID(), part: 0, rows: 1 };
+        const { recorded } = await ledger.recordIntent([entry], { callId: 'current', callRows: 1 });
+        // A call that held the part before, stalled past its deadline, ends late: the merge changes the version.
+        await ledger.endIntent([entry], 'stalled');
+        await ledger.clearIntent(recorded, 'current');
+        expect((await ledger.partsOf(entry.ingestionId)).pending.size).toBe(0);
+        // An entry whose written version Storage did not name is read and cleared if it is still this call's.
+        const unnamed = { ingestionId: randomUUID(), part: 0, rows: 1 };
+        await ledger.recordIntent([unnamed], { callId: 'current', callRows: 1 });
+        await ledger.clearIntent([{ ingestionId: unnamed.ingestionId, part: 0 }], 'other');
+        expect((await ledger.partsOf(unnamed.ingestionId)).pending.get(0)?.callId).toBe('current');
+        await ledger.clearIntent([{ ingestionId: unnamed.ingestionId, part: 0 }], 'current');
+        expect((await ledger.partsOf(unnamed.ingestionId)).pending.size).toBe(0);
     });
 
     it('keys ingestion ids with characters Table storage forbids in row keys', async () => {
