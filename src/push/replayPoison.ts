@@ -30,9 +30,10 @@ const visibilitySeconds = 60;
 
 /**
  * Sends rows from `<queue>-poison` back to the rows queue once the cause is fixed (workspace role, table
- * schema, ...): the relay's own poison messages (with their `failure`) and copies the Functions host made
- * after maxDequeueCount alike. The attempt counter starts again; the ledger still keeps parts already pushed
- * from being pushed twice. Messages that are not rows messages are left where they are.
+ * schema, ...): the relay's own poison messages (with their `failure`), the messages a trigger could not read and
+ * kept whole (`raw`, splitPoisonBody), and copies the Functions host made after maxDequeueCount alike. The attempt
+ * counter starts again; the ledger still keeps parts already pushed from being pushed twice. Messages that are not
+ * rows messages are left where they are.
  */
 export async function replayPoison(
     queueService: QueueServiceClient,

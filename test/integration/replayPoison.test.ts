@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverRows } from '../../src/push/deliverRows';
 import { replayPoison } from '../../src/push/replayPoison';
-import { toQueueText } from '../../src/queue/rowsMessage';
+import { rowsMessageSchema, toQueueText } from '../../src/queue/rowsMessage';
 import { createStorageClients } from '../../src/storage/storageClients';
 import { productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
 
@@ -58,6 +58,24 @@ describe('replayPoison', () => {
             { outcome: 'skipped', reason: 'not a rows message' },
         ]);
         expect(await bed.drain(relay.settings.ROWS_QUEUE)).toHaveLength(1);
+    });
+
+    it('replays a message an instance of an earlier version could not read (kept whole as raw), once this one can', async () => {
+        const { relay, workspaceId } = await bed.newRelay();
+        const message = productMessage([product(7)]);
+        await relay.deliver.queue.sendPoison(
+            { raw: message },
+            { message: 'Not a pbi-relay rows message: (message): unrecognized key', at: new Date().toISOString() },
+        );
+        const queueService = createStorageClients(relay.settings).queueService;
+        expect(await replayPoison(queueService, relay.settings.ROWS_QUEUE, { dryRun: false })).toMatchObject([
+            { ingestionId: message.ingestionId, rows: 1, outcome: 'replayed' },
+        ]);
+        const [replayed] = await bed.drain(relay.settings.ROWS_QUEUE);
+        expect(replayed).toMatchObject({ ingestionId: message.ingestionId, requeued: true, attempt: 0 });
+        expect((await deliverRows(rowsMessageSchema.parse(replayed), relay.deliver, fresh)).rowsPushed).toBe(1);
+        const dataset = (await bed.emulator.datasets()).find((d) => d.workspaceId === workspaceId);
+        expect(dataset?.tables[0]?.rows?.map((row) => row.ProductID)).toEqual([7]);
     });
 
     it('sends poisoned rows back with a fresh attempt count, and they are pushed once', async () => {
