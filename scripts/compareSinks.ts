@@ -21,7 +21,7 @@ import { createEventhouseClient, type EventhouseClient } from '../src/eventhouse
 import { kustoName, kustoString } from '../src/eventhouse/kustoLiterals';
 import { eventhouseNames } from '../src/eventhouse/kustoTableSchema';
 import { createPowerBiClient, type PowerBiClient } from '../src/powerbi/powerBiClient';
-import { readRowCount, toRowCountQuery } from '../src/push/settleUnknownCall';
+import { readRowCount, toRowCountQuery } from '../src/powerbi/daxRowCounts';
 import { deployerCredential } from './deployerToken';
 import { parseCliOptions } from './parseCliOptions';
 import { runCli } from './runCli';

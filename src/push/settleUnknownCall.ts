@@ -1,5 +1,6 @@
 import type { TableConfig } from '../config/relayConfig';
 import type { PowerBiClient } from '../powerbi/powerBiClient';
+import { readRowCount, toMarkerCountQuery } from '../powerbi/daxRowCounts';
 import type { UnknownOutcomeVerdict } from '../telemetry/relayMetrics';
 import type { PendingCall } from './pushLedger';
 
@@ -15,31 +16,6 @@ export type UnknownCallVerdict =
 /** How a settled part is counted: stored or notStored as Power BI's count said, unconfirmed as the policy decided. */
 export const toUnknownOutcomeVerdict = (verdict: { landed: boolean; confirmed: boolean }): UnknownOutcomeVerdict =>
     verdict.confirmed ? (verdict.landed ? 'stored' : 'notStored') : 'unconfirmed';
-
-const daxName = (name: string, open: string, close: string) =>
-    `${open}${name.replaceAll(close, close + close)}${close}`;
-
-/** The DAX that counts a push table's rows (npm run compare-sinks). */
-export function toRowCountQuery(table: string): string {
-    return `EVALUATE ROW("rows", COUNTROWS(${daxName(table, "'", "'")}))`;
-}
-
-/**
- * The number a count query (toRowCountQuery, toMarkerCountQuery) answered; COUNTROWS over no row is blank, which is 0.
- * Undefined when the answer holds no number.
- */
-export function readRowCount(rows: readonly Record<string, unknown>[]): number | undefined {
-    const value = rows[0]?.['[rows]'];
-    if (value === null) return 0;
-    const count = Number(value);
-    return value === undefined || !Number.isFinite(count) ? undefined : count;
-}
-
-/** The DAX that counts the rows one call carried, by the id the relay put in the table's marker column. */
-export function toMarkerCountQuery(table: string, column: string, callId: string): string {
-    const quoted = daxName(table, "'", "'");
-    return `EVALUATE ROW("rows", COUNTROWS(FILTER(${quoted}, ${quoted}${daxName(column, '[', ']')} = ${daxName(callId, '"', '"')})))`;
-}
 
 /**
  * Settles an Add Rows call whose answer never came (a timeout, a reset, a 5xx, a crash before the ledger write).

@@ -5,7 +5,7 @@ import {
     type PipelinePolicy,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { isLoopbackHost } from '../config/isHttpsOrLoopbackUrl';
+import { isLoopbackHost } from '../config/isLoopbackHost';
 
 /**
  * Lets the SDK's bearer policy talk to a local emulator (Power BI, Kusto), which serves plain http on a loopback

@@ -5,7 +5,7 @@ import { createIdempotencyStore, type IdempotencyStore } from '../../src/ingest/
 import { ingestRows } from '../../src/ingest/ingestRows';
 import { rowsMessageSchema } from '../../src/queue/rowsMessage';
 import { deliverRows, type UnknownOutcome } from '../../src/push/deliverRows';
-import { toMarkerCountQuery } from '../../src/push/settleUnknownCall';
+import { toMarkerCountQuery } from '../../src/powerbi/daxRowCounts';
 import { withUnconfirmedSends } from '../support/unconfirmedSends';
 import { waitFor } from '../support/waitFor';
 import { productConfig, productMessage, startRelayTestBed, type RelayTestBed } from './relayTestBed';
