@@ -110,12 +110,18 @@ describe('npm start with the dual-write example config', () => {
     it('shows each sink on the status page and in status.json: rows ingested, the Eventhouse backlog and poison queue', async () => {
         const readStatus = async () =>
             statusReportSchema.parse(await (await fetch(`${relayUrl}/api/status.json`)).json());
-        // Counters are written every second: wait for the four rows ingested (the resent part counted once, when answered).
+        // Counters are written every second: wait for the four rows ingested (the resent part counted once, when answered)
+        // and both backlogs empty (the host deletes a message only after its invocation returned, a moment after the count).
         const status = await waitFor(
             async () => {
                 const report = await readStatus();
                 const table = report.datasets[0]?.tables[0];
-                return table?.eventhouse?.ingested.lastHour === 4 && table.pushed.lastHour === 4 && report;
+                const settled =
+                    table?.eventhouse?.ingested.lastHour === 4 &&
+                    table.pushed.lastHour === 4 &&
+                    table.eventhouse.backlogRows === 0 &&
+                    table.backlogRows === 0;
+                return settled && report;
             },
             { timeoutMs: 10_000, intervalMs: 200, description: 'the Eventhouse counters' },
         );
