@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appRoot } from '../../src/config/appRoot';
 
@@ -54,6 +54,8 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         env: { ...process.env, ...options.env },
     });
     const lines: string[] = [];
+    // The folder --relay-log names is made when missing, as a user expects of an output folder.
+    if (options.logPath) mkdirSync(dirname(options.logPath), { recursive: true });
     const log = options.logPath ? createWriteStream(options.logPath) : undefined;
     const keep = (line: string, stream: 'stdout' | 'stderr' = 'stdout') => {
         options.onLine?.(line, stream);
