@@ -65,8 +65,9 @@ async function main(): Promise<number> {
         onEntry: (entry) => {
             progress.entry(entry);
             console.log(JSON.stringify(entry));
-            // Each sink's own replayed counter: the rows are that sink's backlog until delivered again.
-            if (entry.outcome === 'replayed' && entry.dataset)
+            // Each sink's own replayed counter: the rows are that sink's backlog until delivered again. Rows whose
+            // poisoning was never counted (a host copy, an unreadable message) never left the backlog.
+            if (entry.outcome === 'replayed' && entry.dataset && entry.countedPoisoned)
                 for (const { table, rows } of entry.tables ?? [])
                     counters.count(
                         entry.dataset,

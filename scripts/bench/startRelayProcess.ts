@@ -49,13 +49,13 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
         ...(options.args ?? []),
     ];
     if (options.configPath) args.push('--config', options.configPath);
+    // The folder --relay-log names is made when missing, as a user expects of an output folder (before the relay starts).
+    if (options.logPath) mkdirSync(dirname(options.logPath), { recursive: true });
     const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...options.env },
     });
     const lines: string[] = [];
-    // The folder --relay-log names is made when missing, as a user expects of an output folder.
-    if (options.logPath) mkdirSync(dirname(options.logPath), { recursive: true });
     const log = options.logPath ? createWriteStream(options.logPath) : undefined;
     const keep = (line: string, stream: 'stdout' | 'stderr' = 'stdout') => {
         options.onLine?.(line, stream);

@@ -2,7 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import { z } from 'zod';
 import { createRowsBlobs, readMessageRows } from '../../src/queue/rowsBlobs';
-import { fromQueueText, isTablesMessage } from '../../src/queue/rowsMessage';
+import { fromQueueText, isTablesMessage, rowsQueueMessageSchema } from '../../src/queue/rowsMessage';
 import { splitPoisonBody } from '../../src/queue/splitPoisonBody';
 
 /** The ids of poisoned rows per table, and poison messages whose rows could not be read. */
@@ -37,7 +37,7 @@ export async function takePoisonedIds(
         if (received.length === 0) return;
         for (const item of received) {
             const json = readJson(item.messageText);
-            const parsed = splitPoisonBody(json).message;
+            const parsed = rowsQueueMessageSchema.safeParse(splitPoisonBody(json).message);
             const read =
                 parsed.success && !isTablesMessage(parsed.data) ? await readMessageRows(parsed.data, blobs) : undefined;
             if (!parsed.success || isTablesMessage(parsed.data) || read?.kind !== 'rows') {

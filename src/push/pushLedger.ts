@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { ensureOnce } from '../storage/ensureOnce';
+import { isStorageStatus } from '../storage/isStorageStatus';
 
 /**
  * Records each Add Rows part that Power BI accepted. Add Rows has no idempotency key, so a message that is
@@ -114,8 +115,7 @@ const entityKey = (entry: Pick<LedgerEntry, 'ingestionId' | 'part'>) => ({
 /**
  * An entity to create exists (409), or one to replace changed (412) or went (404): another call holds the part.
  */
-const isConflict = (error: unknown) =>
-    [404, 409, 412].includes((error as { statusCode?: unknown } | undefined)?.statusCode as number);
+const isConflict = (error: unknown) => isStorageStatus(error, 404, 409, 412);
 
 export function createPushLedger(table: TableClient, now: () => Date = () => new Date()): PushLedger {
     // createTable already treats 409 TableAlreadyExists as success.
@@ -193,9 +193,8 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
             await table.deleteEntity(partitionKey, rowKey, { etag });
             return 'deleted';
         } catch (error) {
-            const status = (error as { statusCode?: unknown }).statusCode;
-            if (status === 404) return 'gone';
-            if (status === 412) return 'changed';
+            if (isStorageStatus(error, 404)) return 'gone';
+            if (isStorageStatus(error, 412)) return 'changed';
             throw error;
         }
     }
@@ -297,7 +296,7 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                         queryOptions: { select: ['state', 'callId'] },
                     })
                     .catch((error: unknown) => {
-                        if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+                        if (isStorageStatus(error, 404)) return undefined;
                         throw error;
                     });
                 if (current?.state === 'pending' && current.callId === callId && current.etag)

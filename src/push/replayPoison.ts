@@ -1,5 +1,5 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
-import { fromQueueText, isTablesMessage, toQueueText } from '../queue/rowsMessage';
+import { fromQueueText, isTablesMessage, rowsQueueMessageSchema, toQueueText } from '../queue/rowsMessage';
 import { splitPoisonBody } from '../queue/splitPoisonBody';
 
 export interface ReplayOptions {
@@ -18,6 +18,11 @@ export interface ReplayedEntry {
     tables?: { table: string; rows: number }[];
     rows?: number;
     failure?: unknown;
+    /**
+     * The relay counted these rows as poisoned on the status page (its own poison message), so their replay counts
+     * them as replayed; a host copy's or an unreadable message's rows were never taken out of the backlog.
+     */
+    countedPoisoned?: boolean;
     outcome: 'replayed' | 'would replay' | 'skipped';
     reason?: string;
 }
@@ -85,7 +90,8 @@ async function replayVisible(
                 leave();
                 continue;
             }
-            const { failure, message: parsed } = splitPoisonBody(body);
+            const { failure, message: poisoned, countedPoisoned } = splitPoisonBody(body);
+            const parsed = rowsQueueMessageSchema.safeParse(poisoned);
             if (!parsed.success) {
                 settled({ outcome: 'skipped', failure, reason: 'not a rows message' });
                 leave();
@@ -105,6 +111,7 @@ async function replayVisible(
                 tables,
                 rows: tables.reduce((sum, table) => sum + table.rows, 0),
                 failure,
+                countedPoisoned,
             };
             if (options.dryRun) {
                 settled({ ...entry, outcome: 'would replay' });

@@ -1,6 +1,6 @@
 import type { TableConfig } from '../config/relayConfig';
-import type { PowerBiClient } from '../powerbi/powerBiClient';
 import { readRowCount, toMarkerCountQuery } from '../powerbi/daxRowCounts';
+import type { PowerBiClient } from '../powerbi/powerBiClient';
 import type { UnknownOutcomeVerdict } from '../telemetry/relayMetrics';
 import type { PendingCall } from './pushLedger';
 

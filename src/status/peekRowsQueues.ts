@@ -1,5 +1,6 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { fromQueueText } from '../queue/rowsMessage';
+import { splitPoisonBody } from '../queue/splitPoisonBody';
 import { isStorageStatus } from '../storage/isStorageStatus';
 import type { PoisonEntry } from './statusSchema';
 import { z } from 'zod';
@@ -87,8 +88,9 @@ export async function peekPoisonQueue(
 ): Promise<{ approximateMessages: number; entries: PoisonEntry[] }> {
     const { approximateMessages, messages } = await peek(queueService.getQueueClient(poisonName));
     const entries = messages.map(({ body, insertedOn }): PoisonEntry => {
-        const rows = peekedRowsSchema.safeParse(body);
-        const failure = failureSchema.safeParse((body as { failure?: unknown } | null)?.failure);
+        const poisoned = splitPoisonBody(body);
+        const rows = peekedRowsSchema.safeParse(poisoned.message);
+        const failure = failureSchema.safeParse(poisoned.failure);
         return {
             ...(rows.success && rows.data.ingestionId !== undefined ? { ingestionId: rows.data.ingestionId } : {}),
             ...(rows.success && rows.data.dataset !== undefined ? { dataset: rows.data.dataset } : {}),

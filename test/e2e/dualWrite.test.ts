@@ -110,8 +110,9 @@ describe('npm start with the dual-write example config', () => {
     it('shows each sink on the status page and in status.json: rows ingested, the Eventhouse backlog and poison queue', async () => {
         const readStatus = async () =>
             statusReportSchema.parse(await (await fetch(`${relayUrl}/api/status.json`)).json());
-        // Counters are written every second: wait for the four rows ingested (the resent part counted once, when answered)
-        // and both backlogs empty (the host deletes a message only after its invocation returned, a moment after the count).
+        // Counters are written every second, the minute's and the running total's entities apart: wait for the four rows
+        // ingested (the resent part counted once, when answered), both backlogs (from the totals) empty, and the
+        // Eventhouse queue empty (the host deletes a message only after its invocation returned).
         const status = await waitFor(
             async () => {
                 const report = await readStatus();
@@ -120,10 +121,16 @@ describe('npm start with the dual-write example config', () => {
                     table?.eventhouse?.ingested.lastHour === 4 &&
                     table.pushed.lastHour === 4 &&
                     table.eventhouse.backlogRows === 0 &&
-                    table.backlogRows === 0;
+                    table.backlogRows === 0 &&
+                    table.eventhouse.queuedMessagesPeeked === 0 &&
+                    report.eventhouse?.queue.approximateMessages === 0;
                 return settled && report;
             },
-            { timeoutMs: 10_000, intervalMs: 200, description: 'the Eventhouse counters' },
+            {
+                timeoutMs: 10_000,
+                intervalMs: 200,
+                description: 'the Eventhouse counters and an empty Eventhouse queue',
+            },
         );
         const [dataset] = status.datasets;
         expect(dataset?.sinks).toEqual(['powerBi', 'eventhouse']);

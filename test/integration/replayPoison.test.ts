@@ -40,6 +40,7 @@ describe('replayPoison', () => {
                 tables: [{ table: 'Product', rows: 2 }],
                 rows: 2,
                 failure: expect.objectContaining({ status: 503 }),
+                countedPoisoned: true,
                 outcome: 'would replay',
             },
             { outcome: 'skipped', reason: 'not a rows message' },
@@ -69,7 +70,8 @@ describe('replayPoison', () => {
         );
         const queueService = createStorageClients(relay.settings).queueService;
         expect(await replayPoison(queueService, relay.settings.ROWS_QUEUE, { dryRun: false })).toMatchObject([
-            { ingestionId: message.ingestionId, rows: 1, outcome: 'replayed' },
+            // Its rows were never counted as poisoned (nor taken out of the status page's backlog): not counted replayed.
+            { ingestionId: message.ingestionId, rows: 1, countedPoisoned: false, outcome: 'replayed' },
         ]);
         const [replayed] = await bed.drain(relay.settings.ROWS_QUEUE);
         expect(replayed).toMatchObject({ ingestionId: message.ingestionId, requeued: true, attempt: 0 });

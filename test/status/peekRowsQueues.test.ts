@@ -58,9 +58,13 @@ describe('the queues as the status page sees them', () => {
         await queueService
             .getQueueClient(rows.poisonName)
             .sendMessage(toQueueText(productMessage([{ ProductID: 3, Name: 'c' }])));
+        // A message a trigger could not read, kept whole: shown with its ingestion, so replay-poison can be pointed at it.
+        const unreadable = { ...productMessage([{ ProductID: 4, Name: 'd' }]), forwarded: 'yes' };
+        const refusal = { message: 'Not a pbi-relay rows message: forwarded', at: '2026-12-02T10:01:00.000Z' };
+        await rows.sendPoison({ raw: unreadable }, refusal);
 
         const { approximateMessages, entries } = await peekPoisonQueue(queueService, rows.poisonName);
-        expect(approximateMessages).toBe(2);
+        expect(approximateMessages).toBe(3);
         expect(entries[0]).toMatchObject({
             ingestionId: message.ingestionId,
             dataset: 'SalesMarketing',
@@ -69,5 +73,11 @@ describe('the queues as the status page sees them', () => {
             reason,
         });
         expect(entries[1]!.reason.message).toMatch(/Functions host/);
+        expect(entries[2]).toMatchObject({
+            ingestionId: unreadable.ingestionId,
+            table: 'Product',
+            rows: 1,
+            reason: refusal,
+        });
     });
 });
