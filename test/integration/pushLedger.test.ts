@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/useAzurite';
 import { createPushLedger, mayHaveBeenPushed } from '../../src/push/pushLedger';
-import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
 
-let azurite: RunningAzurite;
-beforeAll(async () => {
-    azurite = await startAzurite();
-});
-afterAll(async () => {
-    await azurite?.stop();
-});
+const azurite = useAzurite();
 
 const newTable = () =>
-    TableClient.fromConnectionString(azurite.connectionString, `ledger${randomUUID().slice(0, 8)}`, {
+    TableClient.fromConnectionString(azurite.current.connectionString, `ledger${randomUUID().slice(0, 8)}`, {
         allowInsecureConnection: true,
     });
 

@@ -1,6 +1,6 @@
 import { QueueServiceClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/useAzurite';
 import {
     fromQueueText,
     maxQueueMessageBytes,
@@ -11,14 +11,10 @@ import {
 } from '../../src/queue/rowsMessage';
 import { createRowsQueue } from '../../src/queue/rowsQueue';
 
-let azurite: RunningAzurite;
+const azurite = useAzurite();
 let queueService: QueueServiceClient;
-beforeAll(async () => {
-    azurite = await startAzurite();
-    queueService = QueueServiceClient.fromConnectionString(azurite.connectionString);
-});
-afterAll(async () => {
-    await azurite?.stop();
+beforeAll(() => {
+    queueService = QueueServiceClient.fromConnectionString(azurite.current.connectionString);
 });
 
 const envelope = {

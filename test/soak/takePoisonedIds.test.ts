@@ -1,22 +1,16 @@
 import { QueueServiceClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/useAzurite';
 import { emptyPoisonedIds, takePoisonedIds } from '../../scripts/soak/takePoisonedIds';
 import { toQueueText } from '../../src/queue/rowsMessage';
 import { createRowsQueue } from '../../src/queue/rowsQueue';
 import { productMessage } from '../integration/relayTestBed';
 
-let azurite: RunningAzurite;
-beforeAll(async () => {
-    azurite = await startAzurite();
-});
-afterAll(async () => {
-    await azurite?.stop();
-});
+const azurite = useAzurite();
 
 describe("a soak's count of poisoned rows", () => {
     it("reads the relay's poison messages (with their failure) and the host's copies; only others are unreadable", async () => {
-        const queueService = QueueServiceClient.fromConnectionString(azurite.connectionString);
+        const queueService = QueueServiceClient.fromConnectionString(azurite.current.connectionString);
         const rows = createRowsQueue(queueService, 'soak-poison');
         await rows.sendPoison(
             productMessage([
@@ -37,7 +31,7 @@ describe("a soak's count of poisoned rows", () => {
 
         const taken = emptyPoisonedIds();
         await takePoisonedIds(
-            azurite.connectionString,
+            azurite.current.connectionString,
             { rowsQueue: 'soak-poison', rowsContainer: 'soak-poison-rows', idColumn: 'ProductID' },
             taken,
         );

@@ -1,19 +1,15 @@
 import { QueueServiceClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/useAzurite';
 import { createRowsQueue } from '../../src/queue/rowsQueue';
 import { toQueueText } from '../../src/queue/rowsMessage';
 import { peekPoisonQueue, peekRowsQueue, toTableKey } from '../../src/status/peekRowsQueues';
 import { productMessage } from '../integration/relayTestBed';
 
-let azurite: RunningAzurite;
+const azurite = useAzurite();
 let queueService: QueueServiceClient;
-beforeAll(async () => {
-    azurite = await startAzurite();
-    queueService = QueueServiceClient.fromConnectionString(azurite.connectionString);
-});
-afterAll(async () => {
-    await azurite?.stop();
+beforeAll(() => {
+    queueService = QueueServiceClient.fromConnectionString(azurite.current.connectionString);
 });
 
 describe('the queues as the status page sees them', () => {

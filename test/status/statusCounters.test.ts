@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../local/startAzurite';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/useAzurite';
 import { newDeliveryReport, type DeliveryReport } from '../../src/push/deliverRows';
 import type { RowsMessage } from '../../src/queue/rowsMessage';
 import { countDelivery } from '../../src/status/countDelivery';
@@ -9,17 +9,11 @@ import { readTableCounters } from '../../src/status/readTableCounters';
 import { createStatusCounters, type CounterName } from '../../src/status/statusCounters';
 import { minuteMs, toCounterPartition, toMinuteRowKey } from '../../src/status/statusCounterKeys';
 
-let azurite: RunningAzurite;
-beforeAll(async () => {
-    azurite = await startAzurite();
-});
-afterAll(async () => {
-    await azurite?.stop();
-});
+const azurite = useAzurite();
 
 let tables = 0;
 const newTable = () =>
-    TableClient.fromConnectionString(azurite.connectionString, `status${Date.now()}x${++tables}`, {
+    TableClient.fromConnectionString(azurite.current.connectionString, `status${Date.now()}x${++tables}`, {
         allowInsecureConnection: true,
     });
 
@@ -184,7 +178,7 @@ describe('status counters in Table storage', () => {
     it('keeps counts a failed write could not store for the next flush', async () => {
         let failing = true;
         // A Storage outage: every request fails until the test ends it.
-        const table = TableClient.fromConnectionString(azurite.connectionString, `status${Date.now()}y`, {
+        const table = TableClient.fromConnectionString(azurite.current.connectionString, `status${Date.now()}y`, {
             allowInsecureConnection: true,
             additionalPolicies: [
                 {
@@ -209,7 +203,7 @@ describe('status counters in Table storage', () => {
     it('gives up a flush when its abort signal fires (shutdown) and keeps the counts for the next', async () => {
         let hanging = false;
         // Storage that never answers: each try waits until its request is aborted.
-        const table = TableClient.fromConnectionString(azurite.connectionString, `status${Date.now()}z`, {
+        const table = TableClient.fromConnectionString(azurite.current.connectionString, `status${Date.now()}z`, {
             allowInsecureConnection: true,
             additionalPolicies: [
                 {
