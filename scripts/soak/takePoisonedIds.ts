@@ -16,7 +16,9 @@ export interface PoisonedIds {
 export const emptyPoisonedIds = (): PoisonedIds => ({ byTable: new Map(), unreadable: 0, reasons: new Map() });
 
 const failureSchema = z.looseObject({
-    failure: z.looseObject({ status: z.number().optional(), code: z.string().optional(), message: z.string() }),
+    status: z.number().optional(),
+    code: z.string().optional(),
+    message: z.string(),
 });
 
 /**
@@ -36,8 +38,8 @@ export async function takePoisonedIds(
             .receivedMessageItems;
         if (received.length === 0) return;
         for (const item of received) {
-            const json = readJson(item.messageText);
-            const parsed = rowsQueueMessageSchema.safeParse(splitPoisonBody(json).message);
+            const { message, failure } = splitPoisonBody(readJson(item.messageText));
+            const parsed = rowsQueueMessageSchema.safeParse(message);
             const read =
                 parsed.success && !isTablesMessage(parsed.data) ? await readMessageRows(parsed.data, blobs) : undefined;
             if (!parsed.success || isTablesMessage(parsed.data) || read?.kind !== 'rows') {
@@ -46,7 +48,7 @@ export async function takePoisonedIds(
                 const ids = taken.byTable.get(parsed.data.table) ?? new Set<string>();
                 for (const row of read.rows) ids.add(String(row[settings.idColumn]));
                 taken.byTable.set(parsed.data.table, ids);
-                const reason = toReason(json);
+                const reason = toReason(failure);
                 taken.reasons.set(reason, (taken.reasons.get(reason) ?? 0) + read.rows.length);
             }
             await poison.deleteMessage(item.messageId, item.popReceipt);
@@ -62,9 +64,9 @@ function readJson(text: string): unknown {
     }
 }
 
-function toReason(json: unknown): string {
-    const parsed = failureSchema.safeParse(json);
+function toReason(failure: unknown): string {
+    const parsed = failureSchema.safeParse(failure);
     if (!parsed.success) return 'no reason attached';
-    const { status, code, message } = parsed.data.failure;
+    const { status, code, message } = parsed.data;
     return [status, code].filter((part) => part !== undefined).join(' ') + ((status ?? code) ? ': ' : '') + message;
 }

@@ -270,8 +270,7 @@ export function createPushLedger(table: TableClient, now: () => Date = () => new
                     }),
                 );
             }
-            const recorded = written.map(({ ingestionId, part, etag }) => withEtag({ ingestionId, part }, etag));
-            return { taken, recorded };
+            return { taken, recorded: written };
         },
         async endIntent(entries, callId) {
             await ensureTable();
